@@ -1,0 +1,186 @@
+//! Authentication: argon2id passwords, HS256 JWTs with a pinned algorithm, and the caller extractor.
+
+pub mod login_limiter;
+pub mod password;
+
+use std::future::{ready, Ready};
+
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::Utc;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::org::in_scope;
+use crate::domain::role::{allows, Permission, Role};
+use crate::error::AppError;
+use crate::startup::{AppState, RequestId};
+
+/// What a token says about its holder (API.md: subject, roles, org unit, exp, iat, jti).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub org_unit_id: String,
+    /// The materialised path of the org unit: the caller's data scope (O-1).
+    pub org_path: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+/// Signing and verification keys; the algorithm is pinned to HS256.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl_seconds: i64,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], ttl_seconds: i64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_seconds,
+        }
+    }
+
+    pub fn issue(&self, user_id: &str, username: &str, roles: Vec<Role>, org_unit_id: &str, org_path: &str) -> Result<String, AppError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.into(),
+            username: username.into(),
+            roles,
+            org_unit_id: org_unit_id.into(),
+            org_path: org_path.into(),
+            exp: now + self.ttl_seconds,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| AppError::Internal(format!("jwt encode: {e}")))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|_| AppError::Unauthorized("the bearer token is invalid or expired"))
+    }
+}
+
+/// The authenticated caller of a request, with its data scope and the request id for audit.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub org_unit_id: String,
+    pub org_path: String,
+    pub request_id: String,
+}
+
+impl Caller {
+    /// 403 unless one of the caller's roles grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if allows(&self.roles, permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("your roles do not allow this ({permission:?})")))
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        allows(&self.roles, permission)
+    }
+
+    /// O-1: 404 (not 403) for anything outside the caller's subtree, so that its existence is not leaked.
+    pub fn check_scope(&self, org_path: &str, what: &'static str) -> Result<(), AppError> {
+        if in_scope(&self.org_path, org_path) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(what))
+        }
+    }
+
+    /// The actor recorded in audit events.
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        crate::db::audit::Actor {
+            user_id: Some(self.user_id.clone()),
+            username: self.username.clone(),
+            roles: crate::domain::role::join_roles(&self.roles),
+            org_unit_id: Some(self.org_unit_id.clone()),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(caller_from(req))
+    }
+}
+
+fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or(AppError::Unauthorized("an Authorization: Bearer token is required"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .ok_or(AppError::Unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+    let claims = state.jwt.verify(token.trim())?;
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    Ok(Caller {
+        user_id: claims.sub,
+        username: claims.username,
+        roles: claims.roles,
+        org_unit_id: claims.org_unit_id,
+        org_path: claims.org_path,
+        request_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_with_the_same_key_and_algorithm() {
+        let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", 3600);
+        let token = keys.issue("u1", "admin", vec![Role::Admin], "ho", "/ho/").unwrap_or_default();
+        let claims = keys.verify(&token).map_err(|e| e.to_string());
+        assert_eq!(claims.map(|c| c.username), Ok("admin".to_string()));
+
+        let other = JwtKeys::new(b"secret-two-secret-two-secret-two", 3600);
+        assert!(other.verify(&token).is_err());
+    }
+
+    #[test]
+    fn expired_and_unsigned_tokens_are_refused() {
+        let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", -10);
+        let token = keys.issue("u1", "admin", vec![Role::Admin], "ho", "/ho/").unwrap_or_default();
+        assert!(keys.verify(&token).is_err());
+
+        // alg "none": header {"alg":"none","typ":"JWT"}, no signature.
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let now = Utc::now().timestamp();
+        let body = format!(r#"{{"sub":"u1","username":"admin","roles":["admin"],"org_unit_id":"ho","org_path":"/ho/","exp":{},"iat":{now},"jti":"x"}}"#, now + 600);
+        let forged = format!("{}.{}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#), b64.encode(body));
+        let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", 3600);
+        assert!(keys.verify(&forged).is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! Configuration from the environment (README lists every variable).
+
+use std::path::PathBuf;
+
+use crate::db::DbTarget;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DbTarget,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub admin_password: Option<String>,
+    /// From `RMDESK_JWT_SECRET`; `None` means the secret kept in the data directory.
+    pub jwt_secret: Option<String>,
+    pub token_ttl_seconds: i64,
+    pub cors_origins: Vec<String>,
+    pub db_pool_size: u32,
+    pub workers: usize,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("RMDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database = match var("DATABASE_URL") {
+            Some(url) => DbTarget::parse(&url)?,
+            None => DbTarget::parse(&format!("sqlite://{}", data_dir.join("rmdesk.sqlite3").display()))?,
+        };
+        let number = |name: &str, default: i64| -> Result<i64, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| format!("{name} must be a whole number (got {v:?})")),
+            }
+        };
+        let workers = number("RMDESK_WORKERS", std::thread::available_parallelism().map(|n| n.get() as i64).unwrap_or(2))?;
+        Ok(Config {
+            database,
+            bind: var("RMDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir,
+            admin_password: var("RMDESK_ADMIN_PASSWORD"),
+            jwt_secret: var("RMDESK_JWT_SECRET"),
+            token_ttl_seconds: number("RMDESK_TOKEN_TTL_SECONDS", 3600)?,
+            cors_origins: var("RMDESK_CORS_ORIGINS")
+                .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
+                .unwrap_or_default(),
+            db_pool_size: number("RMDESK_DB_POOL_SIZE", 8)?.clamp(1, 256) as u32,
+            workers: workers.clamp(1, 64) as usize,
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! M-2: audit events, written in the same transaction as the change they record.
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{audit_events, audit_head};
+use super::{policy, DbConn};
+use crate::domain::audit_chain::{check_link, event_hash, Break, ChainedContent, GENESIS_HASH};
+use crate::error::AppResult;
+
+/// Who did it (user, roles, unit) and in which request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub username: String,
+    pub roles: String,
+    pub org_unit_id: Option<String>,
+    pub request_id: String,
+}
+
+impl Actor {
+    /// The system itself: bootstrap, migrations, demo data, scheduled runs.
+    pub fn system(what: &str) -> Self {
+        Actor { user_id: None, username: "system".into(), roles: String::new(), org_unit_id: None, request_id: what.into() }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Insertable, Serialize)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub seq: i64,
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_user_id: Option<String>,
+    pub actor_username: String,
+    pub actor_roles: String,
+    pub actor_org_unit_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub request_id: String,
+    pub policy_version: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Now, truncated to microseconds so that SQLite and PostgreSQL store the same instant.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub fn format_instant(at: &NaiveDateTime) -> String {
+    at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl AuditEventRow {
+    fn content<'a>(&'a self, occurred_at: &'a str) -> ChainedContent<'a> {
+        ChainedContent {
+            seq: self.seq,
+            id: &self.id,
+            occurred_at,
+            actor_user_id: self.actor_user_id.as_deref(),
+            actor_username: &self.actor_username,
+            actor_roles: &self.actor_roles,
+            actor_org_unit_id: self.actor_org_unit_id.as_deref(),
+            action: &self.action,
+            entity: &self.entity,
+            entity_id: &self.entity_id,
+            before_state: self.before_state.as_deref(),
+            after_state: self.after_state.as_deref(),
+            request_id: &self.request_id,
+            policy_version: self.policy_version,
+            prev_hash: &self.prev_hash,
+        }
+    }
+}
+
+/// Appends one event to the chain. Call inside the transaction of the change it records: the
+/// first statement takes the chain head's row lock, so concurrent writers append one at a time.
+pub fn record<B: Serialize, A: Serialize>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> AppResult<i64> {
+    diesel::update(audit_head::table.find(1)).set(audit_head::last_seq.eq(audit_head::last_seq + 1)).execute(conn)?;
+    let (seq, prev_hash): (i64, String) =
+        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn)?;
+    let policy_version = policy::current_version(conn)?;
+    let mut row = AuditEventRow {
+        seq,
+        id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: now(),
+        actor_user_id: actor.user_id.clone(),
+        actor_username: actor.username.clone(),
+        actor_roles: actor.roles.clone(),
+        actor_org_unit_id: actor.org_unit_id.clone(),
+        action: action.into(),
+        entity: entity.into(),
+        entity_id: entity_id.into(),
+        before_state: before.map(serde_json::to_string).transpose()?,
+        after_state: after.map(serde_json::to_string).transpose()?,
+        request_id: actor.request_id.clone(),
+        policy_version,
+        prev_hash,
+        hash: String::new(),
+    };
+    let at = format_instant(&row.occurred_at);
+    row.hash = event_hash(&row.content(&at));
+    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
+    diesel::update(audit_head::table.find(1)).set(audit_head::last_hash.eq(&row.hash)).execute(conn)?;
+    Ok(seq)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    pub actor_username: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub after_seq: Option<i64>,
+}
+
+pub fn list(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> AppResult<Vec<AuditEventRow>> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(v) = &filter.entity {
+        query = query.filter(audit_events::entity.eq(v.clone()));
+    }
+    if let Some(v) = &filter.entity_id {
+        query = query.filter(audit_events::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.action {
+        query = query.filter(audit_events::action.eq(v.clone()));
+    }
+    if let Some(v) = &filter.actor_username {
+        query = query.filter(audit_events::actor_username.eq(v.clone()));
+    }
+    if let Some(v) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(v));
+    }
+    if let Some(v) = filter.to {
+        query = query.filter(audit_events::occurred_at.lt(v));
+    }
+    if let Some(v) = filter.after_seq {
+        query = query.filter(audit_events::seq.gt(v));
+    }
+    Ok(query.order(audit_events::seq.asc()).limit(limit).load(conn)?)
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone)]
+pub enum Verification {
+    Intact { events: i64, last_hash: String },
+    Broken { checked: i64, seq: i64, event_id: String, problem: Break },
+}
+
+/// Walks the chain from the first event, in pages, and reports the first event that does not fit.
+pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
+    const PAGE: i64 = 5_000;
+    let mut expected_prev = GENESIS_HASH.to_string();
+    let mut expected_seq = 1;
+    let mut checked = 0;
+    loop {
+        let rows: Vec<AuditEventRow> = audit_events::table
+            .filter(audit_events::seq.ge(expected_seq))
+            .order(audit_events::seq.asc())
+            .limit(PAGE)
+            .load(conn)?;
+        let page_len = rows.len();
+        for row in rows {
+            let at = format_instant(&row.occurred_at);
+            if let Err(problem) = check_link(&row.content(&at), &row.hash, &expected_prev, expected_seq) {
+                return Ok(Verification::Broken { checked, seq: row.seq, event_id: row.id, problem });
+            }
+            checked += 1;
+            expected_seq = row.seq + 1;
+            expected_prev = row.hash;
+        }
+        if (page_len as i64) < PAGE {
+            break;
+        }
+    }
+    // Events deleted from the end leave the head pointing past the last stored event.
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn)?;
+    if head_seq != checked || head_hash != expected_prev {
+        return Ok(Verification::Broken { checked, seq: checked + 1, event_id: String::new(), problem: Break::Gap });
+    }
+    Ok(Verification::Intact { events: checked, last_hash: expected_prev })
+}

@@ -1,0 +1,132 @@
+//! Customers, their relations and their assignment history.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{assignments, customer_relations, customers};
+use super::{subtree_range, DbConn};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub org_unit_id: String,
+    pub org_path: String,
+    pub size: Option<String>,
+    pub tier: Option<String>,
+    pub categories: String,
+    pub is_key_account: bool,
+    pub is_vip: bool,
+    pub national_id: Option<String>,
+    pub phone: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> AppResult<()> {
+    diesel::insert_into(customers::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CustomerRow>> {
+    Ok(customers::table.find(id).first(conn).optional()?)
+}
+
+pub fn update(conn: &mut DbConn, row: &CustomerRow, expected_version: i64) -> AppResult<()> {
+    let n = diesel::update(customers::table.filter(customers::id.eq(&row.id)).filter(customers::version.eq(expected_version)))
+        .set(row)
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::VersionConflict(format!("customer {} was changed by someone else; reload it", row.id)));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub is_key_account: Option<bool>,
+    pub is_vip: Option<bool>,
+    pub category: Option<String>,
+    pub name_prefix: Option<String>,
+}
+
+pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<CustomerRow>> {
+    let (low, high) = subtree_range(scope);
+    let mut query = customers::table.filter(customers::org_path.ge(low)).filter(customers::org_path.lt(high)).into_boxed();
+    if let Some(v) = &filter.kind {
+        query = query.filter(customers::kind.eq(v.clone()));
+    }
+    if let Some(v) = filter.is_key_account {
+        query = query.filter(customers::is_key_account.eq(v));
+    }
+    if let Some(v) = filter.is_vip {
+        query = query.filter(customers::is_vip.eq(v));
+    }
+    if let Some(c) = &filter.category {
+        query = query.filter(
+            customers::categories
+                .eq(c.clone())
+                .or(customers::categories.like(format!("{c},%")))
+                .or(customers::categories.like(format!("%,{c}")))
+                .or(customers::categories.like(format!("%,{c},%"))),
+        );
+    }
+    if let Some(p) = &filter.name_prefix {
+        let escaped = p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        query = query.filter(customers::name.like(format!("{escaped}%")).escape('\\'));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(customers::id.gt(c.to_string()));
+    }
+    Ok(query.order(customers::id.asc()).limit(limit + 1).load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = customer_relations)]
+pub struct RelationRow {
+    pub id: String,
+    pub customer_id: String,
+    pub related_customer_id: String,
+    pub kind: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_relation(conn: &mut DbConn, row: &RelationRow) -> AppResult<()> {
+    diesel::insert_into(customer_relations::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Relations in both directions: where the customer is the guarantor/member and where it is related.
+pub fn relations(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<RelationRow>> {
+    Ok(customer_relations::table
+        .filter(customer_relations::customer_id.eq(customer_id).or(customer_relations::related_customer_id.eq(customer_id)))
+        .order(customer_relations::created_at.asc())
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = assignments)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub customer_id: String,
+    pub rm_id: String,
+    pub role: String,
+    pub share_bp: i32,
+    pub reason: String,
+    pub valid_from: NaiveDateTime,
+    pub valid_to: Option<NaiveDateTime>,
+    pub created_by: String,
+}
+
+/// the whole assignment history of a customer, oldest first (never overwritten).
+pub fn assignment_history(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<AssignmentRow>> {
+    Ok(assignments::table
+        .filter(assignments::customer_id.eq(customer_id))
+        .order((assignments::valid_from.asc(), assignments::id.asc()))
+        .load(conn)?)
+}

@@ -1,0 +1,218 @@
+//! Storage: one diesel codebase over embedded SQLite (default) and PostgreSQL.
+//!
+//! `DbConn` is a `MultiConnection` enum chosen from the URL scheme. SQLite gets one writer
+//! connection (writes queue in process instead of failing with "database is locked") and a pool of
+//! readers; PostgreSQL gets one pool for both.
+
+pub mod audit;
+pub mod customers;
+pub mod idempotency;
+pub mod org_units;
+pub mod policy;
+pub mod rms;
+pub mod schema;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Pragmas for every SQLite connection (the migration one too): WAL, foreign keys, busy timeout.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; \
+     PRAGMA temp_store = MEMORY;";
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone)]
+pub struct DbTarget {
+    pub backend: Backend,
+    /// A libpq URL, or the SQLite file path.
+    pub location: String,
+}
+
+impl DbTarget {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self { backend: Backend::Postgres, location: url.to_string() })
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(Self { backend: Backend::Sqlite, location: path.to_string() })
+        } else {
+            Err(format!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {url:?})"))
+        }
+    }
+}
+
+/// Opens connections for r2d2 and shows the real connection error (the derived `establish`
+/// hides it behind "Invalid connection url for multiconnection").
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match self.target.backend {
+            Backend::Postgres => PgConnection::establish(&self.target.location)
+                .map(DbConn::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target.location)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The database handle shared by all workers.
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    read: Pool,
+    write: Pool,
+}
+
+impl Db {
+    /// Connects, applies the embedded migrations and returns the pools.
+    pub fn connect(target: &DbTarget, max_connections: u32) -> Result<Self, String> {
+        let manager = Manager { target: target.clone() };
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(5))
+                .build(manager.clone())
+                .map_err(|e| format!("cannot connect to the database: {e}"))
+        };
+        let write = match target.backend {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => build(max_connections)?,
+        };
+        {
+            let mut conn = write.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+            run_migrations(&mut conn)?;
+        }
+        let read = match target.backend {
+            Backend::Sqlite => build(max_connections)?,
+            Backend::Postgres => write.clone(),
+        };
+        Ok(Self { backend: target.backend, read, write })
+    }
+
+    /// Runs `f` on a reader connection in the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.read.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` in one transaction on a writer connection: every multi-row change, with its audit
+    /// event, commits together or not at all.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.write.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            let conn: &mut DbConn = &mut conn;
+            conn.transaction(f)
+        })
+        .await?
+    }
+
+    /// A writer connection for start-up and batch jobs (not for request handlers).
+    pub fn writer(&self) -> AppResult<r2d2::PooledConnection<Manager>> {
+        Ok(self.write.get()?)
+    }
+
+    /// `/ready`: the database answers and no migration is pending.
+    pub fn is_ready(&self) -> bool {
+        let Ok(mut conn) = self.read.get() else { return false };
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        conn.batch_execute("SELECT 1").is_ok() && matches!(conn.has_pending_migration(migrations), Ok(false))
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
+    let migrations = match conn {
+        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+        DbConn::Pg(_) => POSTGRES_MIGRATIONS,
+    };
+    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| format!("migration failed: {e}"))
+}
+
+/// The half-open key range `[prefix, upper)` that holds every org path under `prefix`.
+/// Paths are `/id/id/.../` and compared byte-wise ("C" collation on PostgreSQL), so the upper bound
+/// is the prefix with its last `/` replaced by the next byte, `0`.
+pub fn subtree_range(prefix: &str) -> (String, String) {
+    let upper = match prefix.strip_suffix('/') {
+        Some(stem) => format!("{stem}0"),
+        None => format!("{prefix}0"),
+    };
+    (prefix.to_string(), upper)
+}
+
+/// Keyset pagination: at most `limit` rows after the cursor, and the cursor of the next page.
+pub fn next_cursor<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
+    let limit = limit as usize;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let cursor = rows.last().map(|r| id_of(r).to_string());
+        (rows, cursor)
+    } else {
+        (rows, None)
+    }
+}
+
+impl From<diesel::r2d2::Error> for AppError {
+    fn from(err: diesel::r2d2::Error) -> Self {
+        AppError::Unavailable(err.to_string())
+    }
+}

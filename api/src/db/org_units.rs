@@ -1,0 +1,62 @@
+//! Org units (O-1): a tree kept as materialised paths.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::org_units;
+use super::{subtree_range, DbConn};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Insertable, Serialize)]
+#[diesel(table_name = org_units)]
+pub struct OrgUnitRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub path: String,
+    pub depth: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &OrgUnitRow) -> AppResult<()> {
+    diesel::insert_into(org_units::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<OrgUnitRow>> {
+    Ok(org_units::table.find(id).first(conn).optional()?)
+}
+
+/// The unit, or 404 naming `what`.
+pub fn get(conn: &mut DbConn, id: &str, what: &'static str) -> AppResult<OrgUnitRow> {
+    find(conn, id)?.ok_or(AppError::NotFound(what))
+}
+
+pub fn root(conn: &mut DbConn) -> AppResult<Option<OrgUnitRow>> {
+    Ok(org_units::table.filter(org_units::parent_id.is_null()).first(conn).optional()?)
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub parent_id: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<OrgUnitRow>> {
+    let (low, high) = subtree_range(scope);
+    let mut query = org_units::table.filter(org_units::path.ge(low)).filter(org_units::path.lt(high)).into_boxed();
+    if let Some(v) = &filter.parent_id {
+        query = query.filter(org_units::parent_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.kind {
+        query = query.filter(org_units::kind.eq(v.clone()));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(org_units::id.gt(c.to_string()));
+    }
+    Ok(query.order(org_units::id.asc()).limit(limit + 1).load(conn)?)
+}

@@ -1,0 +1,132 @@
+//! Relationship managers, their qualifications and the permanent bans of O-6.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{banned_persons, rm_qualifications, rms};
+use super::{subtree_range, DbConn};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = rms, treat_none_as_null = true)]
+pub struct RmRow {
+    pub id: String,
+    pub employee_no: String,
+    pub national_id: String,
+    pub name: String,
+    pub line: String,
+    pub grade: String,
+    pub status: String,
+    pub org_unit_id: String,
+    pub org_path: String,
+    pub qualified_on: NaiveDate,
+    pub term_starts_on: NaiveDate,
+    pub term_ends_on: NaiveDate,
+    pub performance_level: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &RmRow) -> AppResult<()> {
+    diesel::insert_into(rms::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<RmRow>> {
+    Ok(rms::table.find(id).first(conn).optional()?)
+}
+
+pub fn update(conn: &mut DbConn, row: &RmRow, expected_version: i64) -> AppResult<()> {
+    let n = diesel::update(rms::table.filter(rms::id.eq(&row.id)).filter(rms::version.eq(expected_version)))
+        .set(row)
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::VersionConflict(format!("RM {} was changed by someone else; reload it", row.id)));
+    }
+    Ok(())
+}
+
+/// O-6: whether this national ID carries a permanent ban, whichever unit recorded it.
+pub fn is_banned(conn: &mut DbConn, national_id: &str) -> AppResult<bool> {
+    let n: i64 = banned_persons::table.filter(banned_persons::national_id.eq(national_id)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn ban(conn: &mut DbConn, national_id: &str, rm_id: &str, reason: &str) -> AppResult<()> {
+    if is_banned(conn, national_id)? {
+        return Ok(());
+    }
+    diesel::insert_into(banned_persons::table)
+        .values((
+            banned_persons::national_id.eq(national_id),
+            banned_persons::rm_id.eq(rm_id),
+            banned_persons::reason.eq(reason),
+            banned_persons::banned_at.eq(super::audit::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An RM record for the same person that has not exited (one person, one active appointment).
+pub fn find_serving_by_national_id(conn: &mut DbConn, national_id: &str) -> AppResult<Option<RmRow>> {
+    Ok(rms::table
+        .filter(rms::national_id.eq(national_id))
+        .filter(rms::status.ne("exited"))
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = rm_qualifications)]
+pub struct QualificationRow {
+    pub id: String,
+    pub rm_id: String,
+    pub grade: String,
+    pub exam_passed_on: NaiveDate,
+    pub approved_by_unit_id: String,
+    pub approved_by_user_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_qualification(conn: &mut DbConn, row: &QualificationRow) -> AppResult<()> {
+    diesel::insert_into(rm_qualifications::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn qualifications(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<QualificationRow>> {
+    Ok(rm_qualifications::table
+        .filter(rm_qualifications::rm_id.eq(rm_id))
+        .order(rm_qualifications::created_at.asc())
+        .load(conn)?)
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub line: Option<String>,
+    pub grade: Option<String>,
+    pub status: Option<String>,
+    /// O-4: only RMs whose qualification lapsed on or before this day (re-certification list).
+    pub qualified_before: Option<NaiveDate>,
+}
+
+pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<RmRow>> {
+    let (low, high) = subtree_range(scope);
+    let mut query = rms::table.filter(rms::org_path.ge(low)).filter(rms::org_path.lt(high)).into_boxed();
+    if let Some(v) = &filter.line {
+        query = query.filter(rms::line.eq(v.clone()));
+    }
+    if let Some(v) = &filter.grade {
+        query = query.filter(rms::grade.eq(v.clone()));
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(rms::status.eq(v.clone()));
+    }
+    if let Some(v) = filter.qualified_before {
+        query = query.filter(rms::qualified_on.le(v));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(rms::id.gt(c.to_string()));
+    }
+    Ok(query.order(rms::id.asc()).limit(limit + 1).load(conn)?)
+}

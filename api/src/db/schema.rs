@@ -1,0 +1,204 @@
+// The tables of migrations/{sqlite,postgres}; both dialects share this one schema.
+
+diesel::table! {
+    org_units (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        path -> Text,
+        depth -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rms (id) {
+        id -> Text,
+        employee_no -> Text,
+        national_id -> Text,
+        name -> Text,
+        line -> Text,
+        grade -> Text,
+        status -> Text,
+        org_unit_id -> Text,
+        org_path -> Text,
+        qualified_on -> Date,
+        term_starts_on -> Date,
+        term_ends_on -> Date,
+        performance_level -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rm_qualifications (id) {
+        id -> Text,
+        rm_id -> Text,
+        grade -> Text,
+        exam_passed_on -> Date,
+        approved_by_unit_id -> Text,
+        approved_by_user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    banned_persons (national_id) {
+        national_id -> Text,
+        rm_id -> Text,
+        reason -> Text,
+        banned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        roles -> Text,
+        org_unit_id -> Text,
+        org_path -> Text,
+        rm_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        org_unit_id -> Text,
+        org_path -> Text,
+        size -> Nullable<Text>,
+        tier -> Nullable<Text>,
+        categories -> Text,
+        is_key_account -> Bool,
+        is_vip -> Bool,
+        national_id -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_relations (id) {
+        id -> Text,
+        customer_id -> Text,
+        related_customer_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        customer_id -> Text,
+        rm_id -> Text,
+        role -> Text,
+        share_bp -> Integer,
+        reason -> Text,
+        valid_from -> Timestamp,
+        valid_to -> Nullable<Timestamp>,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    loans (id) {
+        id -> Text,
+        loan_no -> Text,
+        customer_id -> Text,
+        rm_id -> Text,
+        balance_fen -> BigInt,
+        originated_on -> Date,
+        classification -> Text,
+        interest_due_fen -> BigInt,
+        interest_paid_fen -> BigInt,
+        days_past_due -> Integer,
+        as_of -> Date,
+    }
+}
+
+diesel::table! {
+    policies (version) {
+        version -> BigInt,
+        document -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_username -> Text,
+        actor_roles -> Text,
+        actor_org_unit_id -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        request_id -> Text,
+        policy_version -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        fingerprint -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rms -> org_units (org_unit_id));
+diesel::joinable!(customers -> org_units (org_unit_id));
+diesel::joinable!(assignments -> customers (customer_id));
+diesel::joinable!(assignments -> rms (rm_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    org_units,
+    rms,
+    rm_qualifications,
+    banned_persons,
+    users,
+    customers,
+    customer_relations,
+    assignments,
+    loans,
+    policies,
+    audit_events,
+    audit_head,
+    idempotency_keys,
+);

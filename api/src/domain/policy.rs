@@ -1,0 +1,270 @@
+//! P-1: every threshold of RULES.md in one versioned record. The numbers here are the defaults a
+//! bank starts with; the rules read them from the record, never from literals.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The policy document (P-1). Stored as JSON; each change makes a new version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub capacity: CapacityPolicy,
+    pub assignment: AssignmentPolicy,
+    pub qualification: QualificationPolicy,
+    pub field_checks: FieldCheckPolicy,
+    pub risk: RiskPolicy,
+    pub exit: ExitPolicy,
+    pub pay: PayPolicy,
+    /// X-1 monthly scoring tables (data, not code): `scoring-tables.json`.
+    #[schema(value_type = Object)]
+    pub scoring: serde_json::Value,
+}
+
+/// A-3 capacity caps per RM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityPolicy {
+    /// Corporate/SME RM: key accounts (loan customers and key deposit customers).
+    #[schema(example = 15)]
+    pub corporate_key_accounts: u32,
+    /// Retail RM: VIP customers.
+    #[schema(example = 400)]
+    pub retail_vip_customers: u32,
+}
+
+///
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentPolicy {
+    /// RMs per customer for ordinary marketing (primary + one assistant).
+    pub max_marketers: u32,
+    /// performance and NPL-responsibility share of the primary.
+    #[schema(value_type = String, example = "0.6")]
+    pub primary_share: Decimal,
+    /// share of the assistant; the two sum to 1.
+    #[schema(value_type = String, example = "0.4")]
+    pub assistant_share: Decimal,
+    /// propose rotation after the same primary held a customer this long.
+    pub rotation_years: u32,
+    /// days allowed to add the second RM once a customer enters an A-6 category.
+    pub second_rm_due_days: u32,
+}
+
+/// O-4, O-5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationPolicy {
+    /// O-4: years a qualification exam result stays valid.
+    pub validity_years: u32,
+    /// O-4: minimum years of counter experience.
+    pub min_counter_experience_years: u32,
+    /// O-5: appointment term in years.
+    pub term_years: u32,
+}
+
+/// D-4, D-5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldCheckPolicy {
+    /// D-4: the second RM of an R-4 check must not be assigned to the customer.
+    pub independence_required: bool,
+    /// D-5: days to complete a required post-loan inspection.
+    pub required_inspection_due_days: u32,
+}
+
+///
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskPolicy {
+    /// 结息日: interest settlement day of the month.
+    pub settlement_day: u32,
+    #[schema(value_type = String, example = "0.05")]
+    pub settlement_day_normal_ratio: Decimal,
+    /// at or above this ratio on settlement day the RM gets `action_required`.
+    #[schema(value_type = String, example = "0.10")]
+    pub action_required_ratio: Decimal,
+    /// the day of the month of the second check, and its target.
+    pub second_check_day: u32,
+    #[schema(value_type = String, example = "0.03")]
+    pub second_check_target_ratio: Decimal,
+    #[schema(value_type = String, example = "0.01")]
+    pub month_end_target_ratio: Decimal,
+    /// above this month-end ratio on-site inspections become required.
+    #[schema(value_type = String, example = "0.03")]
+    pub month_end_inspection_ratio: Decimal,
+    /// at or above this ratio at any point, `management_out_of_control`.
+    #[schema(value_type = String, example = "0.20")]
+    pub out_of_control_ratio: Decimal,
+    /// below this many loans an RM gets customer flags only, not ratio alerts.
+    pub min_loans_for_ratios: u32,
+    /// monthly new-NPL ratio that counts towards X-2 item 5.
+    #[schema(value_type = String, example = "0.01")]
+    pub new_npl_ratio_trigger: Decimal,
+    pub new_npl_consecutive_months: u32,
+    /// loans falling due are collected by this day of the month.
+    pub due_collection_day: u32,
+}
+
+///
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExitPolicy {
+    /// X-2 item 3: verified complaints within the window that start an exit review.
+    pub complaints_threshold: u32,
+    pub complaints_window_months: u32,
+    /// X-2 item 6: share of RMs (same unit and line) at the bottom of the 12-month average score.
+    #[schema(value_type = String, example = "0.20")]
+    pub bottom_score_share: Decimal,
+    /// X-4 forced distribution of performance levels 1/2/3.
+    #[schema(value_type = Vec<String>, example = json!(["0.30", "0.50", "0.20"]))]
+    pub level_shares: [Decimal; 3],
+    /// months averaged for an RM's first rating.
+    pub first_rating_months: u32,
+}
+
+/// X-6 pay effects (reported, not paid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayPolicy {
+    /// Monthly allowance for performance levels 1, 2 and 3, in CNY.
+    #[schema(value_type = Vec<String>, example = json!(["1500", "1200", "900"]))]
+    pub level_allowances: [Decimal; 3],
+    #[schema(value_type = String, example = "1000")]
+    pub transition_allowance: Decimal,
+    /// Share of a manager's pay linked to the average score of their RMs.
+    #[schema(value_type = String, example = "0.10")]
+    pub manager_linked_share: Decimal,
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap_or_default()
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            capacity: CapacityPolicy { corporate_key_accounts: 15, retail_vip_customers: 400 },
+            assignment: AssignmentPolicy {
+                max_marketers: 2,
+                primary_share: dec("0.6"),
+                assistant_share: dec("0.4"),
+                rotation_years: 3,
+                second_rm_due_days: 30,
+            },
+            qualification: QualificationPolicy { validity_years: 2, min_counter_experience_years: 2, term_years: 1 },
+            field_checks: FieldCheckPolicy { independence_required: false, required_inspection_due_days: 10 },
+            risk: RiskPolicy {
+                settlement_day: 20,
+                settlement_day_normal_ratio: dec("0.05"),
+                action_required_ratio: dec("0.10"),
+                second_check_day: 26,
+                second_check_target_ratio: dec("0.03"),
+                month_end_target_ratio: dec("0.01"),
+                month_end_inspection_ratio: dec("0.03"),
+                out_of_control_ratio: dec("0.20"),
+                min_loans_for_ratios: 30,
+                new_npl_ratio_trigger: dec("0.01"),
+                new_npl_consecutive_months: 3,
+                due_collection_day: 3,
+            },
+            exit: ExitPolicy {
+                complaints_threshold: 3,
+                complaints_window_months: 12,
+                bottom_score_share: dec("0.20"),
+                level_shares: [dec("0.30"), dec("0.50"), dec("0.20")],
+                first_rating_months: 6,
+            },
+            pay: PayPolicy {
+                level_allowances: [dec("1500"), dec("1200"), dec("900")],
+                transition_allowance: dec("1000"),
+                manager_linked_share: dec("0.10"),
+            },
+            scoring: serde_json::from_str(include_str!("scoring-tables.json")).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl Policy {
+    /// Consistency checks a new policy version must pass (P-1): shares sum to 1, ratios in 0..=1,
+    /// days inside a month. Returns the offending field paths.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let one = Decimal::ONE;
+        let a = &self.assignment;
+        if a.primary_share + a.assistant_share != one {
+            out.push(("assignment.assistant_share".into(), "primary_share and assistant_share must sum to 1".into()));
+        }
+        let r = &self.risk;
+        let ratios = [
+            ("risk.settlement_day_normal_ratio", r.settlement_day_normal_ratio),
+            ("risk.action_required_ratio", r.action_required_ratio),
+            ("risk.second_check_target_ratio", r.second_check_target_ratio),
+            ("risk.month_end_target_ratio", r.month_end_target_ratio),
+            ("risk.month_end_inspection_ratio", r.month_end_inspection_ratio),
+            ("risk.out_of_control_ratio", r.out_of_control_ratio),
+            ("risk.new_npl_ratio_trigger", r.new_npl_ratio_trigger),
+            ("exit.bottom_score_share", self.exit.bottom_score_share),
+        ];
+        for (field, value) in ratios {
+            if value < Decimal::ZERO || value > one {
+                out.push((field.into(), "must be between 0 and 1".into()));
+            }
+        }
+        if self.exit.level_shares.iter().sum::<Decimal>() != one {
+            out.push(("exit.level_shares".into(), "the three shares must sum to 1".into()));
+        }
+        for (field, day) in [
+            ("risk.settlement_day", r.settlement_day),
+            ("risk.second_check_day", r.second_check_day),
+            ("risk.due_collection_day", r.due_collection_day),
+        ] {
+            if !(1..=28).contains(&day) {
+                out.push((field.into(), "must be a day between 1 and 28".into()));
+            }
+        }
+        if self.qualification.validity_years == 0 || self.qualification.term_years == 0 {
+            out.push(("qualification".into(), "validity_years and term_years must be at least 1".into()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p1_defaults_are_the_numbers_of_rules_md() {
+        let p = Policy::default();
+        assert_eq!(p.capacity.corporate_key_accounts, 15);
+        assert_eq!(p.capacity.retail_vip_customers, 400);
+        assert_eq!(p.assignment.primary_share, dec("0.6"));
+        assert_eq!(p.qualification.validity_years, 2);
+        assert_eq!(p.qualification.term_years, 1);
+        assert_eq!(p.field_checks.required_inspection_due_days, 10);
+        assert_eq!(p.risk.out_of_control_ratio, dec("0.20"));
+        assert_eq!(p.risk.min_loans_for_ratios, 30);
+        assert_eq!(p.exit.complaints_threshold, 3);
+        assert!(p.scoring.get("tables").is_some(), "scoring tables are embedded");
+        assert!(p.problems().is_empty());
+    }
+
+    #[test]
+    fn p1_policy_round_trips_as_json_with_decimal_strings() {
+        let p = Policy::default();
+        let json = serde_json::to_value(&p).unwrap_or_default();
+        assert_eq!(json["risk"]["action_required_ratio"], "0.10");
+        let back: Policy = serde_json::from_value(json).unwrap_or_default();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn p1_inconsistent_shares_are_named() {
+        let mut p = Policy::default();
+        p.assignment.assistant_share = dec("0.5");
+        let problems = p.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, "assignment.assistant_share");
+    }
+}

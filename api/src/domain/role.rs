@@ -1,0 +1,90 @@
+//! Roles of API.md and what each may do.
+
+use super::text_enum;
+
+text_enum! {
+    /// A user may hold several roles.
+    Role {
+        Admin => "admin",
+        Manager => "manager",
+        RiskOfficer => "risk_officer",
+        Committee => "committee",
+        Auditor => "auditor",
+        Rm => "rm",
+    }
+}
+
+/// Roles as stored: comma-separated names.
+pub fn join_roles(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn split_roles(text: &str) -> Vec<Role> {
+    text.split(',').filter_map(Role::parse).collect()
+}
+
+/// What a caller wants to do; each handler names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read registry data inside one's scope (every role).
+    ReadRegistry,
+    ManageOrgUnits,
+    ManageUsers,
+    ManageRms,
+    ManageCustomers,
+    ReadAudit,
+    /// See national IDs and phone numbers unmasked (M-3).
+    ReadPersonalData,
+}
+
+pub fn allows(roles: &[Role], permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    roles.iter().any(|role| match permission {
+        ReadRegistry => true,
+        ManageOrgUnits => *role == Admin,
+        ManageUsers => matches!(role, Admin | Manager),
+        ManageRms => matches!(role, Admin | Manager),
+        ManageCustomers => matches!(role, Admin | Manager | Rm),
+        ReadAudit => matches!(role, Admin | Auditor | RiskOfficer),
+        ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),
+    })
+}
+
+/// Masks all but the first 3 and last 4 characters: `110***********1234`.
+pub fn mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        let roles = vec![Role::Manager, Role::RiskOfficer];
+        assert_eq!(split_roles(&join_roles(&roles)), roles);
+    }
+
+    #[test]
+    fn m3_personal_data_is_masked_for_auditors_and_rms() {
+        assert!(!allows(&[Role::Auditor], Permission::ReadPersonalData));
+        assert!(!allows(&[Role::Rm], Permission::ReadPersonalData));
+        assert!(allows(&[Role::Rm, Role::Manager], Permission::ReadPersonalData));
+        assert_eq!(mask("110101199001011234"), "110***********1234");
+        assert_eq!(mask("1234"), "****");
+    }
+
+    #[test]
+    fn only_admins_shape_the_org_tree() {
+        assert!(allows(&[Role::Admin], Permission::ManageOrgUnits));
+        assert!(!allows(&[Role::Manager], Permission::ManageOrgUnits));
+        assert!(!allows(&[Role::Auditor], Permission::ManageCustomers));
+    }
+}

@@ -1,0 +1,14 @@
+//! rmdesk: the relationship-manager program (客户经理制) of a bank.
+//!
+//! `domain` holds the rules of RULES.md as pure functions; `db` the storage over SQLite and
+//! PostgreSQL; `routes` the HTTP API; `startup` wires them together.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod routes;
+pub mod startup;

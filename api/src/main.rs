@@ -1,0 +1,79 @@
+//! The `rmdesk` binary: `serve`, `migrate`, `openapi`, `demo`.
+
+use std::process::ExitCode;
+
+use rmdesk::config::Config;
+use rmdesk::startup::{self, Application};
+
+const USAGE: &str = "usage: rmdesk <command>
+  serve [--demo]                 run the server (RMDESK_BIND); --demo fills an empty database first
+  migrate                        apply database migrations and exit
+  openapi [FILE]                 write the OpenAPI document (stdout when no FILE)
+  demo [--customers N] [--rms N] fill an empty database with a demo bank (default 20000 customers)";
+
+fn main() -> ExitCode {
+    init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("rmdesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    let rest = &args[args.len().min(1)..];
+    match command {
+        "serve" => {
+            let config = Config::from_env()?;
+            if rest.iter().any(|a| a == "--demo") {
+                rmdesk::demo::run_if_empty(&config, &rmdesk::demo::Size::default())?;
+            }
+            serve(config)
+        }
+        "migrate" => {
+            let config = Config::from_env()?;
+            rmdesk::db::Db::connect(&config.database, 1)?;
+            startup::bootstrap(&rmdesk::db::Db::connect(&config.database, 1)?, &config).map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+        "openapi" => {
+            let doc = startup::openapi().to_pretty_json().map_err(|e| e.to_string())?;
+            match rest.first() {
+                Some(path) => std::fs::write(path, doc + "\n").map_err(|e| format!("cannot write {path}: {e}")),
+                None => {
+                    println!("{doc}");
+                    Ok(())
+                }
+            }
+        }
+        "demo" => {
+            let config = Config::from_env()?;
+            let size = rmdesk::demo::Size::from_args(rest)?;
+            rmdesk::demo::run(&config, &size)
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let app = Application::build(&config)?;
+        tracing::info!(bind = %config.bind, port = app.port, "rmdesk listening");
+        app.run().await.map_err(|e| e.to_string())
+    })
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).init();
+}

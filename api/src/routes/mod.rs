@@ -1,0 +1,45 @@
+//! HTTP: the v1 API, operations endpoints and the dashboard. Handlers parse, call the db and
+//! domain layers, and answer; no SQL and no rules here.
+
+pub mod frontend;
+pub mod ops;
+pub mod v1;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "rmdesk API",
+        version = "1.0.0",
+        description = "Relationship-manager program (客户经理制): who manages whom, dual-person checks, \
+credit-risk flags and the exit rules. Rule IDs (A-3, D-2, R-4, X-2 ...) refer to RULES.md. Errors are \
+application/problem+json with `code`, `rule` and `errors`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    tags(
+        (name = "auth", description = "Tokens"),
+        (name = "org-units", description = "The org tree (O-1)"),
+        (name = "users", description = "Users and roles"),
+        (name = "rms", description = "Relationship managers (O-2..O-6)"),
+        (name = "customers", description = "Customers, relations and assignment history"),
+        (name = "policy", description = "The versioned policy record (P-1)"),
+        (name = "audit", description = "The tamper-evident audit log (M-2)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}

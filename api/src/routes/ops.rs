@@ -1,0 +1,36 @@
+//! Operations endpoints outside v1: liveness and readiness.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Serialize)]
+struct Status {
+    status: &'static str,
+}
+
+/// `GET /health`: the process is up.
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Status { status: "ok" })
+}
+
+/// `GET /ready`: the database answers and every migration is applied.
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.db.clone();
+    let ok = web::block(move || db.is_ready()).await.unwrap_or(false);
+    if ok {
+        HttpResponse::Ok().json(Status { status: "ready" })
+    } else {
+        HttpResponse::ServiceUnavailable().json(Status { status: "not_ready" })
+    }
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("resource"))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health)).route("/ready", web::get().to(ready));
+}

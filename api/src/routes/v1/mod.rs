@@ -1,0 +1,21 @@
+//! The v1 API (API.md). Each module is one resource.
+
+pub mod audit;
+pub mod auth;
+pub mod customers;
+pub mod org_units;
+pub mod policy;
+pub mod rms;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    org_units::configure(cfg);
+    users::configure(cfg);
+    rms::configure(cfg);
+    customers::configure(cfg);
+    policy::configure(cfg);
+    audit::configure(cfg);
+}

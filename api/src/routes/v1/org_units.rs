@@ -1,0 +1,132 @@
+//! Org units (O-1): `GET/POST /org-units`, `GET /org-units/{id}`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::db::{self, org_units::OrgUnitRow};
+use crate::domain::org::{check_placement, child_path, OrgUnitKind};
+use crate::domain::role::Permission;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::{self, JsonBody, Page, PageParams, Query};
+use crate::startup::AppState;
+
+/// An org unit (机构).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgUnit {
+    pub id: String,
+    #[schema(example = "Pudong Branch")]
+    pub name: String,
+    pub kind: OrgUnitKind,
+    pub parent_id: Option<String>,
+    /// 0 for the head office.
+    pub depth: i32,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrgUnitRow> for OrgUnit {
+    fn from(r: OrgUnitRow) -> Self {
+        OrgUnit {
+            kind: OrgUnitKind::parse(&r.kind).unwrap_or(OrgUnitKind::Team),
+            id: r.id,
+            name: r.name,
+            parent_id: r.parent_id,
+            depth: r.depth,
+            version: r.version,
+            created_at: http::utc(r.created_at),
+            updated_at: http::utc(r.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgUnit {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Pudong Branch")]
+    pub name: String,
+    pub kind: OrgUnitKind,
+    #[validate(length(min = 1, max = 64))]
+    pub parent_id: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgUnitFilter {
+    pub parent_id: Option<String>,
+    pub kind: Option<OrgUnitKind>,
+}
+
+/// Org units in the caller's subtree.
+#[utoipa::path(tag = "org-units", params(OrgUnitFilter, PageParams), responses((status = 200, body = Page<OrgUnit>)))]
+#[get("/org-units")]
+pub async fn list(state: web::Data<AppState>, caller: Caller, q: Query<OrgUnitFilter>, page: Query<PageParams>) -> AppResult<web::Json<Page<OrgUnit>>> {
+    let q = q.0;
+    let limit = page.0.limit()?;
+    let after = page.0.after()?;
+    let filter = db::org_units::Filter { parent_id: q.parent_id, kind: q.kind.map(|k| k.as_str().to_string()) };
+    let rows = state.db.read(move |conn| db::org_units::list(conn, &caller.org_path, &filter, after.as_deref(), limit)).await?;
+    Ok(web::Json(Page::from_rows(rows, limit, |r| &r.id, OrgUnit::from)))
+}
+
+/// One org unit.
+#[utoipa::path(tag = "org-units", responses((status = 200, body = OrgUnit), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/org-units/{id}")]
+pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> AppResult<web::Json<OrgUnit>> {
+    let id = id.into_inner();
+    let row = state.db.read(move |conn| db::org_units::get(conn, &id, "org unit")).await?;
+    caller.check_scope(&row.path, "org unit")?;
+    Ok(web::Json(row.into()))
+}
+
+/// Create an org unit under a parent in the caller's subtree (admin). The kind must sit below the
+/// parent's kind (O-1).
+#[utoipa::path(
+    tag = "org-units",
+    request_body = NewOrgUnit,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first response")),
+    responses(
+        (status = 201, body = OrgUnit),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/org-units")]
+pub async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: JsonBody<NewOrgUnit>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageOrgUnits)?;
+    let new = body.value;
+    let actor = caller.actor();
+    let scope = caller.org_path.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let parent = db::org_units::find(conn, &new.parent_id)?
+            .filter(|p| crate::domain::org::in_scope(&scope, &p.path))
+            .ok_or_else(|| AppError::field("parent_id", "no such org unit in your scope"))?;
+        let parent_kind = OrgUnitKind::parse(&parent.kind).unwrap_or(OrgUnitKind::Team);
+        check_placement(new.kind, parent_kind).map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
+        let id = http::new_id();
+        let now = db::audit::now();
+        let row = OrgUnitRow {
+            path: child_path(&parent.path, &id),
+            id,
+            name: new.name.trim().to_string(),
+            kind: new.kind.as_str().into(),
+            parent_id: Some(parent.id),
+            depth: parent.depth + 1,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        db::org_units::insert(conn, &row)?;
+        db::audit::record(conn, &actor, "org_unit.create", "org_unit", &row.id, None::<&()>, Some(&row))?;
+        Ok(OrgUnit::from(row))
+    })
+    .await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list).service(create).service(get_one);
+}

@@ -1,0 +1,261 @@
+//! Start-up: configuration to a running server (database, bootstrap, keys, routes, middleware).
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use rand::RngCore;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::login_limiter::LoginLimiter;
+use crate::auth::{password, JwtKeys};
+use crate::config::Config;
+use crate::db::audit::Actor;
+use crate::db::{self, Db};
+use crate::domain::org::{child_path, OrgUnitKind};
+use crate::domain::policy::Policy;
+use crate::domain::role::{join_roles, Role};
+use crate::error::{AppError, AppResult, REQUEST_ID};
+use crate::routes;
+
+/// Shared by every worker.
+pub struct AppState {
+    pub db: Db,
+    pub jwt: JwtKeys,
+    pub login_limiter: LoginLimiter,
+}
+
+/// The id of the request, in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub struct Application {
+    pub port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps and binds; `RMDESK_BIND` may use port 0 (tests).
+    pub fn build(config: &Config) -> Result<Self, String> {
+        let db = Db::connect(&config.database, config.db_pool_size)?;
+        bootstrap(&db, config).map_err(|e| format!("bootstrap failed: {e}"))?;
+        let secret = jwt_secret(config)?;
+        let state = web::Data::new(AppState {
+            db,
+            jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
+            login_limiter: LoginLimiter::default(),
+        });
+        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let api = openapi();
+        let cors_origins = config.cors_origins.clone();
+        let server = HttpServer::new(move || {
+            // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
+            let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone());
+            App::new()
+                .into_utoipa_app()
+                .map(|app| {
+                    app.app_data(state.clone())
+                        .app_data(web::PathConfig::default().error_handler(|err, _| AppError::NotFound(path_error(&err)).into()))
+                        .service(docs)
+                        .service(web::redirect("/docs", "/docs/"))
+                        .configure(routes::ops::configure)
+                })
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .configure(routes::v1::configure)
+                        .default_service(web::to(routes::ops::not_found)),
+                )
+                .map(|app| {
+                    app.configure(routes::frontend::configure)
+                        .default_service(web::to(routes::ops::not_found))
+                        .wrap(from_fn(request_context))
+                        .wrap(cors(&cors_origins))
+                })
+                .into_app()
+        })
+        .workers(config.workers)
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish first (graceful shutdown).
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn server(self) -> Server {
+        self.server
+    }
+}
+
+fn path_error(_err: &actix_web::error::PathError) -> &'static str {
+    "resource"
+}
+
+/// The OpenAPI document, generated from the same route table the server uses.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(routes::ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::v1::configure))
+        .split_for_parts();
+    api
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(vec!["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(vec![
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers(vec![HeaderName::from_static("x-request-id"), header::ETAG, header::RETRY_AFTER])
+        .max_age(3600)
+        // Same-origin requests (the dashboard) carry an Origin header too: never refuse them here;
+        // browsers enforce the allow-list from the absence of CORS headers.
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Gives every request an id (or keeps a sane `X-Request-Id` from the client), makes it
+/// available to problem responses and audit events, echoes it, and logs the request.
+async fn request_context(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+    }
+    let status = res.status().as_u16();
+    tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
+    Ok(res)
+}
+
+/// First start on an empty database: the head office, policy version 1 and, when
+/// `RMDESK_ADMIN_PASSWORD` is set, the `admin` user. Each step is audited.
+pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
+    let mut conn = db.writer()?;
+    let actor = Actor::system("bootstrap");
+    diesel::Connection::transaction(&mut *conn, |conn| -> AppResult<()> {
+        if db::policy::current_version(conn)? == 0 {
+            let policy = Policy::default();
+            let version = db::policy::insert_next(conn, &policy, None)?;
+            db::audit::record(conn, &actor, "policy.create", "policy", &version.to_string(), None::<&()>, Some(&policy))?;
+        }
+        let root = match db::org_units::root(conn)? {
+            Some(root) => root,
+            None => {
+                let id = crate::http::new_id();
+                let now = db::audit::now();
+                let row = db::org_units::OrgUnitRow {
+                    path: child_path("/", &id),
+                    id,
+                    name: "Head Office".into(),
+                    kind: OrgUnitKind::HeadOffice.as_str().into(),
+                    parent_id: None,
+                    depth: 0,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                db::org_units::insert(conn, &row)?;
+                db::audit::record(conn, &actor, "org_unit.create", "org_unit", &row.id, None::<&()>, Some(&row))?;
+                row
+            }
+        };
+        if let Some(password) = &config.admin_password {
+            if db::users::find_by_username(conn, "admin")?.is_none() {
+                let now = db::audit::now();
+                let user = db::users::UserRow {
+                    id: crate::http::new_id(),
+                    username: "admin".into(),
+                    password_hash: password::hash(password)?,
+                    display_name: "Administrator".into(),
+                    roles: join_roles(&[Role::Admin]),
+                    org_unit_id: root.id.clone(),
+                    org_path: root.path.clone(),
+                    rm_id: None,
+                    active: true,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                db::users::insert(conn, &user)?;
+                let after = serde_json::json!({"id": user.id, "username": user.username, "roles": user.roles});
+                db::audit::record(conn, &actor, "user.create", "user", &user.id, None::<&()>, Some(&after))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `RMDESK_JWT_SECRET`, or a random secret generated on first start and kept (0600) in the data
+/// directory.
+fn jwt_secret(config: &Config) -> Result<Vec<u8>, String> {
+    if let Some(secret) = &config.jwt_secret {
+        if secret.len() < 32 {
+            return Err("RMDESK_JWT_SECRET must be at least 32 characters".into());
+        }
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("jwt-secret");
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 64 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let mut bytes = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(&path, &secret)?;
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, content: &str) -> Result<(), String> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(content.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(err: std::io::Error) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}

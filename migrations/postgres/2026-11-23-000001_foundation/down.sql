@@ -1,0 +1,13 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP TABLE policies;
+DROP TABLE loans;
+DROP TABLE assignments;
+DROP TABLE customer_relations;
+DROP TABLE customers;
+DROP TABLE users;
+DROP TABLE banned_persons;
+DROP TABLE rm_qualifications;
+DROP TABLE rms;
+DROP TABLE org_units;
