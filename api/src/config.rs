@@ -24,15 +24,25 @@ impl Config {
         let data_dir = PathBuf::from(var("RMDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database = match var("DATABASE_URL") {
             Some(url) => DbTarget::parse(&url)?,
-            None => DbTarget::parse(&format!("sqlite://{}", data_dir.join("rmdesk.sqlite3").display()))?,
+            None => DbTarget::parse(&format!(
+                "sqlite://{}",
+                data_dir.join("rmdesk.sqlite3").display()
+            ))?,
         };
         let number = |name: &str, default: i64| -> Result<i64, String> {
             match var(name) {
                 None => Ok(default),
-                Some(v) => v.parse().map_err(|_| format!("{name} must be a whole number (got {v:?})")),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| format!("{name} must be a whole number (got {v:?})")),
             }
         };
-        let workers = number("RMDESK_WORKERS", std::thread::available_parallelism().map(|n| n.get() as i64).unwrap_or(2))?;
+        let workers = number(
+            "RMDESK_WORKERS",
+            std::thread::available_parallelism()
+                .map(|n| n.get() as i64)
+                .unwrap_or(2),
+        )?;
         Ok(Config {
             database,
             bind: var("RMDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -41,7 +51,12 @@ impl Config {
             jwt_secret: var("RMDESK_JWT_SECRET"),
             token_ttl_seconds: number("RMDESK_TOKEN_TTL_SECONDS", 3600)?,
             cors_origins: var("RMDESK_CORS_ORIGINS")
-                .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             db_pool_size: number("RMDESK_DB_POOL_SIZE", 8)?.clamp(1, 256) as u32,
             workers: workers.clamp(1, 64) as usize,

@@ -22,7 +22,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -36,7 +39,11 @@ pub struct RuleViolation {
 
 impl RuleViolation {
     pub fn new(rule: &'static str, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { rule, code, detail: detail.into() }
+        Self {
+            rule,
+            code,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -119,7 +126,9 @@ impl AppError {
                 _ => format!("{} fields are invalid", errors.len()),
             },
             AppError::Rule(v) => v.detail.clone(),
-            AppError::Internal(_) => "an unexpected error occurred; the request id identifies it in the logs".into(),
+            AppError::Internal(_) => {
+                "an unexpected error occurred; the request id identifies it in the logs".into()
+            }
             AppError::Unavailable(_) => "the database is unavailable or busy; try again".into(),
             other => other.to_string(),
         }
@@ -207,13 +216,15 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
             Error::NotFound => AppError::NotFound("record"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Duplicate(format!("a record with the same key exists ({})", info.message()))
-            }
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => AppError::Duplicate(
+                format!("a record with the same key exists ({})", info.message()),
+            ),
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Unavailable("serialization failure".into())
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable("connection closed".into()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::Unavailable("connection closed".into())
+            }
             Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
                 AppError::Unavailable("database is locked".into())
             }

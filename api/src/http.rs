@@ -43,7 +43,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let ct = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 ct == "application/json" || ct.ends_with("+json")
             })
             .unwrap_or(true);
@@ -53,16 +58,21 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
                 return Err(AppError::PayloadTooLarge(MAX_BODY_BYTES));
             }
             if !content_type_ok {
-                return Err(AppError::Malformed("the body must be JSON (Content-Type: application/json)".into()));
+                return Err(AppError::Malformed(
+                    "the body must be JSON (Content-Type: application/json)".into(),
+                ));
             }
-            let payload = payload.map_err(|e| AppError::Malformed(format!("could not read the body: {e}")))?;
+            let payload = payload
+                .map_err(|e| AppError::Malformed(format!("could not read the body: {e}")))?;
             let raw = payload
                 .to_bytes_limited(MAX_BODY_BYTES)
                 .await
                 .map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))?
                 .map_err(|e| AppError::Malformed(format!("could not read the body: {e}")))?;
             let value = parse_json::<T>(&raw)?;
-            value.validate().map_err(|e| AppError::Validation(field_errors(&e)))?;
+            value
+                .validate()
+                .map_err(|e| AppError::Validation(field_errors(&e)))?;
             Ok(JsonBody { value, raw })
         })
     }
@@ -76,13 +86,21 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> AppResult<T> {
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if field == "." { missing_field(&inner.to_string()).unwrap_or_else(|| "body".into()) } else { field };
-                AppError::Validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
+                let field = if field == "." {
+                    missing_field(&inner.to_string()).unwrap_or_else(|| "body".into())
+                } else {
+                    field
+                };
+                AppError::Validation(vec![FieldError::new(
+                    field,
+                    strip_position(&inner.to_string()),
+                )])
             }
             _ => AppError::Malformed(format!("the body is not valid JSON: {inner}")),
         }
     })?;
-    de.end().map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    de.end()
+        .map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -108,11 +126,19 @@ pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
 
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
-                    let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| describe(e));
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe(e));
                     out.push(FieldError::new(path.clone(), message));
                 }
             }
@@ -146,13 +172,21 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
-        let parsed = serde_path_to_error::deserialize(de).map(Query).map_err(|err| {
-            let field = err.path().to_string();
-            let message = err.into_inner().to_string();
-            let field = if field == "." { missing_field(&message).unwrap_or_else(|| "query".into()) } else { field };
-            AppError::Validation(vec![FieldError::new(field, message)])
-        });
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        let parsed = serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|err| {
+                let field = err.path().to_string();
+                let message = err.into_inner().to_string();
+                let field = if field == "." {
+                    missing_field(&message).unwrap_or_else(|| "query".into())
+                } else {
+                    field
+                };
+                AppError::Validation(vec![FieldError::new(field, message)])
+            });
         std::future::ready(parsed)
     }
 }
@@ -178,7 +212,9 @@ impl PageParams {
 
     /// The id after which the page starts.
     pub fn after(&self) -> AppResult<Option<String>> {
-        let Some(cursor) = &self.cursor else { return Ok(None) };
+        let Some(cursor) = &self.cursor else {
+            return Ok(None);
+        };
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(cursor)
             .ok()
@@ -202,9 +238,17 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows, mapping each row to its view.
-    pub fn from_rows<R>(rows: Vec<R>, limit: i64, id_of: impl Fn(&R) -> &str, view: impl FnMut(R) -> T) -> Self {
+    pub fn from_rows<R>(
+        rows: Vec<R>,
+        limit: i64,
+        id_of: impl Fn(&R) -> &str,
+        view: impl FnMut(R) -> T,
+    ) -> Self {
         let (rows, next) = crate::db::next_cursor(rows, limit, id_of);
-        Page { items: rows.into_iter().map(view).collect(), next_cursor: next.as_deref().map(encode_cursor) }
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor: next.as_deref().map(encode_cursor),
+        }
     }
 }
 
@@ -212,23 +256,43 @@ impl<T> Page<T> {
 /// stale, 422 when neither is sent).
 pub fn expected_version(req: &HttpRequest, body_version: Option<i64>) -> AppResult<i64> {
     if let Some(value) = req.headers().get(header::IF_MATCH) {
-        let text = value.to_str().unwrap_or("").trim().trim_start_matches("W/").trim_matches('"');
-        return text.parse().map_err(|_| AppError::field("If-Match", "must be the resource's integer version"));
+        let text = value
+            .to_str()
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"');
+        return text
+            .parse()
+            .map_err(|_| AppError::field("If-Match", "must be the resource's integer version"));
     }
-    body_version.ok_or_else(|| AppError::field("version", "send the version you read, in the body or in If-Match"))
+    body_version.ok_or_else(|| {
+        AppError::field(
+            "version",
+            "send the version you read, in the body or in If-Match",
+        )
+    })
 }
 
 /// 409 unless the stored version is the expected one.
 pub fn check_version(stored: i64, expected: i64, what: &str) -> AppResult<()> {
     if stored != expected {
-        return Err(AppError::VersionConflict(format!("{what} is at version {stored}, not {expected}; reload it")));
+        return Err(AppError::VersionConflict(format!(
+            "{what} is at version {stored}, not {expected}; reload it"
+        )));
     }
     Ok(())
 }
 
 /// Runs a create in one transaction, honouring `Idempotency-Key`: a replay returns the first
 /// response (marked `Idempotent-Replayed: true`) and creates nothing new.
-pub async fn create<T, F>(db: &Db, caller: &Caller, req: &HttpRequest, raw: &[u8], f: F) -> AppResult<HttpResponse>
+pub async fn create<T, F>(
+    db: &Db,
+    caller: &Caller,
+    req: &HttpRequest,
+    raw: &[u8],
+    f: F,
+) -> AppResult<HttpResponse>
 where
     T: Serialize,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
@@ -238,7 +302,10 @@ where
         Some(v) => {
             let key = v.to_str().unwrap_or("").trim().to_string();
             if key.is_empty() || key.len() > 200 {
-                return Err(AppError::field("Idempotency-Key", "must be 1 to 200 visible characters"));
+                return Err(AppError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 200 visible characters",
+                ));
             }
             Some(key)
         }
@@ -253,14 +320,18 @@ where
                 }
             }
             let created = f(conn)?;
-            let response = StoredResponse { status: 201, body: serde_json::to_string(&created)? };
+            let response = StoredResponse {
+                status: 201,
+                body: serde_json::to_string(&created)?,
+            };
             if let Some(key) = &key {
                 idempotency::store(conn, &user_id, key, &fingerprint, &response)?;
             }
             Ok((response, false))
         })
         .await?;
-    let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::CREATED);
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .unwrap_or(actix_web::http::StatusCode::CREATED);
     let mut response = HttpResponse::build(status);
     response.content_type("application/json");
     if replayed {
@@ -282,4 +353,13 @@ pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 /// Today in UTC, the calendar the rules count days in.
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
+}
+
+/// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`.
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
 }

@@ -37,14 +37,18 @@ fn run(args: &[String]) -> Result<(), String> {
         "migrate" => {
             let config = Config::from_env()?;
             rmdesk::db::Db::connect(&config.database, 1)?;
-            startup::bootstrap(&rmdesk::db::Db::connect(&config.database, 1)?, &config).map_err(|e| e.to_string())?;
+            startup::bootstrap(&rmdesk::db::Db::connect(&config.database, 1)?, &config)
+                .map_err(|e| e.to_string())?;
             println!("migrations applied");
             Ok(())
         }
         "openapi" => {
-            let doc = startup::openapi().to_pretty_json().map_err(|e| e.to_string())?;
+            let doc = startup::openapi()
+                .to_pretty_json()
+                .map_err(|e| e.to_string())?;
             match rest.first() {
-                Some(path) => std::fs::write(path, doc + "\n").map_err(|e| format!("cannot write {path}: {e}")),
+                Some(path) => std::fs::write(path, doc + "\n")
+                    .map_err(|e| format!("cannot write {path}: {e}")),
                 None => {
                     println!("{doc}");
                     Ok(())
@@ -74,6 +78,11 @@ fn serve(config: Config) -> Result<(), String> {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .init();
 }

@@ -55,40 +55,44 @@ impl Application {
             jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
         });
-        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let api = openapi();
         let cors_origins = config.cors_origins.clone();
-        let server = HttpServer::new(move || {
-            // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
-            let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone());
-            App::new()
-                .into_utoipa_app()
-                .map(|app| {
-                    app.app_data(state.clone())
-                        .app_data(web::PathConfig::default().error_handler(|err, _| AppError::NotFound(path_error(&err)).into()))
-                        .service(docs)
-                        .service(web::redirect("/docs", "/docs/"))
-                        .configure(routes::ops::configure)
-                })
-                .service(
-                    utoipa_actix_web::scope("/api/v1")
-                        .configure(routes::v1::configure)
-                        .default_service(web::to(routes::ops::not_found)),
-                )
-                .map(|app| {
-                    app.configure(routes::frontend::configure)
-                        .default_service(web::to(routes::ops::not_found))
-                        .wrap(from_fn(request_context))
-                        .wrap(cors(&cors_origins))
-                })
-                .into_app()
-        })
-        .workers(config.workers)
-        .shutdown_timeout(30)
-        .listen(listener)
-        .map_err(|e| e.to_string())?
-        .run();
+        let server =
+            HttpServer::new(move || {
+                // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
+                let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone());
+                App::new()
+                    .into_utoipa_app()
+                    .map(|app| {
+                        app.app_data(state.clone())
+                            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                                AppError::NotFound(path_error(&err)).into()
+                            }))
+                            .service(docs)
+                            .service(web::redirect("/docs", "/docs/"))
+                            .configure(routes::ops::configure)
+                    })
+                    .service(
+                        utoipa_actix_web::scope("/api/v1")
+                            .configure(routes::v1::configure)
+                            .default_service(web::to(routes::ops::not_found)),
+                    )
+                    .map(|app| {
+                        app.configure(routes::frontend::configure)
+                            .default_service(web::to(routes::ops::not_found))
+                            .wrap(from_fn(request_context))
+                            .wrap(cors(&cors_origins))
+                    })
+                    .into_app()
+            })
+            .workers(config.workers)
+            .shutdown_timeout(30)
+            .listen(listener)
+            .map_err(|e| e.to_string())?
+            .run();
         Ok(Application { port, server })
     }
 
@@ -126,7 +130,11 @@ fn cors(origins: &[String]) -> Cors {
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static("x-request-id"),
         ])
-        .expose_headers(vec![HeaderName::from_static("x-request-id"), header::ETAG, header::RETRY_AFTER])
+        .expose_headers(vec![
+            HeaderName::from_static("x-request-id"),
+            header::ETAG,
+            header::RETRY_AFTER,
+        ])
         .max_age(3600)
         // Same-origin requests (the dashboard) carry an Origin header too: never refuse them here;
         // browsers enforce the allow-list from the absence of CORS headers.
@@ -139,12 +147,20 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Gives every request an id (or keeps a sane `X-Request-Id` from the client), makes it
 /// available to problem responses and audit events, echoes it, and logs the request.
-async fn request_context(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
@@ -153,7 +169,8 @@ async fn request_context(req: ServiceRequest, next: Next<impl MessageBody>) -> R
     let path = req.path().to_string();
     let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
     }
     let status = res.status().as_u16();
     tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
@@ -169,7 +186,15 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
         if db::policy::current_version(conn)? == 0 {
             let policy = Policy::default();
             let version = db::policy::insert_next(conn, &policy, None)?;
-            db::audit::record(conn, &actor, "policy.create", "policy", &version.to_string(), None::<&()>, Some(&policy))?;
+            db::audit::record(
+                conn,
+                &actor,
+                "policy.create",
+                "policy",
+                &version.to_string(),
+                None::<&()>,
+                Some(&policy),
+            )?;
         }
         let root = match db::org_units::root(conn)? {
             Some(root) => root,
@@ -188,7 +213,15 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                     updated_at: now,
                 };
                 db::org_units::insert(conn, &row)?;
-                db::audit::record(conn, &actor, "org_unit.create", "org_unit", &row.id, None::<&()>, Some(&row))?;
+                db::audit::record(
+                    conn,
+                    &actor,
+                    "org_unit.create",
+                    "org_unit",
+                    &row.id,
+                    None::<&()>,
+                    Some(&row),
+                )?;
                 row
             }
         };
@@ -211,7 +244,15 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                 };
                 db::users::insert(conn, &user)?;
                 let after = serde_json::json!({"id": user.id, "username": user.username, "roles": user.roles});
-                db::audit::record(conn, &actor, "user.create", "user", &user.id, None::<&()>, Some(&after))?;
+                db::audit::record(
+                    conn,
+                    &actor,
+                    "user.create",
+                    "user",
+                    &user.id,
+                    None::<&()>,
+                    Some(&after),
+                )?;
             }
         }
         Ok(())
@@ -234,7 +275,8 @@ fn jwt_secret(config: &Config) -> Result<Vec<u8>, String> {
             return Ok(existing.as_bytes().to_vec());
         }
     }
-    fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let mut bytes = [0u8; 48];
     rand::thread_rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);
@@ -250,8 +292,11 @@ fn write_private(path: &Path, content: &str) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    file.write_all(content.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(content.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 impl From<std::io::Error> for AppError {

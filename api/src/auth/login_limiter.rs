@@ -17,7 +17,10 @@ impl LoginLimiter {
     pub fn blocked_for(&self, username: &str, now: Instant) -> Option<u64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let entry = map.get_mut(username)?;
-        while entry.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while entry
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
             entry.pop_front();
         }
         if entry.is_empty() {
@@ -57,11 +60,19 @@ mod tests {
         let start = Instant::now();
         for i in 0..4 {
             limiter.record_failure("li.na", start + Duration::from_secs(i));
-            assert_eq!(limiter.blocked_for("li.na", start + Duration::from_secs(i)), None);
+            assert_eq!(
+                limiter.blocked_for("li.na", start + Duration::from_secs(i)),
+                None
+            );
         }
         limiter.record_failure("li.na", start + Duration::from_secs(10));
-        assert!(limiter.blocked_for("li.na", start + Duration::from_secs(11)).is_some());
+        assert!(limiter
+            .blocked_for("li.na", start + Duration::from_secs(11))
+            .is_some());
         assert_eq!(limiter.blocked_for("someone.else", start), None);
-        assert_eq!(limiter.blocked_for("li.na", start + Duration::from_secs(61)), None);
+        assert_eq!(
+            limiter.blocked_for("li.na", start + Duration::from_secs(61)),
+            None
+        );
     }
 }

@@ -51,7 +51,14 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &str, username: &str, roles: Vec<Role>, org_unit_id: &str, org_path: &str) -> Result<String, AppError> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        username: &str,
+        roles: Vec<Role>,
+        org_unit_id: &str,
+        org_path: &str,
+    ) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.into(),
@@ -63,7 +70,8 @@ impl JwtKeys {
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| AppError::Internal(format!("jwt encode: {e}")))
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::Internal(format!("jwt encode: {e}")))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
@@ -90,7 +98,9 @@ impl Caller {
         if allows(&self.roles, permission) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("your roles do not allow this ({permission:?})")))
+            Err(AppError::Forbidden(format!(
+                "your roles do not allow this ({permission:?})"
+            )))
         }
     }
 
@@ -135,14 +145,25 @@ fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
-        .ok_or(AppError::Unauthorized("an Authorization: Bearer token is required"))?;
+        .ok_or(AppError::Unauthorized(
+            "an Authorization: Bearer token is required",
+        ))?;
     let token = header
         .to_str()
         .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .ok_or(AppError::Unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .ok_or(AppError::Unauthorized(
+            "the Authorization header must be 'Bearer <token>'",
+        ))?;
     let claims = state.jwt.verify(token.trim())?;
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     Ok(Caller {
         user_id: claims.sub,
         username: claims.username,
@@ -160,7 +181,9 @@ mod tests {
     #[test]
     fn tokens_verify_only_with_the_same_key_and_algorithm() {
         let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", 3600);
-        let token = keys.issue("u1", "admin", vec![Role::Admin], "ho", "/ho/").unwrap_or_default();
+        let token = keys
+            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/")
+            .unwrap_or_default();
         let claims = keys.verify(&token).map_err(|e| e.to_string());
         assert_eq!(claims.map(|c| c.username), Ok("admin".to_string()));
 
@@ -171,15 +194,24 @@ mod tests {
     #[test]
     fn expired_and_unsigned_tokens_are_refused() {
         let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", -10);
-        let token = keys.issue("u1", "admin", vec![Role::Admin], "ho", "/ho/").unwrap_or_default();
+        let token = keys
+            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/")
+            .unwrap_or_default();
         assert!(keys.verify(&token).is_err());
 
         // alg "none": header {"alg":"none","typ":"JWT"}, no signature.
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let now = Utc::now().timestamp();
-        let body = format!(r#"{{"sub":"u1","username":"admin","roles":["admin"],"org_unit_id":"ho","org_path":"/ho/","exp":{},"iat":{now},"jti":"x"}}"#, now + 600);
-        let forged = format!("{}.{}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#), b64.encode(body));
+        let body = format!(
+            r#"{{"sub":"u1","username":"admin","roles":["admin"],"org_unit_id":"ho","org_path":"/ho/","exp":{},"iat":{now},"jti":"x"}}"#,
+            now + 600
+        );
+        let forged = format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            b64.encode(body)
+        );
         let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", 3600);
         assert!(keys.verify(&forged).is_err());
     }

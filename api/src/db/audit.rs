@@ -22,7 +22,13 @@ pub struct Actor {
 impl Actor {
     /// The system itself: bootstrap, migrations, demo data, scheduled runs.
     pub fn system(what: &str) -> Self {
-        Actor { user_id: None, username: "system".into(), roles: String::new(), org_unit_id: None, request_id: what.into() }
+        Actor {
+            user_id: None,
+            username: "system".into(),
+            roles: String::new(),
+            org_unit_id: None,
+            request_id: what.into(),
+        }
     }
 }
 
@@ -89,9 +95,13 @@ pub fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> AppResult<i64> {
-    diesel::update(audit_head::table.find(1)).set(audit_head::last_seq.eq(audit_head::last_seq + 1)).execute(conn)?;
-    let (seq, prev_hash): (i64, String) =
-        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn)?;
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+        .execute(conn)?;
+    let (seq, prev_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
     let policy_version = policy::current_version(conn)?;
     let mut row = AuditEventRow {
         seq,
@@ -113,8 +123,12 @@ pub fn record<B: Serialize, A: Serialize>(
     };
     let at = format_instant(&row.occurred_at);
     row.hash = event_hash(&row.content(&at));
-    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
-    diesel::update(audit_head::table.find(1)).set(audit_head::last_hash.eq(&row.hash)).execute(conn)?;
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_hash.eq(&row.hash))
+        .execute(conn)?;
     Ok(seq)
 }
 
@@ -152,14 +166,25 @@ pub fn list(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> AppResult<Ve
     if let Some(v) = filter.after_seq {
         query = query.filter(audit_events::seq.gt(v));
     }
-    Ok(query.order(audit_events::seq.asc()).limit(limit).load(conn)?)
+    Ok(query
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .load(conn)?)
 }
 
 /// The outcome of walking the whole chain.
 #[derive(Debug, Clone)]
 pub enum Verification {
-    Intact { events: i64, last_hash: String },
-    Broken { checked: i64, seq: i64, event_id: String, problem: Break },
+    Intact {
+        events: i64,
+        last_hash: String,
+    },
+    Broken {
+        checked: i64,
+        seq: i64,
+        event_id: String,
+        problem: Break,
+    },
 }
 
 /// Walks the chain from the first event, in pages, and reports the first event that does not fit.
@@ -177,8 +202,15 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
         let page_len = rows.len();
         for row in rows {
             let at = format_instant(&row.occurred_at);
-            if let Err(problem) = check_link(&row.content(&at), &row.hash, &expected_prev, expected_seq) {
-                return Ok(Verification::Broken { checked, seq: row.seq, event_id: row.id, problem });
+            if let Err(problem) =
+                check_link(&row.content(&at), &row.hash, &expected_prev, expected_seq)
+            {
+                return Ok(Verification::Broken {
+                    checked,
+                    seq: row.seq,
+                    event_id: row.id,
+                    problem,
+                });
             }
             checked += 1;
             expected_seq = row.seq + 1;
@@ -189,10 +221,20 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
         }
     }
     // Events deleted from the end leave the head pointing past the last stored event.
-    let (head_seq, head_hash): (i64, String) =
-        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn)?;
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
     if head_seq != checked || head_hash != expected_prev {
-        return Ok(Verification::Broken { checked, seq: checked + 1, event_id: String::new(), problem: Break::Gap });
+        return Ok(Verification::Broken {
+            checked,
+            seq: checked + 1,
+            event_id: String::new(),
+            problem: Break::Gap,
+        });
     }
-    Ok(Verification::Intact { events: checked, last_hash: expected_prev })
+    Ok(Verification::Intact {
+        events: checked,
+        last_hash: expected_prev,
+    })
 }

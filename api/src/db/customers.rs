@@ -7,7 +7,7 @@ use super::schema::{assignments, customer_relations, customers};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = customers, treat_none_as_null = true)]
 pub struct CustomerRow {
     pub id: String,
@@ -28,7 +28,9 @@ pub struct CustomerRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> AppResult<()> {
-    diesel::insert_into(customers::table).values(row).execute(conn)?;
+    diesel::insert_into(customers::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -37,11 +39,18 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CustomerRow>> {
 }
 
 pub fn update(conn: &mut DbConn, row: &CustomerRow, expected_version: i64) -> AppResult<()> {
-    let n = diesel::update(customers::table.filter(customers::id.eq(&row.id)).filter(customers::version.eq(expected_version)))
-        .set(row)
-        .execute(conn)?;
+    let n = diesel::update(
+        customers::table
+            .filter(customers::id.eq(&row.id))
+            .filter(customers::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
     if n == 0 {
-        return Err(AppError::VersionConflict(format!("customer {} was changed by someone else; reload it", row.id)));
+        return Err(AppError::VersionConflict(format!(
+            "customer {} was changed by someone else; reload it",
+            row.id
+        )));
     }
     Ok(())
 }
@@ -55,9 +64,18 @@ pub struct Filter {
     pub name_prefix: Option<String>,
 }
 
-pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<CustomerRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    filter: &Filter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<CustomerRow>> {
     let (low, high) = subtree_range(scope);
-    let mut query = customers::table.filter(customers::org_path.ge(low)).filter(customers::org_path.lt(high)).into_boxed();
+    let mut query = customers::table
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .into_boxed();
     if let Some(v) = &filter.kind {
         query = query.filter(customers::kind.eq(v.clone()));
     }
@@ -77,13 +95,19 @@ pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str
         );
     }
     if let Some(p) = &filter.name_prefix {
-        let escaped = p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = p
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         query = query.filter(customers::name.like(format!("{escaped}%")).escape('\\'));
     }
     if let Some(c) = cursor {
         query = query.filter(customers::id.gt(c.to_string()));
     }
-    Ok(query.order(customers::id.asc()).limit(limit + 1).load(conn)?)
+    Ok(query
+        .order(customers::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -97,14 +121,20 @@ pub struct RelationRow {
 }
 
 pub fn insert_relation(conn: &mut DbConn, row: &RelationRow) -> AppResult<()> {
-    diesel::insert_into(customer_relations::table).values(row).execute(conn)?;
+    diesel::insert_into(customer_relations::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
 /// Relations in both directions: where the customer is the guarantor/member and where it is related.
 pub fn relations(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<RelationRow>> {
     Ok(customer_relations::table
-        .filter(customer_relations::customer_id.eq(customer_id).or(customer_relations::related_customer_id.eq(customer_id)))
+        .filter(
+            customer_relations::customer_id
+                .eq(customer_id)
+                .or(customer_relations::related_customer_id.eq(customer_id)),
+        )
         .order(customer_relations::created_at.asc())
         .load(conn)?)
 }

@@ -28,20 +28,41 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 
 /// The stored response for this key, or `None` for a new key; 422 when the key was used for a
 /// different request.
-pub fn find(conn: &mut DbConn, user_id: &str, key: &str, fingerprint: &str) -> AppResult<Option<StoredResponse>> {
+pub fn find(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    fingerprint: &str,
+) -> AppResult<Option<StoredResponse>> {
     let row: Option<(String, i32, String)> = idempotency_keys::table
         .find((user_id, key))
-        .select((idempotency_keys::fingerprint, idempotency_keys::status, idempotency_keys::response_body))
+        .select((
+            idempotency_keys::fingerprint,
+            idempotency_keys::status,
+            idempotency_keys::response_body,
+        ))
         .first(conn)
         .optional()?;
     match row {
         None => Ok(None),
-        Some((stored, status, body)) if stored == fingerprint => Ok(Some(StoredResponse { status: status as u16, body })),
-        Some(_) => Err(AppError::field("Idempotency-Key", "this key was already used for a different request")),
+        Some((stored, status, body)) if stored == fingerprint => Ok(Some(StoredResponse {
+            status: status as u16,
+            body,
+        })),
+        Some(_) => Err(AppError::field(
+            "Idempotency-Key",
+            "this key was already used for a different request",
+        )),
     }
 }
 
-pub fn store(conn: &mut DbConn, user_id: &str, key: &str, fingerprint: &str, response: &StoredResponse) -> AppResult<()> {
+pub fn store(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    fingerprint: &str,
+    response: &StoredResponse,
+) -> AppResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user_id),

@@ -54,9 +54,15 @@ pub struct DbTarget {
 impl DbTarget {
     pub fn parse(url: &str) -> Result<Self, String> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self { backend: Backend::Postgres, location: url.to_string() })
+            Ok(Self {
+                backend: Backend::Postgres,
+                location: url.to_string(),
+            })
         } else if let Some(path) = url.strip_prefix("sqlite://") {
-            Ok(Self { backend: Backend::Sqlite, location: path.to_string() })
+            Ok(Self {
+                backend: Backend::Sqlite,
+                location: path.to_string(),
+            })
         } else {
             Err(format!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {url:?})"))
         }
@@ -82,14 +88,16 @@ impl r2d2::ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target.location)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -110,7 +118,9 @@ pub struct Db {
 impl Db {
     /// Connects, applies the embedded migrations and returns the pools.
     pub fn connect(target: &DbTarget, max_connections: u32) -> Result<Self, String> {
-        let manager = Manager { target: target.clone() };
+        let manager = Manager {
+            target: target.clone(),
+        };
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
@@ -124,14 +134,20 @@ impl Db {
             Backend::Postgres => build(max_connections)?,
         };
         {
-            let mut conn = write.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+            let mut conn = write
+                .get()
+                .map_err(|e| format!("cannot connect to the database: {e}"))?;
             run_migrations(&mut conn)?;
         }
         let read = match target.backend {
             Backend::Sqlite => build(max_connections)?,
             Backend::Postgres => write.clone(),
         };
-        Ok(Self { backend: target.backend, read, write })
+        Ok(Self {
+            backend: target.backend,
+            read,
+            write,
+        })
     }
 
     /// Runs `f` on a reader connection in the blocking pool.
@@ -171,12 +187,15 @@ impl Db {
 
     /// `/ready`: the database answers and no migration is pending.
     pub fn is_ready(&self) -> bool {
-        let Ok(mut conn) = self.read.get() else { return false };
+        let Ok(mut conn) = self.read.get() else {
+            return false;
+        };
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
-        conn.batch_execute("SELECT 1").is_ok() && matches!(conn.has_pending_migration(migrations), Ok(false))
+        conn.batch_execute("SELECT 1").is_ok()
+            && matches!(conn.has_pending_migration(migrations), Ok(false))
     }
 }
 
@@ -185,7 +204,9 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
         DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
         DbConn::Pg(_) => POSTGRES_MIGRATIONS,
     };
-    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| format!("migration failed: {e}"))
+    conn.run_pending_migrations(migrations)
+        .map(|_| ())
+        .map_err(|e| format!("migration failed: {e}"))
 }
 
 /// The half-open key range `[prefix, upper)` that holds every org path under `prefix`.
@@ -200,7 +221,11 @@ pub fn subtree_range(prefix: &str) -> (String, String) {
 }
 
 /// Keyset pagination: at most `limit` rows after the cursor, and the cursor of the next page.
-pub fn next_cursor<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
+pub fn next_cursor<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    id_of: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
     let limit = limit as usize;
     if rows.len() > limit {
         rows.truncate(limit);

@@ -23,7 +23,9 @@ pub struct OrgUnitRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrgUnitRow) -> AppResult<()> {
-    diesel::insert_into(org_units::table).values(row).execute(conn)?;
+    diesel::insert_into(org_units::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -37,7 +39,10 @@ pub fn get(conn: &mut DbConn, id: &str, what: &'static str) -> AppResult<OrgUnit
 }
 
 pub fn root(conn: &mut DbConn) -> AppResult<Option<OrgUnitRow>> {
-    Ok(org_units::table.filter(org_units::parent_id.is_null()).first(conn).optional()?)
+    Ok(org_units::table
+        .filter(org_units::parent_id.is_null())
+        .first(conn)
+        .optional()?)
 }
 
 #[derive(Debug, Default)]
@@ -46,9 +51,18 @@ pub struct Filter {
     pub kind: Option<String>,
 }
 
-pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<OrgUnitRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    filter: &Filter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<OrgUnitRow>> {
     let (low, high) = subtree_range(scope);
-    let mut query = org_units::table.filter(org_units::path.ge(low)).filter(org_units::path.lt(high)).into_boxed();
+    let mut query = org_units::table
+        .filter(org_units::path.ge(low))
+        .filter(org_units::path.lt(high))
+        .into_boxed();
     if let Some(v) = &filter.parent_id {
         query = query.filter(org_units::parent_id.eq(v.clone()));
     }
@@ -58,5 +72,8 @@ pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str
     if let Some(c) = cursor {
         query = query.filter(org_units::id.gt(c.to_string()));
     }
-    Ok(query.order(org_units::id.asc()).limit(limit + 1).load(conn)?)
+    Ok(query
+        .order(org_units::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
 }

@@ -19,12 +19,18 @@ pub struct PolicyRow {
 
 /// The version in force (0 before the first one is written).
 pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {
-    let version: Option<i64> = policies::table.select(diesel::dsl::max(policies::version)).first(conn)?;
+    let version: Option<i64> = policies::table
+        .select(diesel::dsl::max(policies::version))
+        .first(conn)?;
     Ok(version.unwrap_or(0))
 }
 
 pub fn current_row(conn: &mut DbConn) -> AppResult<PolicyRow> {
-    policies::table.order(policies::version.desc()).first(conn).optional()?.ok_or(AppError::NotFound("policy"))
+    policies::table
+        .order(policies::version.desc())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("policy"))
 }
 
 /// The policy in force, parsed.
@@ -35,9 +41,20 @@ pub fn current(conn: &mut DbConn) -> AppResult<(i64, Policy)> {
 }
 
 /// Writes the next version and returns its number.
-pub fn insert_next(conn: &mut DbConn, policy: &Policy, created_by: Option<String>) -> AppResult<i64> {
+pub fn insert_next(
+    conn: &mut DbConn,
+    policy: &Policy,
+    created_by: Option<String>,
+) -> AppResult<i64> {
     let version = current_version(conn)? + 1;
-    let row = PolicyRow { version, document: serde_json::to_string(policy)?, created_at: super::audit::now(), created_by };
-    diesel::insert_into(policies::table).values(&row).execute(conn)?;
+    let row = PolicyRow {
+        version,
+        document: serde_json::to_string(policy)?,
+        created_at: super::audit::now(),
+        created_by,
+    };
+    diesel::insert_into(policies::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(version)
 }

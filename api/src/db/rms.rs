@@ -38,18 +38,28 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<RmRow>> {
 }
 
 pub fn update(conn: &mut DbConn, row: &RmRow, expected_version: i64) -> AppResult<()> {
-    let n = diesel::update(rms::table.filter(rms::id.eq(&row.id)).filter(rms::version.eq(expected_version)))
-        .set(row)
-        .execute(conn)?;
+    let n = diesel::update(
+        rms::table
+            .filter(rms::id.eq(&row.id))
+            .filter(rms::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
     if n == 0 {
-        return Err(AppError::VersionConflict(format!("RM {} was changed by someone else; reload it", row.id)));
+        return Err(AppError::VersionConflict(format!(
+            "RM {} was changed by someone else; reload it",
+            row.id
+        )));
     }
     Ok(())
 }
 
 /// O-6: whether this national ID carries a permanent ban, whichever unit recorded it.
 pub fn is_banned(conn: &mut DbConn, national_id: &str) -> AppResult<bool> {
-    let n: i64 = banned_persons::table.filter(banned_persons::national_id.eq(national_id)).count().get_result(conn)?;
+    let n: i64 = banned_persons::table
+        .filter(banned_persons::national_id.eq(national_id))
+        .count()
+        .get_result(conn)?;
     Ok(n > 0)
 }
 
@@ -69,7 +79,10 @@ pub fn ban(conn: &mut DbConn, national_id: &str, rm_id: &str, reason: &str) -> A
 }
 
 /// An RM record for the same person that has not exited (one person, one active appointment).
-pub fn find_serving_by_national_id(conn: &mut DbConn, national_id: &str) -> AppResult<Option<RmRow>> {
+pub fn find_serving_by_national_id(
+    conn: &mut DbConn,
+    national_id: &str,
+) -> AppResult<Option<RmRow>> {
     Ok(rms::table
         .filter(rms::national_id.eq(national_id))
         .filter(rms::status.ne("exited"))
@@ -90,7 +103,9 @@ pub struct QualificationRow {
 }
 
 pub fn insert_qualification(conn: &mut DbConn, row: &QualificationRow) -> AppResult<()> {
-    diesel::insert_into(rm_qualifications::table).values(row).execute(conn)?;
+    diesel::insert_into(rm_qualifications::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -110,9 +125,18 @@ pub struct Filter {
     pub qualified_before: Option<NaiveDate>,
 }
 
-pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<RmRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    filter: &Filter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<RmRow>> {
     let (low, high) = subtree_range(scope);
-    let mut query = rms::table.filter(rms::org_path.ge(low)).filter(rms::org_path.lt(high)).into_boxed();
+    let mut query = rms::table
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .into_boxed();
     if let Some(v) = &filter.line {
         query = query.filter(rms::line.eq(v.clone()));
     }
@@ -129,4 +153,14 @@ pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str
         query = query.filter(rms::id.gt(c.to_string()));
     }
     Ok(query.order(rms::id.asc()).limit(limit + 1).load(conn)?)
+}
+
+/// the RM's assignments still in force.
+pub fn active_assignment_count(conn: &mut DbConn, rm_id: &str) -> AppResult<i64> {
+    use super::schema::assignments;
+    Ok(assignments::table
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::valid_to.is_null())
+        .count()
+        .get_result(conn)?)
 }

@@ -25,7 +25,9 @@ pub struct UserRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &UserRow) -> AppResult<()> {
-    diesel::insert_into(users::table).values(row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -34,16 +36,26 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
 }
 
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<UserRow>> {
-    Ok(users::table.filter(users::username.eq(username)).first(conn).optional()?)
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .first(conn)
+        .optional()?)
 }
 
 /// Writes `row` if the stored version is still `expected_version` (optimistic concurrency).
 pub fn update(conn: &mut DbConn, row: &UserRow, expected_version: i64) -> AppResult<()> {
-    let n = diesel::update(users::table.filter(users::id.eq(&row.id)).filter(users::version.eq(expected_version)))
-        .set(row)
-        .execute(conn)?;
+    let n = diesel::update(
+        users::table
+            .filter(users::id.eq(&row.id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
     if n == 0 {
-        return Err(AppError::VersionConflict(format!("user {} was changed by someone else; reload it", row.id)));
+        return Err(AppError::VersionConflict(format!(
+            "user {} was changed by someone else; reload it",
+            row.id
+        )));
     }
     Ok(())
 }
@@ -54,9 +66,18 @@ pub struct Filter {
     pub rm_id: Option<String>,
 }
 
-pub fn list(conn: &mut DbConn, scope: &str, filter: &Filter, cursor: Option<&str>, limit: i64) -> AppResult<Vec<UserRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    filter: &Filter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<UserRow>> {
     let (low, high) = subtree_range(scope);
-    let mut query = users::table.filter(users::org_path.ge(low)).filter(users::org_path.lt(high)).into_boxed();
+    let mut query = users::table
+        .filter(users::org_path.ge(low))
+        .filter(users::org_path.lt(high))
+        .into_boxed();
     if let Some(role) = &filter.role {
         // roles are stored comma-separated; match a whole name
         query = query.filter(

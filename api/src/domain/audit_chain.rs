@@ -45,7 +45,12 @@ pub enum Break {
 }
 
 /// Checks one stored event against its predecessor's hash and sequence number.
-pub fn check_link(content: &ChainedContent<'_>, stored_hash: &str, expected_prev: &str, expected_seq: i64) -> Result<(), Break> {
+pub fn check_link(
+    content: &ChainedContent<'_>,
+    stored_hash: &str,
+    expected_prev: &str,
+    expected_seq: i64,
+) -> Result<(), Break> {
     if content.seq != expected_seq {
         return Err(Break::Gap);
     }
@@ -89,12 +94,18 @@ mod tests {
         assert_eq!(check_link(&first, &h1, GENESIS_HASH, 1), Ok(()));
 
         let edited = content(1, GENESIS_HASH, Some(r#"{"name":"Acme Ltd"}"#));
-        assert_eq!(check_link(&edited, &h1, GENESIS_HASH, 1), Err(Break::HashMismatch));
+        assert_eq!(
+            check_link(&edited, &h1, GENESIS_HASH, 1),
+            Err(Break::HashMismatch)
+        );
 
         let second = content(2, &h1, None);
         let h2 = event_hash(&second);
         assert_eq!(check_link(&second, &h2, &h1, 2), Ok(()));
-        assert_eq!(check_link(&second, &h2, GENESIS_HASH, 2), Err(Break::BrokenLink));
+        assert_eq!(
+            check_link(&second, &h2, GENESIS_HASH, 2),
+            Err(Break::BrokenLink)
+        );
         assert_eq!(check_link(&second, &h2, &h1, 3), Err(Break::Gap));
     }
 }

@@ -120,7 +120,10 @@ mod tests {
     fn categories_are_stored_sorted_and_unique() {
         let text = join_categories(&[Category::HighValue, Category::Core, Category::HighValue]);
         assert_eq!(text, "core,high_value");
-        assert_eq!(split_categories(&text), vec![Category::Core, Category::HighValue]);
+        assert_eq!(
+            split_categories(&text),
+            vec![Category::Core, Category::HighValue]
+        );
         assert!(split_categories("").is_empty());
     }
 }

@@ -144,7 +144,10 @@ fn dec(text: &str) -> Decimal {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            capacity: CapacityPolicy { corporate_key_accounts: 15, retail_vip_customers: 400 },
+            capacity: CapacityPolicy {
+                corporate_key_accounts: 15,
+                retail_vip_customers: 400,
+            },
             assignment: AssignmentPolicy {
                 max_marketers: 2,
                 primary_share: dec("0.6"),
@@ -152,8 +155,15 @@ impl Default for Policy {
                 rotation_years: 3,
                 second_rm_due_days: 30,
             },
-            qualification: QualificationPolicy { validity_years: 2, min_counter_experience_years: 2, term_years: 1 },
-            field_checks: FieldCheckPolicy { independence_required: false, required_inspection_due_days: 10 },
+            qualification: QualificationPolicy {
+                validity_years: 2,
+                min_counter_experience_years: 2,
+                term_years: 1,
+            },
+            field_checks: FieldCheckPolicy {
+                independence_required: false,
+                required_inspection_due_days: 10,
+            },
             risk: RiskPolicy {
                 settlement_day: 20,
                 settlement_day_normal_ratio: dec("0.05"),
@@ -180,7 +190,8 @@ impl Default for Policy {
                 transition_allowance: dec("1000"),
                 manager_linked_share: dec("0.10"),
             },
-            scoring: serde_json::from_str(include_str!("scoring-tables.json")).unwrap_or(serde_json::Value::Null),
+            scoring: serde_json::from_str(include_str!("scoring-tables.json"))
+                .unwrap_or(serde_json::Value::Null),
         }
     }
 }
@@ -193,15 +204,27 @@ impl Policy {
         let one = Decimal::ONE;
         let a = &self.assignment;
         if a.primary_share + a.assistant_share != one {
-            out.push(("assignment.assistant_share".into(), "primary_share and assistant_share must sum to 1".into()));
+            out.push((
+                "assignment.assistant_share".into(),
+                "primary_share and assistant_share must sum to 1".into(),
+            ));
         }
         let r = &self.risk;
         let ratios = [
-            ("risk.settlement_day_normal_ratio", r.settlement_day_normal_ratio),
+            (
+                "risk.settlement_day_normal_ratio",
+                r.settlement_day_normal_ratio,
+            ),
             ("risk.action_required_ratio", r.action_required_ratio),
-            ("risk.second_check_target_ratio", r.second_check_target_ratio),
+            (
+                "risk.second_check_target_ratio",
+                r.second_check_target_ratio,
+            ),
             ("risk.month_end_target_ratio", r.month_end_target_ratio),
-            ("risk.month_end_inspection_ratio", r.month_end_inspection_ratio),
+            (
+                "risk.month_end_inspection_ratio",
+                r.month_end_inspection_ratio,
+            ),
             ("risk.out_of_control_ratio", r.out_of_control_ratio),
             ("risk.new_npl_ratio_trigger", r.new_npl_ratio_trigger),
             ("exit.bottom_score_share", self.exit.bottom_score_share),
@@ -212,7 +235,10 @@ impl Policy {
             }
         }
         if self.exit.level_shares.iter().sum::<Decimal>() != one {
-            out.push(("exit.level_shares".into(), "the three shares must sum to 1".into()));
+            out.push((
+                "exit.level_shares".into(),
+                "the three shares must sum to 1".into(),
+            ));
         }
         for (field, day) in [
             ("risk.settlement_day", r.settlement_day),
@@ -224,7 +250,10 @@ impl Policy {
             }
         }
         if self.qualification.validity_years == 0 || self.qualification.term_years == 0 {
-            out.push(("qualification".into(), "validity_years and term_years must be at least 1".into()));
+            out.push((
+                "qualification".into(),
+                "validity_years and term_years must be at least 1".into(),
+            ));
         }
         out
     }
@@ -246,7 +275,10 @@ mod tests {
         assert_eq!(p.risk.out_of_control_ratio, dec("0.20"));
         assert_eq!(p.risk.min_loans_for_ratios, 30);
         assert_eq!(p.exit.complaints_threshold, 3);
-        assert!(p.scoring.get("tables").is_some(), "scoring tables are embedded");
+        assert!(
+            p.scoring.get("tables").is_some(),
+            "scoring tables are embedded"
+        );
         assert!(p.problems().is_empty());
     }
 

@@ -97,7 +97,11 @@ pub fn required_approval_level(grade: Grade, rm_unit: OrgUnitKind) -> u8 {
 }
 
 /// O-3: a grade approved by a unit lower than required is rejected.
-pub fn check_grade_approval(grade: Grade, approving_unit: OrgUnitKind, rm_unit: OrgUnitKind) -> Result<(), RuleViolation> {
+pub fn check_grade_approval(
+    grade: Grade,
+    approving_unit: OrgUnitKind,
+    rm_unit: OrgUnitKind,
+) -> Result<(), RuleViolation> {
     let required = required_approval_level(grade, rm_unit);
     if approving_unit.level() > required {
         return Err(RuleViolation::new(
@@ -133,7 +137,11 @@ pub struct Appointment {
 }
 
 /// O-4 and O-6: may this person be appointed RM today?
-pub fn check_appointment(a: &Appointment, today: NaiveDate, policy: &Policy) -> Result<(), RuleViolation> {
+pub fn check_appointment(
+    a: &Appointment,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<(), RuleViolation> {
     if a.banned {
         return Err(RuleViolation::new(
             "O-6",
@@ -142,16 +150,27 @@ pub fn check_appointment(a: &Appointment, today: NaiveDate, policy: &Policy) -> 
         ));
     }
     if a.bad_business_record {
-        return Err(RuleViolation::new("O-4", "entry_requirements_not_met", "a person with a bad business record may not be appointed RM"));
+        return Err(RuleViolation::new(
+            "O-4",
+            "entry_requirements_not_met",
+            "a person with a bad business record may not be appointed RM",
+        ));
     }
     if a.qualified_on > today {
-        return Err(RuleViolation::new("O-4", "entry_requirements_not_met", "qualified_on is in the future"));
+        return Err(RuleViolation::new(
+            "O-4",
+            "entry_requirements_not_met",
+            "qualified_on is in the future",
+        ));
     }
     if qualification_lapsed(a.qualified_on, today, policy) {
         return Err(RuleViolation::new(
             "O-4",
             "qualification_lapsed",
-            format!("the qualification exam result is valid for {} years; re-certify first", policy.qualification.validity_years),
+            format!(
+                "the qualification exam result is valid for {} years; re-certify first",
+                policy.qualification.validity_years
+            ),
         ));
     }
     if let Some(years) = a.counter_experience_years {
@@ -159,7 +178,10 @@ pub fn check_appointment(a: &Appointment, today: NaiveDate, policy: &Policy) -> 
             return Err(RuleViolation::new(
                 "O-4",
                 "entry_requirements_not_met",
-                format!("at least {} years of counter experience are required", policy.qualification.min_counter_experience_years),
+                format!(
+                    "at least {} years of counter experience are required",
+                    policy.qualification.min_counter_experience_years
+                ),
             ));
         }
     }
@@ -180,13 +202,18 @@ pub fn renewed_term_end(current_end: NaiveDate, today: NaiveDate, policy: &Polic
 /// RM status changes: exited is final.
 pub fn check_status_change(from: RmStatus, to: RmStatus) -> Result<(), RuleViolation> {
     if from == RmStatus::Exited && to != RmStatus::Exited {
-        return Err(RuleViolation::new("X-5", "rm_exited", "an exited RM cannot be reinstated; appoint a new RM record instead"));
+        return Err(RuleViolation::new(
+            "X-5",
+            "rm_exited",
+            "an exited RM cannot be reinstated; appoint a new RM record instead",
+        ));
     }
     Ok(())
 }
 
 fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(years * 12)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(years * 12))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// National ID (居民身份证号): 18 characters, 17 digits and a digit or X.
@@ -206,7 +233,12 @@ mod tests {
     }
 
     fn appointment(qualified_on: &str) -> Appointment {
-        Appointment { qualified_on: day(qualified_on), counter_experience_years: None, bad_business_record: false, banned: false }
+        Appointment {
+            qualified_on: day(qualified_on),
+            counter_experience_years: None,
+            bad_business_record: false,
+            banned: false,
+        }
     }
 
     #[test]
@@ -218,23 +250,39 @@ mod tests {
 
     #[test]
     fn o3_director_needs_head_office() {
-        assert!(check_grade_approval(Grade::Director, OrgUnitKind::HeadOffice, OrgUnitKind::Team).is_ok());
+        assert!(
+            check_grade_approval(Grade::Director, OrgUnitKind::HeadOffice, OrgUnitKind::Team)
+                .is_ok()
+        );
         let err = check_grade_approval(Grade::Director, OrgUnitKind::Region, OrgUnitKind::Team);
         assert_eq!(err.map_err(|e| e.rule), Err("O-3"));
     }
 
     #[test]
     fn o3_senior_by_branch_not_by_sub_branch() {
-        assert!(check_grade_approval(Grade::Senior, OrgUnitKind::Branch, OrgUnitKind::Team).is_ok());
-        assert!(check_grade_approval(Grade::Senior, OrgUnitKind::SubBranch, OrgUnitKind::Team).is_err());
-        assert!(check_grade_approval(Grade::Principal, OrgUnitKind::Region, OrgUnitKind::Team).is_ok());
-        assert!(check_grade_approval(Grade::Principal, OrgUnitKind::Branch, OrgUnitKind::Team).is_err());
+        assert!(
+            check_grade_approval(Grade::Senior, OrgUnitKind::Branch, OrgUnitKind::Team).is_ok()
+        );
+        assert!(
+            check_grade_approval(Grade::Senior, OrgUnitKind::SubBranch, OrgUnitKind::Team).is_err()
+        );
+        assert!(
+            check_grade_approval(Grade::Principal, OrgUnitKind::Region, OrgUnitKind::Team).is_ok()
+        );
+        assert!(
+            check_grade_approval(Grade::Principal, OrgUnitKind::Branch, OrgUnitKind::Team).is_err()
+        );
     }
 
     #[test]
     fn o3_rm_grade_by_the_team_itself() {
         assert!(check_grade_approval(Grade::Rm, OrgUnitKind::Team, OrgUnitKind::Team).is_ok());
-        assert!(check_grade_approval(Grade::Assistant, OrgUnitKind::SubBranch, OrgUnitKind::SubBranch).is_ok());
+        assert!(check_grade_approval(
+            Grade::Assistant,
+            OrgUnitKind::SubBranch,
+            OrgUnitKind::SubBranch
+        )
+        .is_ok());
     }
 
     #[test]
@@ -243,8 +291,16 @@ mod tests {
         assert!(check_appointment(&appointment("2025-01-15"), day("2026-11-23"), &policy).is_ok());
         let lapsed = check_appointment(&appointment("2024-11-22"), day("2026-11-23"), &policy);
         assert_eq!(lapsed.map_err(|e| e.code), Err("qualification_lapsed"));
-        assert!(qualification_lapsed(day("2024-11-23"), day("2026-11-23"), &policy));
-        assert!(!qualification_lapsed(day("2024-11-24"), day("2026-11-23"), &policy));
+        assert!(qualification_lapsed(
+            day("2024-11-23"),
+            day("2026-11-23"),
+            &policy
+        ));
+        assert!(!qualification_lapsed(
+            day("2024-11-24"),
+            day("2026-11-23"),
+            &policy
+        ));
     }
 
     #[test]
@@ -252,26 +308,41 @@ mod tests {
         let policy = Policy::default();
         let mut a = appointment("2026-01-15");
         a.counter_experience_years = Some(1);
-        assert_eq!(check_appointment(&a, day("2026-11-23"), &policy).map_err(|e| e.rule), Err("O-4"));
+        assert_eq!(
+            check_appointment(&a, day("2026-11-23"), &policy).map_err(|e| e.rule),
+            Err("O-4")
+        );
         a.counter_experience_years = Some(2);
         assert!(check_appointment(&a, day("2026-11-23"), &policy).is_ok());
         a.bad_business_record = true;
-        assert_eq!(check_appointment(&a, day("2026-11-23"), &policy).map_err(|e| e.rule), Err("O-4"));
+        assert_eq!(
+            check_appointment(&a, day("2026-11-23"), &policy).map_err(|e| e.rule),
+            Err("O-4")
+        );
     }
 
     #[test]
     fn o5_term_is_one_year_and_renewal_is_explicit() {
         let policy = Policy::default();
         assert_eq!(term_end(day("2026-01-15"), &policy), day("2027-01-15"));
-        assert_eq!(renewed_term_end(day("2027-01-15"), day("2026-12-01"), &policy), day("2028-01-15"));
-        assert_eq!(renewed_term_end(day("2026-01-15"), day("2026-11-23"), &policy), day("2027-11-23"));
+        assert_eq!(
+            renewed_term_end(day("2027-01-15"), day("2026-12-01"), &policy),
+            day("2028-01-15")
+        );
+        assert_eq!(
+            renewed_term_end(day("2026-01-15"), day("2026-11-23"), &policy),
+            day("2027-11-23")
+        );
     }
 
     #[test]
     fn o6_banned_person_is_never_appointed() {
         let mut a = appointment("2026-01-15");
         a.banned = true;
-        assert_eq!(check_appointment(&a, day("2026-11-23"), &Policy::default()).map_err(|e| e.rule), Err("O-6"));
+        assert_eq!(
+            check_appointment(&a, day("2026-11-23"), &Policy::default()).map_err(|e| e.rule),
+            Err("O-6")
+        );
         assert!(ExitKind::Forced.bans_permanently());
         assert!(ExitKind::DisqualifiedForMisconduct.bans_permanently());
         assert!(!ExitKind::Voluntary.bans_permanently());

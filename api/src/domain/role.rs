@@ -16,7 +16,11 @@ text_enum! {
 
 /// Roles as stored: comma-separated names.
 pub fn join_roles(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn split_roles(text: &str) -> Vec<Role> {
@@ -76,7 +80,10 @@ mod tests {
     fn m3_personal_data_is_masked_for_auditors_and_rms() {
         assert!(!allows(&[Role::Auditor], Permission::ReadPersonalData));
         assert!(!allows(&[Role::Rm], Permission::ReadPersonalData));
-        assert!(allows(&[Role::Rm, Role::Manager], Permission::ReadPersonalData));
+        assert!(allows(
+            &[Role::Rm, Role::Manager],
+            Permission::ReadPersonalData
+        ));
         assert_eq!(mask("110101199001011234"), "110***********1234");
         assert_eq!(mask("1234"), "****");
     }

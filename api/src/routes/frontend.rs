@@ -5,7 +5,9 @@ use actix_web::{web, HttpResponse};
 const INDEX_HTML: &str = include_str!("../../../frontend/index.html");
 
 async fn index() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(INDEX_HTML)
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(INDEX_HTML)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

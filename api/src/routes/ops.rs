@@ -23,7 +23,9 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     if ok {
         HttpResponse::Ok().json(Status { status: "ready" })
     } else {
-        HttpResponse::ServiceUnavailable().json(Status { status: "not_ready" })
+        HttpResponse::ServiceUnavailable().json(Status {
+            status: "not_ready",
+        })
     }
 }
 
@@ -32,5 +34,6 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health)).route("/ready", web::get().to(ready));
+    cfg.route("/health", web::get().to(health))
+        .route("/ready", web::get().to(ready));
 }

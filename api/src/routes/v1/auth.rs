@@ -48,27 +48,48 @@ pub struct TokenResponse {
     )
 )]
 #[post("/auth/token")]
-pub async fn issue_token(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> AppResult<HttpResponse> {
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    body: JsonBody<TokenRequest>,
+) -> AppResult<HttpResponse> {
     let TokenRequest { username, password } = body.value;
     if let Some(retry_after_secs) = state.login_limiter.blocked_for(&username, Instant::now()) {
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
     let lookup = username.clone();
-    let user = state.db.read(move |conn| db::users::find_by_username(conn, &lookup)).await?;
-    let stored_hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| password::decoy_hash().to_string());
+    let user = state
+        .db
+        .read(move |conn| db::users::find_by_username(conn, &lookup))
+        .await?;
+    let stored_hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::decoy_hash().to_string());
     let verified = web::block(move || password::verify(&password, &stored_hash)).await?;
     let user = match user {
         Some(user) if verified && user.active => user,
         _ => {
-            state.login_limiter.record_failure(&username, Instant::now());
+            state
+                .login_limiter
+                .record_failure(&username, Instant::now());
             return Err(AppError::Unauthorized("wrong username or password"));
         }
     };
     state.login_limiter.record_success(&username);
-    let token = state.jwt.issue(&user.id, &user.username, split_roles(&user.roles), &user.org_unit_id, &user.org_path)?;
+    let token = state.jwt.issue(
+        &user.id,
+        &user.username,
+        split_roles(&user.roles),
+        &user.org_unit_id,
+        &user.org_path,
+    )?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(TokenResponse { access_token: token, token_type: "Bearer", expires_in: state.jwt.ttl_seconds }))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: state.jwt.ttl_seconds,
+        }))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -65,21 +65,46 @@ pub struct OrgUnitFilter {
 /// Org units in the caller's subtree.
 #[utoipa::path(tag = "org-units", params(OrgUnitFilter, PageParams), responses((status = 200, body = Page<OrgUnit>)))]
 #[get("/org-units")]
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: Query<OrgUnitFilter>, page: Query<PageParams>) -> AppResult<web::Json<Page<OrgUnit>>> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<OrgUnitFilter>,
+    page: Query<PageParams>,
+) -> AppResult<web::Json<Page<OrgUnit>>> {
     let q = q.0;
     let limit = page.0.limit()?;
     let after = page.0.after()?;
-    let filter = db::org_units::Filter { parent_id: q.parent_id, kind: q.kind.map(|k| k.as_str().to_string()) };
-    let rows = state.db.read(move |conn| db::org_units::list(conn, &caller.org_path, &filter, after.as_deref(), limit)).await?;
-    Ok(web::Json(Page::from_rows(rows, limit, |r| &r.id, OrgUnit::from)))
+    let filter = db::org_units::Filter {
+        parent_id: q.parent_id,
+        kind: q.kind.map(|k| k.as_str().to_string()),
+    };
+    let rows = state
+        .db
+        .read(move |conn| {
+            db::org_units::list(conn, &caller.org_path, &filter, after.as_deref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        OrgUnit::from,
+    )))
 }
 
 /// One org unit.
 #[utoipa::path(tag = "org-units", responses((status = 200, body = OrgUnit), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/org-units/{id}")]
-pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> AppResult<web::Json<OrgUnit>> {
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<OrgUnit>> {
     let id = id.into_inner();
-    let row = state.db.read(move |conn| db::org_units::get(conn, &id, "org unit")).await?;
+    let row = state
+        .db
+        .read(move |conn| db::org_units::get(conn, &id, "org unit"))
+        .await?;
     caller.check_scope(&row.path, "org unit")?;
     Ok(web::Json(row.into()))
 }
@@ -96,7 +121,12 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
     )
 )]
 #[post("/org-units")]
-pub async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: JsonBody<NewOrgUnit>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<NewOrgUnit>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ManageOrgUnits)?;
     let new = body.value;
     let actor = caller.actor();
@@ -106,7 +136,8 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest
             .filter(|p| crate::domain::org::in_scope(&scope, &p.path))
             .ok_or_else(|| AppError::field("parent_id", "no such org unit in your scope"))?;
         let parent_kind = OrgUnitKind::parse(&parent.kind).unwrap_or(OrgUnitKind::Team);
-        check_placement(new.kind, parent_kind).map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
+        check_placement(new.kind, parent_kind)
+            .map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
         let id = http::new_id();
         let now = db::audit::now();
         let row = OrgUnitRow {
@@ -121,7 +152,15 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest
             updated_at: now,
         };
         db::org_units::insert(conn, &row)?;
-        db::audit::record(conn, &actor, "org_unit.create", "org_unit", &row.id, None::<&()>, Some(&row))?;
+        db::audit::record(
+            conn,
+            &actor,
+            "org_unit.create",
+            "org_unit",
+            &row.id,
+            None::<&()>,
+            Some(&row),
+        )?;
         Ok(OrgUnit::from(row))
     })
     .await

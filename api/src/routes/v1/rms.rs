@@ -1,1 +1,571 @@
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+//! Relationship managers: `GET/POST /rms`, `GET/PATCH /rms/{id}`, `POST /rms/{id}/qualifications`,
+//! `POST /rms/{id}/term-renewals`.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
+use crate::domain::org::{in_scope, OrgUnitKind};
+use crate::domain::policy::Policy;
+use crate::domain::rm::{self as rules, ExitKind, Grade, Line, RmStatus};
+use crate::domain::role::{mask, Permission};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::{self, JsonBody, Page, PageParams, Query};
+use crate::startup::AppState;
+
+/// A relationship manager (客户经理).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rm {
+    pub id: String,
+    #[schema(example = "E1001")]
+    pub employee_no: String,
+    /// Masked (`110***********1234`) unless the caller's role may see personal data.
+    #[schema(example = "110101199001011234")]
+    pub national_id: String,
+    #[schema(example = "Li Na")]
+    pub name: String,
+    pub line: Line,
+    pub grade: Grade,
+    pub status: RmStatus,
+    pub org_unit_id: String,
+    /// Day the grade qualification exam was passed (O-4).
+    pub qualified_on: NaiveDate,
+    /// O-4: the exam result is valid until this day (exclusive).
+    pub qualification_valid_until: NaiveDate,
+    /// O-4: lapsed qualifications block new assignments and list the RM for re-certification.
+    pub qualification_lapsed: bool,
+    pub term_starts_on: NaiveDate,
+    /// O-5: end of the appointment term; renewal is explicit.
+    pub term_ends_on: NaiveDate,
+    pub term_expired: bool,
+    /// X-4 performance level (履职级别) 1, 2 or 3; new RMs start at 3.
+    pub performance_level: i32,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Rm {
+    fn view(r: RmRow, caller: &Caller, policy: &Policy) -> Self {
+        let today = http::today();
+        Rm {
+            national_id: if caller.may(Permission::ReadPersonalData) {
+                r.national_id
+            } else {
+                mask(&r.national_id)
+            },
+            line: Line::parse(&r.line).unwrap_or(Line::Corporate),
+            grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
+            status: RmStatus::parse(&r.status).unwrap_or(RmStatus::Suspended),
+            qualification_valid_until: rules::qualification_valid_until(r.qualified_on, policy),
+            qualification_lapsed: rules::qualification_lapsed(r.qualified_on, today, policy),
+            term_expired: today >= r.term_ends_on,
+            id: r.id,
+            employee_no: r.employee_no,
+            name: r.name,
+            org_unit_id: r.org_unit_id,
+            qualified_on: r.qualified_on,
+            term_starts_on: r.term_starts_on,
+            term_ends_on: r.term_ends_on,
+            performance_level: r.performance_level,
+            version: r.version,
+            created_at: http::utc(r.created_at),
+            updated_at: http::utc(r.updated_at),
+        }
+    }
+}
+
+/// Appoint an RM. O-4 entry requirements and the O-6 permanent ban are checked here.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRm {
+    #[validate(length(min = 1, max = 32))]
+    #[schema(example = "E1001")]
+    pub employee_no: String,
+    #[validate(custom(function = "national_id"))]
+    #[schema(example = "110101199001011234")]
+    pub national_id: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "Li Na")]
+    pub name: String,
+    pub line: Line,
+    pub grade: Grade,
+    #[validate(length(min = 1, max = 64))]
+    pub org_unit_id: String,
+    /// Day the grade qualification exam was passed (valid 2 years by default, O-4).
+    #[schema(example = "2026-01-15")]
+    pub qualified_on: NaiveDate,
+    /// O-4: years of counter experience, when known (default policy minimum 2).
+    #[validate(range(max = 60))]
+    pub counter_experience_years: Option<u32>,
+    /// O-4: a bad business record bars appointment.
+    #[serde(default)]
+    pub bad_business_record: bool,
+    /// O-5: start of the appointment term (default today).
+    pub term_starts_on: Option<NaiveDate>,
+}
+
+fn national_id(value: &str) -> Result<(), validator::ValidationError> {
+    if rules::is_valid_national_id(value) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("national_id")
+            .with_message("must be 18 characters: 17 digits and a digit or X".into()))
+    }
+}
+
+/// Changes to an RM; grades change through qualifications (O-3). Send `version` (or `If-Match`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RmPatch {
+    #[validate(length(min = 1, max = 100))]
+    pub name: Option<String>,
+    /// Transfer to another unit in the caller's scope.
+    pub org_unit_id: Option<String>,
+    pub status: Option<RmStatus>,
+    /// Required with `status: exited`; `forced` and `disqualified_for_misconduct` ban the person for good (O-6).
+    pub exit_kind: Option<ExitKind>,
+    pub version: Option<i64>,
+}
+
+/// O-3: a grade qualification approved by the caller's unit.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQualification {
+    pub grade: Grade,
+    #[schema(example = "2026-06-30")]
+    pub exam_passed_on: NaiveDate,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Qualification {
+    pub id: String,
+    pub rm_id: String,
+    pub grade: Grade,
+    pub exam_passed_on: NaiveDate,
+    pub approved_by_unit_id: String,
+    pub approved_by_user_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<QualificationRow> for Qualification {
+    fn from(r: QualificationRow) -> Self {
+        Qualification {
+            grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
+            id: r.id,
+            rm_id: r.rm_id,
+            exam_passed_on: r.exam_passed_on,
+            approved_by_unit_id: r.approved_by_unit_id,
+            approved_by_user_id: r.approved_by_user_id,
+            created_at: http::utc(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RmFilter {
+    pub line: Option<Line>,
+    pub grade: Option<Grade>,
+    pub status: Option<RmStatus>,
+    /// O-4: `true` lists only RMs whose qualification has lapsed (re-certification list).
+    pub recertification_due: Option<bool>,
+}
+
+/// What the audit log keeps of an RM (the full record: auditors may unmask it).
+fn audit_view(r: &RmRow) -> serde_json::Value {
+    serde_json::json!({"id": r.id, "employee_no": r.employee_no, "national_id": r.national_id, "name": r.name,
+        "line": r.line, "grade": r.grade, "status": r.status, "org_unit_id": r.org_unit_id,
+        "qualified_on": r.qualified_on, "term_starts_on": r.term_starts_on, "term_ends_on": r.term_ends_on,
+        "performance_level": r.performance_level, "version": r.version})
+}
+
+fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
+    db::rms::find(conn, id)?
+        .filter(|r| in_scope(&caller.org_path, &r.org_path))
+        .ok_or(AppError::NotFound("RM"))
+}
+
+fn unit_kind(conn: &mut DbConn, unit_id: &str) -> AppResult<OrgUnitKind> {
+    let unit = db::org_units::get(conn, unit_id, "org unit")?;
+    Ok(OrgUnitKind::parse(&unit.kind).unwrap_or(OrgUnitKind::Team))
+}
+
+/// RMs in the caller's subtree.
+#[utoipa::path(tag = "rms", params(RmFilter, PageParams), responses((status = 200, body = Page<Rm>)))]
+#[get("/rms")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<RmFilter>,
+    page: Query<PageParams>,
+) -> AppResult<web::Json<Page<Rm>>> {
+    let limit = page.0.limit()?;
+    let after = page.0.after()?;
+    let q = q.0;
+    let scope = caller.org_path.clone();
+    let (rows, policy) = state
+        .db
+        .read(move |conn| {
+            let (_, policy) = db::policy::current(conn)?;
+            // O-4: lapsed means qualified on or before today minus the validity period.
+            let qualified_before = match q.recertification_due {
+                Some(true) => {
+                    let cutoff = http::today().checked_sub_months(chrono::Months::new(
+                        policy.qualification.validity_years * 12,
+                    ));
+                    Some(cutoff.unwrap_or(NaiveDate::MIN))
+                }
+                _ => None,
+            };
+            let filter = db::rms::Filter {
+                line: q.line.map(|v| v.as_str().into()),
+                grade: q.grade.map(|v| v.as_str().into()),
+                status: q.status.map(|v| v.as_str().into()),
+                qualified_before,
+            };
+            Ok((
+                db::rms::list(conn, &scope, &filter, after.as_deref(), limit)?,
+                policy,
+            ))
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        |r| Rm::view(r, &caller, &policy),
+    )))
+}
+
+/// One RM.
+#[utoipa::path(tag = "rms", responses((status = 200, body = Rm), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/rms/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Rm>> {
+    let id = id.into_inner();
+    let scope_caller = caller.clone();
+    let (row, policy) = state
+        .db
+        .read(move |conn| {
+            let row = scoped_rm(conn, &scope_caller, &id)?;
+            Ok((row, db::policy::current(conn)?.1))
+        })
+        .await?;
+    Ok(web::Json(Rm::view(row, &caller, &policy)))
+}
+
+/// Appoint an RM (admin, manager). Refused with O-6 when the national ID carries a permanent ban
+/// (whichever unit recorded it), O-4 when the entry requirements are not met, and O-3 when the
+/// caller's unit may not approve the grade.
+#[utoipa::path(
+    tag = "rms",
+    request_body = NewRm,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first response")),
+    responses((status = 201, body = Rm), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/rms")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<NewRm>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageRms)?;
+    let new = body.value;
+    let view_caller = caller.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let (_, policy) = db::policy::current(conn)?;
+        let unit = db::org_units::find(conn, &new.org_unit_id)?
+            .filter(|u| in_scope(&view_caller.org_path, &u.path))
+            .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
+        let today = http::today();
+        let appointment = rules::Appointment {
+            qualified_on: new.qualified_on,
+            counter_experience_years: new.counter_experience_years,
+            bad_business_record: new.bad_business_record,
+            banned: db::rms::is_banned(conn, &new.national_id)?,
+        };
+        rules::check_appointment(&appointment, today, &policy).map_err(AppError::Rule)?;
+        let rm_unit = OrgUnitKind::parse(&unit.kind).unwrap_or(OrgUnitKind::Team);
+        rules::check_grade_approval(
+            new.grade,
+            unit_kind(conn, &view_caller.org_unit_id)?,
+            rm_unit,
+        )
+        .map_err(AppError::Rule)?;
+        if let Some(serving) = db::rms::find_serving_by_national_id(conn, &new.national_id)? {
+            return Err(AppError::Duplicate(format!(
+                "this person already serves as RM {} ({})",
+                serving.employee_no, serving.id
+            )));
+        }
+        let term_start = new.term_starts_on.unwrap_or(today);
+        let now = db::audit::now();
+        let row = RmRow {
+            id: http::new_id(),
+            employee_no: new.employee_no.trim().to_string(),
+            national_id: new.national_id,
+            name: new.name.trim().to_string(),
+            line: new.line.as_str().into(),
+            grade: new.grade.as_str().into(),
+            status: RmStatus::Active.as_str().into(),
+            org_unit_id: unit.id,
+            org_path: unit.path,
+            qualified_on: new.qualified_on,
+            term_starts_on: term_start,
+            term_ends_on: rules::term_end(term_start, &policy),
+            performance_level: 3,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        db::rms::insert(conn, &row)?;
+        db::audit::record(
+            conn,
+            &view_caller.actor(),
+            "rm.create",
+            "rm",
+            &row.id,
+            None::<&()>,
+            Some(&audit_view(&row)),
+        )?;
+        Ok(Rm::view(row, &view_caller, &policy))
+    })
+    .await
+}
+
+/// Change an RM (admin, manager): name, unit, status. Suspending or exiting needs every active
+/// assignment handed over first; an exited RM stays exited; forced and misconduct exits ban
+/// the person (O-6).
+#[utoipa::path(
+    tag = "rms",
+    request_body = RmPatch,
+    params(("If-Match" = Option<String>, Header, description = "the version you read")),
+    responses((status = 200, body = Rm), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[patch("/rms/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<RmPatch>,
+) -> AppResult<web::Json<Rm>> {
+    caller.require(Permission::ManageRms)?;
+    let patch = body.value;
+    let expected = http::expected_version(&req, patch.version)?;
+    if patch.status == Some(RmStatus::Exited) && patch.exit_kind.is_none() {
+        return Err(AppError::field(
+            "exit_kind",
+            "required when status is exited",
+        ));
+    }
+    if patch.exit_kind.is_some() && patch.status != Some(RmStatus::Exited) {
+        return Err(AppError::field("exit_kind", "only with status exited"));
+    }
+    let id = id.into_inner();
+    let view_caller = caller.clone();
+    let (row, policy) = state
+        .db
+        .write(move |conn| {
+            let (_, policy) = db::policy::current(conn)?;
+            let before = scoped_rm(conn, &caller, &id)?;
+            http::check_version(before.version, expected, "the RM")?;
+            let mut after = before.clone();
+            if let Some(name) = patch.name {
+                after.name = name.trim().to_string();
+            }
+            if let Some(unit_id) = &patch.org_unit_id {
+                let unit = db::org_units::find(conn, unit_id)?
+                    .filter(|u| in_scope(&caller.org_path, &u.path))
+                    .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
+                after.org_unit_id = unit.id;
+                after.org_path = unit.path;
+            }
+            if let Some(status) = patch.status {
+                let from = RmStatus::parse(&before.status).unwrap_or(RmStatus::Active);
+                rules::check_status_change(from, status).map_err(AppError::Rule)?;
+                if status != RmStatus::Active && from == RmStatus::Active {
+                    let open = db::rms::active_assignment_count(conn, &before.id)?;
+                    if open > 0 {
+                        return Err(AppError::rule(
+                            "A-9",
+                            "handover_required",
+                            format!("the RM still holds {open} active assignments; hand them over (POST /handovers) first"),
+                        ));
+                    }
+                }
+                after.status = status.as_str().into();
+            }
+            if let Some(kind) = patch.exit_kind {
+                if kind.bans_permanently() {
+                    db::rms::ban(conn, &before.national_id, &before.id, kind.as_str())?;
+                }
+            }
+            after.version = before.version + 1;
+            after.updated_at = db::audit::now();
+            db::rms::update(conn, &after, expected)?;
+            let action = if patch.exit_kind.is_some() { "rm.exit" } else { "rm.update" };
+            let mut after_view = audit_view(&after);
+            if let Some(kind) = patch.exit_kind {
+                after_view["exit_kind"] = serde_json::Value::String(kind.as_str().into());
+            }
+            db::audit::record(conn, &caller.actor(), action, "rm", &after.id, Some(&audit_view(&before)), Some(&after_view))?;
+            Ok((after, policy))
+        })
+        .await?;
+    Ok(web::Json(Rm::view(row, &view_caller, &policy)))
+}
+
+/// Record a grade qualification approved by the caller's unit (admin, manager). The unit must be
+/// high enough for the grade (O-3); the RM takes the grade and the exam date restarts the 2-year
+/// validity (O-4).
+#[utoipa::path(
+    tag = "rms",
+    request_body = NewQualification,
+    responses((status = 201, body = Qualification), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/rms/{id}/qualifications")]
+pub async fn qualify(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<NewQualification>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageRms)?;
+    let new = body.value;
+    let id = id.into_inner();
+    let inner_caller = caller.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let caller = inner_caller;
+        let before = scoped_rm(conn, &caller, &id)?;
+        if before.status == RmStatus::Exited.as_str() {
+            return Err(AppError::rule(
+                "X-5",
+                "rm_exited",
+                "an exited RM cannot be qualified",
+            ));
+        }
+        if new.exam_passed_on > http::today() {
+            return Err(AppError::field(
+                "exam_passed_on",
+                "must not be in the future",
+            ));
+        }
+        let approving = unit_kind(conn, &caller.org_unit_id)?;
+        rules::check_grade_approval(new.grade, approving, unit_kind(conn, &before.org_unit_id)?)
+            .map_err(AppError::Rule)?;
+        let row = QualificationRow {
+            id: http::new_id(),
+            rm_id: before.id.clone(),
+            grade: new.grade.as_str().into(),
+            exam_passed_on: new.exam_passed_on,
+            approved_by_unit_id: caller.org_unit_id.clone(),
+            approved_by_user_id: caller.user_id.clone(),
+            created_at: db::audit::now(),
+        };
+        db::rms::insert_qualification(conn, &row)?;
+        let mut after = before.clone();
+        after.grade = row.grade.clone();
+        after.qualified_on = row.exam_passed_on;
+        after.version = before.version + 1;
+        after.updated_at = row.created_at;
+        db::rms::update(conn, &after, before.version)?;
+        db::audit::record(
+            conn,
+            &caller.actor(),
+            "rm.qualify",
+            "rm",
+            &after.id,
+            Some(&audit_view(&before)),
+            Some(&audit_view(&after)),
+        )?;
+        Ok(Qualification::from(row))
+    })
+    .await
+}
+
+/// The grade qualifications of an RM, oldest first.
+#[utoipa::path(tag = "rms", responses((status = 200, body = Vec<Qualification>)))]
+#[get("/rms/{id}/qualifications")]
+pub async fn qualifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Qualification>>> {
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let rm = scoped_rm(conn, &caller, &id)?;
+            db::rms::qualifications(conn, &rm.id)
+        })
+        .await?;
+    Ok(web::Json(
+        rows.into_iter().map(Qualification::from).collect(),
+    ))
+}
+
+/// O-5: renew the appointment term explicitly (admin, manager): one policy term from the current
+/// end, or from today when the term has run out.
+#[utoipa::path(tag = "rms", responses((status = 200, body = Rm), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[post("/rms/{id}/term-renewals")]
+pub async fn renew_term(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Rm>> {
+    caller.require(Permission::ManageRms)?;
+    let id = id.into_inner();
+    let view_caller = caller.clone();
+    let (row, policy) = state
+        .db
+        .write(move |conn| {
+            let (_, policy) = db::policy::current(conn)?;
+            let before = scoped_rm(conn, &caller, &id)?;
+            if before.status == RmStatus::Exited.as_str() {
+                return Err(AppError::rule(
+                    "X-5",
+                    "rm_exited",
+                    "an exited RM's term cannot be renewed",
+                ));
+            }
+            let mut after = before.clone();
+            after.term_ends_on =
+                rules::renewed_term_end(before.term_ends_on, http::today(), &policy);
+            after.version = before.version + 1;
+            after.updated_at = db::audit::now();
+            db::rms::update(conn, &after, before.version)?;
+            db::audit::record(
+                conn,
+                &caller.actor(),
+                "rm.renew_term",
+                "rm",
+                &after.id,
+                Some(&audit_view(&before)),
+                Some(&audit_view(&after)),
+            )?;
+            Ok((after, policy))
+        })
+        .await?;
+    Ok(web::Json(Rm::view(row, &view_caller, &policy)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(qualify)
+        .service(qualifications)
+        .service(renew_term);
+}
