@@ -1,1 +1,12 @@
+//! The integration suite: real server, real HTTP, a fresh database per test. Runs on SQLite by
+//! default and on PostgreSQL when `TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod audit;
+mod auth;
+mod errors;
+mod openapi;
+mod ops;
+mod registry;

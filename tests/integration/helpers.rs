@@ -1,0 +1,222 @@
+//! Starts the real server on port 0 against a fresh database per test: a new SQLite file, or a new
+//! PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use diesel::{Connection, RunQueryDsl};
+use rmdesk::config::Config;
+use rmdesk::db::{Backend, DbTarget};
+use rmdesk::startup::Application;
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const ALLOWED_ORIGIN: &str = "https://frontend.example";
+
+pub struct TestApp {
+    pub base: String,
+    pub admin_token: String,
+    pub data_dir: PathBuf,
+    pub database: DbTarget,
+    server: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert!(self.body["request_id"].is_string(), "problem responses carry the request id");
+    }
+
+    #[track_caller]
+    pub fn assert_rule(&self, rule: &str, code: &str) {
+        self.assert_problem(422, code);
+        assert_eq!(self.body["rule"], rule, "body: {}", self.body);
+    }
+}
+
+pub fn spawn_app() -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("rmdesk-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).expect("temp dir");
+    let (database, pg_cleanup) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("rmdesk_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+            let base = admin_url.split('?').next().unwrap_or(&admin_url);
+            let url = format!("{}/{name}", &base[..base.rfind('/').expect("database url has a path")]);
+            (DbTarget { backend: Backend::Postgres, location: url }, Some((admin_url, name)))
+        }
+        None => (
+            DbTarget { backend: Backend::Sqlite, location: data_dir.join("rmdesk.sqlite3").display().to_string() },
+            None,
+        ),
+    };
+    let config = Config {
+        database: database.clone(),
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.clone(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        jwt_secret: None,
+        token_ttl_seconds: 3600,
+        cors_origins: vec![ALLOWED_ORIGIN.into()],
+        db_pool_size: 4,
+        workers: 1,
+    };
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match Application::build(&config) {
+                Ok(app) => {
+                    let port = app.port;
+                    let server = app.server();
+                    let _ = tx.send(Ok((port, server.handle())));
+                    let _ = server.await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (port, server) = rx.recv().expect("server thread").expect("server starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut app = TestApp { base, admin_token: String::new(), data_dir, database, server, thread: Some(thread), pg_cleanup };
+    app.admin_token = app.login("admin", ADMIN_PASSWORD);
+    app
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the server thread ends when its workers have stopped.
+        let _ = self.server.stop(false);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin_url, name)) = self.pg_cleanup.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') && !path.starts_with("/api") && !path.starts_with("/health") && !path.starts_with("/ready") && !path.starts_with("/docs") && path != "/" {
+            format!("{}/api/v1{path}", self.base)
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    pub fn request(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
+        let mut req = ureq::request(method, &self.url(path)).timeout(std::time::Duration::from_secs(30));
+        if let Some(token) = token {
+            req = req.set("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            req = req.set(name, value);
+        }
+        let result = match body {
+            Some(body) => req.set("Content-Type", "application/json").send_string(body),
+            None => req.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let headers = response.headers_names().into_iter().map(|n| {
+            let v = response.header(&n).unwrap_or("").to_string();
+            (n, v)
+        }).collect();
+        let text = response.into_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body, content_type, headers }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Resp {
+        self.request("GET", path, Some(token), &[], None)
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.request("POST", path, Some(token), &[], Some(&body.to_string()))
+    }
+
+    pub fn patch(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.request("PATCH", path, Some(token), &[], Some(&body.to_string()))
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let r = self.request("POST", "/auth/token", None, &[], Some(&json!({"username": username, "password": password}).to_string()));
+        assert_eq!(r.status, 200, "login {username}: {}", r.body);
+        r.body["access_token"].as_str().expect("token").to_string()
+    }
+
+    /// The head office id.
+    pub fn root_id(&self) -> String {
+        let r = self.get("/org-units?kind=head_office", &self.admin_token);
+        r.body["items"][0]["id"].as_str().expect("head office").to_string()
+    }
+
+    /// Creates an org unit as admin and returns its id.
+    pub fn unit(&self, name: &str, kind: &str, parent_id: &str) -> String {
+        let r = self.post("/org-units", &self.admin_token, &json!({"name": name, "kind": kind, "parent_id": parent_id}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a user as admin and returns a token for it.
+    pub fn user_token(&self, username: &str, roles: &[&str], org_unit_id: &str) -> String {
+        let password = "user-password-123";
+        let r = self.post(
+            "/users",
+            &self.admin_token,
+            &json!({"username": username, "password": password, "display_name": username, "roles": roles, "org_unit_id": org_unit_id}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        self.login(username, password)
+    }
+
+    pub fn customer(&self, token: &str, name: &str, org_unit_id: &str) -> Resp {
+        self.post("/customers", token, &json!({"name": name, "kind": "corporate", "org_unit_id": org_unit_id, "is_key_account": true, "is_vip": false, "categories": ["core"]}))
+    }
+
+    pub fn rm_body(employee_no: &str, national_id: &str, org_unit_id: &str) -> Value {
+        json!({"employee_no": employee_no, "national_id": national_id, "name": "Li Na", "line": "corporate",
+               "grade": "rm", "org_unit_id": org_unit_id, "qualified_on": today_minus_days(30)})
+    }
+
+    /// A direct connection to the test database (for tamper tests).
+    pub fn db(&self) -> rmdesk::db::DbConn {
+        rmdesk::db::establish(&self.database).expect("connect")
+    }
+}
+
+pub fn today_minus_days(days: u64) -> String {
+    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
+    day.format("%Y-%m-%d").to_string()
+}
