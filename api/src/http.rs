@@ -81,7 +81,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
 /// Parses JSON with the path of the offending field in the error.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> AppResult<T> {
     // Syntax first, so that broken JSON is always 400 whatever its first fields say.
-    serde_json::from_slice::<serde::de::IgnoredAny>(raw).map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    serde_json::from_slice::<serde::de::IgnoredAny>(raw)
+        .map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
     let mut de = serde_json::Deserializer::from_slice(raw);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let field = err.path().to_string();

@@ -16,7 +16,10 @@ fn m2_every_write_is_audited_with_who_what_and_request_id() {
     );
     assert_eq!(r.header("x-request-id"), Some("req-abc-123"));
     let id = r.body["id"].as_str().unwrap().to_string();
-    let events = app.get(&format!("/audit/events?entity=customer&entity_id={id}"), &app.admin_token);
+    let events = app.get(
+        &format!("/audit/events?entity=customer&entity_id={id}"),
+        &app.admin_token,
+    );
     let event = &events.body["items"][0];
     assert_eq!(event["action"], "customer.create");
     assert_eq!(event["actor_username"], "admin");
@@ -27,19 +30,33 @@ fn m2_every_write_is_audited_with_who_what_and_request_id() {
     assert_eq!(event["after"]["name"], "Acme");
     assert!(event["before"].is_null());
 
-    app.patch(&format!("/customers/{id}"), &app.admin_token, &json!({"name": "Acme Steel", "version": 1}));
-    let events = app.get(&format!("/audit/events?entity_id={id}&action=customer.update"), &app.admin_token);
+    app.patch(
+        &format!("/customers/{id}"),
+        &app.admin_token,
+        &json!({"name": "Acme Steel", "version": 1}),
+    );
+    let events = app.get(
+        &format!("/audit/events?entity_id={id}&action=customer.update"),
+        &app.admin_token,
+    );
     assert_eq!(events.body["items"][0]["before"]["name"], "Acme");
     assert_eq!(events.body["items"][0]["after"]["name"], "Acme Steel");
 
     // Paging over the whole log.
     let page = app.get("/audit/events?limit=2", &app.admin_token);
     assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
-    let next = app.get(&format!("/audit/events?limit=2&cursor={}", page.body["next_cursor"].as_str().unwrap()), &app.admin_token);
+    let next = app.get(
+        &format!(
+            "/audit/events?limit=2&cursor={}",
+            page.body["next_cursor"].as_str().unwrap()
+        ),
+        &app.admin_token,
+    );
     assert_eq!(next.body["items"][0]["seq"], 3);
     // Auditors read it; RMs do not.
     let rm = app.user_token("rm.one", &["rm"], &root);
-    app.get("/audit/events", &rm).assert_problem(403, "forbidden");
+    app.get("/audit/events", &rm)
+        .assert_problem(403, "forbidden");
 }
 
 #[test]
@@ -55,11 +72,17 @@ fn m2_verify_reports_ok_then_the_first_edited_event() {
     let total = r.body["events_checked"].as_i64().unwrap();
     assert!(total >= 6);
 
-    let target = app.get("/audit/events?action=customer.create", &auditor).body["items"][1]["seq"].as_i64().unwrap();
-    let mut conn = app.db();
-    diesel::sql_query(format!("UPDATE audit_events SET after_state = '{{\"name\":\"Forged\"}}' WHERE seq = {target}"))
-        .execute(&mut conn)
+    let target = app
+        .get("/audit/events?action=customer.create", &auditor)
+        .body["items"][1]["seq"]
+        .as_i64()
         .unwrap();
+    let mut conn = app.db();
+    diesel::sql_query(format!(
+        "UPDATE audit_events SET after_state = '{{\"name\":\"Forged\"}}' WHERE seq = {target}"
+    ))
+    .execute(&mut conn)
+    .unwrap();
     let r = app.get("/audit/verify", &auditor);
     assert_eq!(r.body["status"], "broken");
     assert_eq!(r.body["first_broken"]["seq"], target);
@@ -74,7 +97,9 @@ fn m2_deleting_an_event_breaks_the_chain() {
     app.customer(&app.admin_token, "A", &root);
     app.customer(&app.admin_token, "B", &root);
     let mut conn = app.db();
-    diesel::sql_query("DELETE FROM audit_events WHERE seq = 2").execute(&mut conn).unwrap();
+    diesel::sql_query("DELETE FROM audit_events WHERE seq = 2")
+        .execute(&mut conn)
+        .unwrap();
     let r = app.get("/audit/verify", &app.admin_token);
     assert_eq!(r.body["status"], "broken");
     assert_eq!(r.body["first_broken"]["seq"], 3);

@@ -5,9 +5,21 @@ use crate::helpers::spawn_app;
 #[test]
 fn malformed_json_is_400_problem() {
     let app = spawn_app();
-    let r = app.request("POST", "/customers", Some(&app.admin_token), &[], Some("{\"name\": "));
+    let r = app.request(
+        "POST",
+        "/customers",
+        Some(&app.admin_token),
+        &[],
+        Some("{\"name\": "),
+    );
     r.assert_problem(400, "malformed_request");
-    let r = app.request("POST", "/customers", Some(&app.admin_token), &[], Some("{} trailing"));
+    let r = app.request(
+        "POST",
+        "/customers",
+        Some(&app.admin_token),
+        &[],
+        Some("{} trailing"),
+    );
     r.assert_problem(400, "malformed_request");
 }
 
@@ -15,11 +27,19 @@ fn malformed_json_is_400_problem() {
 fn wrong_types_unknown_enums_and_missing_fields_name_the_field() {
     let app = spawn_app();
     let root = app.root_id();
-    let r = app.post("/customers", &app.admin_token, &json!({"name": 5, "kind": "corporate", "org_unit_id": root}));
+    let r = app.post(
+        "/customers",
+        &app.admin_token,
+        &json!({"name": 5, "kind": "corporate", "org_unit_id": root}),
+    );
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "name");
 
-    let r = app.post("/customers", &app.admin_token, &json!({"name": "Acme", "kind": "bank", "org_unit_id": root}));
+    let r = app.post(
+        "/customers",
+        &app.admin_token,
+        &json!({"name": "Acme", "kind": "bank", "org_unit_id": root}),
+    );
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "kind");
 
@@ -27,11 +47,19 @@ fn wrong_types_unknown_enums_and_missing_fields_name_the_field() {
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "categories[1]");
 
-    let r = app.post("/customers", &app.admin_token, &json!({"kind": "corporate", "org_unit_id": root}));
+    let r = app.post(
+        "/customers",
+        &app.admin_token,
+        &json!({"kind": "corporate", "org_unit_id": root}),
+    );
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "name");
 
-    let r = app.post("/customers", &app.admin_token, &json!({"name": "", "kind": "corporate", "org_unit_id": root}));
+    let r = app.post(
+        "/customers",
+        &app.admin_token,
+        &json!({"name": "", "kind": "corporate", "org_unit_id": root}),
+    );
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "name");
 
@@ -39,17 +67,33 @@ fn wrong_types_unknown_enums_and_missing_fields_name_the_field() {
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "qualified_on");
 
-    let r = app.post("/customers", &app.admin_token, &json!({"name": "Acme", "kind": "corporate", "org_unit_id": root, "surprise": 1}));
+    let r = app.post(
+        "/customers",
+        &app.admin_token,
+        &json!({"name": "Acme", "kind": "corporate", "org_unit_id": root, "surprise": 1}),
+    );
     r.assert_problem(422, "validation_failed");
     // Nothing was half-created.
-    assert_eq!(app.get("/customers", &app.admin_token).body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.get("/customers", &app.admin_token).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[test]
 fn oversized_body_is_413() {
     let app = spawn_app();
     let big = format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024 + 10));
-    let r = app.request("POST", "/customers", Some(&app.admin_token), &[], Some(&big));
+    let r = app.request(
+        "POST",
+        "/customers",
+        Some(&app.admin_token),
+        &[],
+        Some(&big),
+    );
     r.assert_problem(413, "payload_too_large");
 }
 
@@ -59,16 +103,27 @@ fn bad_query_parameters_and_unknown_routes_are_problems() {
     let r = app.get("/customers?limit=abc", &app.admin_token);
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "limit");
-    app.get("/customers?limit=501", &app.admin_token).assert_problem(422, "validation_failed");
-    app.get("/customers?kind=bank", &app.admin_token).assert_problem(422, "validation_failed");
-    app.get("/customers?cursor=%%%", &app.admin_token).assert_problem(422, "validation_failed");
-    app.get("/no-such-thing", &app.admin_token).assert_problem(404, "not_found");
-    app.get("/customers/not-an-id", &app.admin_token).assert_problem(404, "not_found");
+    app.get("/customers?limit=501", &app.admin_token)
+        .assert_problem(422, "validation_failed");
+    app.get("/customers?kind=bank", &app.admin_token)
+        .assert_problem(422, "validation_failed");
+    app.get("/customers?cursor=%%%", &app.admin_token)
+        .assert_problem(422, "validation_failed");
+    app.get("/no-such-thing", &app.admin_token)
+        .assert_problem(404, "not_found");
+    app.get("/customers/not-an-id", &app.admin_token)
+        .assert_problem(404, "not_found");
 }
 
 #[test]
 fn non_json_content_type_is_refused() {
     let app = spawn_app();
-    let r = app.request("POST", "/customers", Some(&app.admin_token), &[("Content-Type", "text/plain")], None);
+    let r = app.request(
+        "POST",
+        "/customers",
+        Some(&app.admin_token),
+        &[("Content-Type", "text/plain")],
+        None,
+    );
     r.assert_problem(400, "malformed_request");
 }

@@ -33,17 +33,27 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Asserts a problem+json answer with this status and code.
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status, status, "body: {}", self.body);
-        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.body
+        );
         assert_eq!(self.body["status"], status);
         assert_eq!(self.body["code"], code, "body: {}", self.body);
-        assert!(self.body["request_id"].is_string(), "problem responses carry the request id");
+        assert!(
+            self.body["request_id"].is_string(),
+            "problem responses carry the request id"
+        );
     }
 
     #[track_caller]
@@ -54,19 +64,38 @@ impl Resp {
 }
 
 pub fn spawn_app() -> TestApp {
-    let data_dir = std::env::temp_dir().join(format!("rmdesk-test-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("rmdesk-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
-    let (database, pg_cleanup) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    let (database, pg_cleanup) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(admin_url) => {
             let name = format!("rmdesk_t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+            let mut conn =
+                diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
             let base = admin_url.split('?').next().unwrap_or(&admin_url);
-            let url = format!("{}/{name}", &base[..base.rfind('/').expect("database url has a path")]);
-            (DbTarget { backend: Backend::Postgres, location: url }, Some((admin_url, name)))
+            let url = format!(
+                "{}/{name}",
+                &base[..base.rfind('/').expect("database url has a path")]
+            );
+            (
+                DbTarget {
+                    backend: Backend::Postgres,
+                    location: url,
+                },
+                Some((admin_url, name)),
+            )
         }
         None => (
-            DbTarget { backend: Backend::Sqlite, location: data_dir.join("rmdesk.sqlite3").display().to_string() },
+            DbTarget {
+                backend: Backend::Sqlite,
+                location: data_dir.join("rmdesk.sqlite3").display().to_string(),
+            },
             None,
         ),
     };
@@ -100,7 +129,15 @@ pub fn spawn_app() -> TestApp {
     });
     let (port, server) = rx.recv().expect("server thread").expect("server starts");
     let base = format!("http://127.0.0.1:{port}");
-    let mut app = TestApp { base, admin_token: String::new(), data_dir, database, server, thread: Some(thread), pg_cleanup };
+    let mut app = TestApp {
+        base,
+        admin_token: String::new(),
+        data_dir,
+        database,
+        server,
+        thread: Some(thread),
+        pg_cleanup,
+    };
     app.admin_token = app.login("admin", ADMIN_PASSWORD);
     app
 }
@@ -115,7 +152,8 @@ impl Drop for TestApp {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some((admin_url, name)) = self.pg_cleanup.take() {
             if let Ok(mut conn) = diesel::PgConnection::establish(&admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
             }
         }
     }
@@ -123,15 +161,29 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with('/') && !path.starts_with("/api") && !path.starts_with("/health") && !path.starts_with("/ready") && !path.starts_with("/docs") && path != "/" {
+        if path.starts_with('/')
+            && !path.starts_with("/api")
+            && !path.starts_with("/health")
+            && !path.starts_with("/ready")
+            && !path.starts_with("/docs")
+            && path != "/"
+        {
             format!("{}/api/v1{path}", self.base)
         } else {
             format!("{}{path}", self.base)
         }
     }
 
-    pub fn request(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
-        let mut req = ureq::request(method, &self.url(path)).timeout(std::time::Duration::from_secs(30));
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Resp {
+        let mut req =
+            ureq::request(method, &self.url(path)).timeout(std::time::Duration::from_secs(30));
         if let Some(token) = token {
             req = req.set("Authorization", &format!("Bearer {token}"));
         }
@@ -139,7 +191,9 @@ impl TestApp {
             req = req.set(name, value);
         }
         let result = match body {
-            Some(body) => req.set("Content-Type", "application/json").send_string(body),
+            Some(body) => req
+                .set("Content-Type", "application/json")
+                .send_string(body),
             None => req.call(),
         };
         let response = match result {
@@ -149,13 +203,22 @@ impl TestApp {
         };
         let status = response.status();
         let content_type = response.header("content-type").unwrap_or("").to_string();
-        let headers = response.headers_names().into_iter().map(|n| {
-            let v = response.header(&n).unwrap_or("").to_string();
-            (n, v)
-        }).collect();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .map(|n| {
+                let v = response.header(&n).unwrap_or("").to_string();
+                (n, v)
+            })
+            .collect();
         let text = response.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Resp { status, body, content_type, headers }
+        Resp {
+            status,
+            body,
+            content_type,
+            headers,
+        }
     }
 
     pub fn get(&self, path: &str, token: &str) -> Resp {
@@ -171,7 +234,13 @@ impl TestApp {
     }
 
     pub fn login(&self, username: &str, password: &str) -> String {
-        let r = self.request("POST", "/auth/token", None, &[], Some(&json!({"username": username, "password": password}).to_string()));
+        let r = self.request(
+            "POST",
+            "/auth/token",
+            None,
+            &[],
+            Some(&json!({"username": username, "password": password}).to_string()),
+        );
         assert_eq!(r.status, 200, "login {username}: {}", r.body);
         r.body["access_token"].as_str().expect("token").to_string()
     }
@@ -179,12 +248,19 @@ impl TestApp {
     /// The head office id.
     pub fn root_id(&self) -> String {
         let r = self.get("/org-units?kind=head_office", &self.admin_token);
-        r.body["items"][0]["id"].as_str().expect("head office").to_string()
+        r.body["items"][0]["id"]
+            .as_str()
+            .expect("head office")
+            .to_string()
     }
 
     /// Creates an org unit as admin and returns its id.
     pub fn unit(&self, name: &str, kind: &str, parent_id: &str) -> String {
-        let r = self.post("/org-units", &self.admin_token, &json!({"name": name, "kind": kind, "parent_id": parent_id}));
+        let r = self.post(
+            "/org-units",
+            &self.admin_token,
+            &json!({"name": name, "kind": kind, "parent_id": parent_id}),
+        );
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_str().expect("id").to_string()
     }

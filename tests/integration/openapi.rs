@@ -6,13 +6,22 @@ fn served_openapi_matches_the_committed_document() {
     let served = app.request("GET", "/api/v1/openapi.json", None, &[], None);
     assert_eq!(served.status, 200);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
-    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("openapi/openapi.json is committed")).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(path).expect("openapi/openapi.json is committed"),
+    )
+    .unwrap();
     assert!(
         served.body == committed,
         "openapi/openapi.json is stale: run `cargo run -p rmdesk -- openapi openapi/openapi.json` and commit it"
     );
     // Every v1 operation is documented.
-    for p in ["/api/v1/auth/token", "/api/v1/customers/{id}", "/api/v1/rms/{id}/qualifications", "/api/v1/audit/verify", "/api/v1/policy"] {
+    for p in [
+        "/api/v1/auth/token",
+        "/api/v1/customers/{id}",
+        "/api/v1/rms/{id}/qualifications",
+        "/api/v1/audit/verify",
+        "/api/v1/policy",
+    ] {
         assert!(served.body["paths"][p].is_object(), "{p} documented");
     }
 }
@@ -24,7 +33,10 @@ fn docs_render_without_internet() {
     assert_eq!(r.status, 200);
     assert!(r.content_type.starts_with("text/html"));
     let page = r.body.as_str().unwrap();
-    assert!(!page.contains("cdn") && !page.contains("unpkg"), "no external assets");
+    assert!(
+        !page.contains("cdn") && !page.contains("unpkg"),
+        "no external assets"
+    );
     let js = app.request("GET", "/docs/swagger-ui-bundle.js", None, &[], None);
     assert_eq!(js.status, 200, "Swagger UI is served from the binary");
 }

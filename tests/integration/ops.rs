@@ -21,14 +21,27 @@ fn cors_allows_only_listed_origins() {
             "OPTIONS",
             "/api/v1/customers",
             None,
-            &[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,content-type")],
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization,content-type",
+                ),
+            ],
             None,
         )
     };
     let ok = preflight(ALLOWED_ORIGIN);
-    assert_eq!(ok.header("access-control-allow-origin"), Some(ALLOWED_ORIGIN));
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some(ALLOWED_ORIGIN)
+    );
     let other = preflight("https://evil.example");
     assert_eq!(other.header("access-control-allow-origin"), None);
     let r = app.request("GET", "/health", None, &[("Origin", ALLOWED_ORIGIN)], None);
-    assert_eq!(r.header("access-control-allow-origin"), Some(ALLOWED_ORIGIN));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some(ALLOWED_ORIGIN)
+    );
 }

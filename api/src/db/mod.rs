@@ -110,7 +110,11 @@ pub type Pool = r2d2::Pool<Manager>;
 /// One connection outside the pools (tools and tests).
 pub fn establish(target: &DbTarget) -> Result<DbConn, String> {
     use r2d2::ManageConnection;
-    Manager { target: target.clone() }.connect().map_err(|e| e.to_string())
+    Manager {
+        target: target.clone(),
+    }
+    .connect()
+    .map_err(|e| e.to_string())
 }
 
 /// The database handle shared by all workers.

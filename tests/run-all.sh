@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and the integration suite on embedded SQLite, then the same
+# integration suite on PostgreSQL (a fresh database per test) when a server answers at
+# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres). Set RMDESK_REQUIRE_PG=1
+# to fail instead of skipping when it does not (CI does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --locked
+
+pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if pg_isready -q -d "$pg_url" 2>/dev/null; then
+  echo "== integration suite on PostgreSQL ($pg_url)"
+  TEST_DATABASE_URL="$pg_url" cargo test --locked -p rmdesk --test integration
+elif [ "${RMDESK_REQUIRE_PG:-0}" = "1" ]; then
+  echo "PostgreSQL is not reachable at $pg_url" >&2
+  exit 1
+else
+  echo "== PostgreSQL not reachable at $pg_url: integration suite ran on SQLite only"
+fi
