@@ -33,6 +33,8 @@ pub struct AppState {
     pub db: Db,
     pub jwt: JwtKeys,
     pub login_limiter: LoginLimiter,
+    /// Users deactivated since their token was issued: refused before the token expires.
+    pub inactive_users: std::sync::RwLock<std::collections::HashSet<String>>,
 }
 
 /// The id of the request, in the request's extensions.
@@ -50,10 +52,15 @@ impl Application {
         let db = Db::connect(&config.database, config.db_pool_size)?;
         bootstrap(&db, config).map_err(|e| format!("bootstrap failed: {e}"))?;
         let secret = jwt_secret(config)?;
+        let inactive = {
+            let mut conn = db.writer().map_err(|e| e.to_string())?;
+            db::users::inactive_ids(&mut conn).map_err(|e| e.to_string())?
+        };
         let state = web::Data::new(AppState {
             db,
             jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
+            inactive_users: std::sync::RwLock::new(inactive.into_iter().collect()),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

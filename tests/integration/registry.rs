@@ -458,6 +458,8 @@ fn users_are_created_scoped_and_patched() {
         &json!({"roles": ["rm", "manager"], "version": 1}),
     );
     assert_eq!(r.body["roles"], json!(["rm", "manager"]));
+    let token = app.login("li.na", "long-enough-pass");
+    assert_eq!(app.get("/customers", &token).status, 200);
     let r = app.patch(
         &format!("/users/{id}"),
         &app.admin_token,
@@ -472,4 +474,7 @@ fn users_are_created_scoped_and_patched() {
         Some(&json!({"username": "li.na", "password": "long-enough-pass"}).to_string()),
     );
     r.assert_problem(401, "unauthorized");
+    // Tokens issued before the deactivation stop working at once.
+    app.get("/customers", &token)
+        .assert_problem(401, "unauthorized");
 }

@@ -159,6 +159,14 @@ fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
             "the Authorization header must be 'Bearer <token>'",
         ))?;
     let claims = state.jwt.verify(token.trim())?;
+    let deactivated = state
+        .inactive_users
+        .read()
+        .map(|set| set.contains(&claims.sub))
+        .unwrap_or(true);
+    if deactivated {
+        return Err(AppError::Unauthorized("this user has been deactivated"));
+    }
     let request_id = req
         .extensions()
         .get::<RequestId>()

@@ -35,6 +35,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table.find(id).first(conn).optional()?)
 }
 
+/// Ids of deactivated users: their tokens stop working at once (see `auth::Caller`).
+pub fn inactive_ids(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    Ok(users::table
+        .filter(users::active.eq(false))
+        .select(users::id)
+        .load(conn)?)
+}
+
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::username.eq(username))

@@ -328,6 +328,13 @@ pub async fn update(
             Ok(after)
         })
         .await?;
+    if let Ok(mut inactive) = state.inactive_users.write() {
+        if row.active {
+            inactive.remove(&row.id);
+        } else {
+            inactive.insert(row.id.clone());
+        }
+    }
     Ok(web::Json(row.into()))
 }
 
