@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::auth::password;
 use crate::config::Config;
+use crate::db::audit::Change;
 use crate::db::audit::{self, Actor};
 use crate::db::customers::{AssignmentRow, CustomerRow};
 use crate::db::org_units::OrgUnitRow;
@@ -91,15 +92,6 @@ pub fn run_if_empty(config: &Config, size: &Size) -> Result<(), String> {
 }
 
 fn connect(config: &Config) -> Result<Db, String> {
-    if let Some(dir) = config
-        .database
-        .location
-        .rsplit_once('/')
-        .map(|(d, _)| d)
-        .filter(|_| config.database.backend == db::Backend::Sqlite)
-    {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
-    }
     let db = Db::connect(&config.database, 2)?;
     crate::startup::bootstrap(&db, config).map_err(|e| e.to_string())?;
     Ok(db)
@@ -580,11 +572,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
     audit::record(
         conn,
         &Actor::system("demo"),
-        "demo.seed",
-        "bank",
-        &root.id,
-        None::<&()>,
-        Some(&after),
+        Change::new("demo.seed", "bank", &root.id, &root.path).after(&after)?,
     )?;
     Ok(summary)
 }

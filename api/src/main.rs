@@ -36,7 +36,6 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "migrate" => {
             let config = Config::from_env()?;
-            rmdesk::db::Db::connect(&config.database, 1)?;
             startup::bootstrap(&rmdesk::db::Db::connect(&config.database, 1)?, &config)
                 .map_err(|e| e.to_string())?;
             println!("migrations applied");

@@ -21,6 +21,7 @@ use crate::auth::login_limiter::LoginLimiter;
 use crate::auth::{password, JwtKeys};
 use crate::config::Config;
 use crate::db::audit::Actor;
+use crate::db::audit::Change;
 use crate::db::{self, Db};
 use crate::domain::org::{child_path, OrgUnitKind};
 use crate::domain::policy::Policy;
@@ -67,39 +68,39 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let api = openapi();
         let cors_origins = config.cors_origins.clone();
-        let server =
-            HttpServer::new(move || {
-                // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
-                let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone());
-                App::new()
-                    .into_utoipa_app()
-                    .map(|app| {
-                        app.app_data(state.clone())
-                            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                                AppError::NotFound(path_error(&err)).into()
-                            }))
-                            .service(docs)
-                            .service(web::redirect("/docs", "/docs/"))
-                            .configure(routes::ops::configure)
-                    })
-                    .service(
-                        utoipa_actix_web::scope("/api/v1")
-                            .configure(routes::v1::configure)
-                            .default_service(web::to(routes::ops::not_found)),
-                    )
-                    .map(|app| {
-                        app.configure(routes::frontend::configure)
-                            .default_service(web::to(routes::ops::not_found))
-                            .wrap(from_fn(request_context))
-                            .wrap(cors(&cors_origins))
-                    })
-                    .into_app()
-            })
-            .workers(config.workers)
-            .shutdown_timeout(30)
-            .listen(listener)
-            .map_err(|e| e.to_string())?
-            .run();
+        let server = HttpServer::new(move || {
+            // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
+            let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone());
+            App::new()
+                .into_utoipa_app()
+                .map(|app| {
+                    app.app_data(state.clone())
+                        .app_data(
+                            web::PathConfig::default()
+                                .error_handler(|_, _| AppError::NotFound("resource").into()),
+                        )
+                        .service(docs)
+                        .service(web::redirect("/docs", "/docs/"))
+                        .configure(routes::ops::configure)
+                })
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .configure(routes::v1::configure)
+                        .default_service(web::to(routes::ops::not_found)),
+                )
+                .map(|app| {
+                    app.configure(routes::frontend::configure)
+                        .default_service(web::to(routes::ops::not_found))
+                        .wrap(from_fn(request_context))
+                        .wrap(cors(&cors_origins))
+                })
+                .into_app()
+        })
+        .workers(config.workers)
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .run();
         Ok(Application { port, server })
     }
 
@@ -111,10 +112,6 @@ impl Application {
     pub fn server(self) -> Server {
         self.server
     }
-}
-
-fn path_error(_err: &actix_web::error::PathError) -> &'static str {
-    "resource"
 }
 
 /// The OpenAPI document, generated from the same route table the server uses.
@@ -190,19 +187,6 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
     let mut conn = db.writer()?;
     let actor = Actor::system("bootstrap");
     diesel::Connection::transaction(&mut *conn, |conn| -> AppResult<()> {
-        if db::policy::current_version(conn)? == 0 {
-            let policy = Policy::default();
-            let version = db::policy::insert_next(conn, &policy, None)?;
-            db::audit::record(
-                conn,
-                &actor,
-                "policy.create",
-                "policy",
-                &version.to_string(),
-                None::<&()>,
-                Some(&policy),
-            )?;
-        }
         let root = match db::org_units::root(conn)? {
             Some(root) => root,
             None => {
@@ -223,15 +207,21 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                 db::audit::record(
                     conn,
                     &actor,
-                    "org_unit.create",
-                    "org_unit",
-                    &row.id,
-                    None::<&()>,
-                    Some(&row),
+                    Change::new("org_unit.create", "org_unit", &row.id, &row.path).after(&row)?,
                 )?;
                 row
             }
         };
+        if db::policy::current_version(conn)? == 0 {
+            let policy = Policy::default();
+            let version = db::policy::insert_next(conn, &policy, None)?;
+            db::audit::record(
+                conn,
+                &actor,
+                Change::new("policy.create", "policy", &version.to_string(), &root.path)
+                    .after(&policy)?,
+            )?;
+        }
         if let Some(password) = &config.admin_password {
             if db::users::find_by_username(conn, "admin")?.is_none() {
                 let now = db::audit::now();
@@ -254,11 +244,7 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                 db::audit::record(
                     conn,
                     &actor,
-                    "user.create",
-                    "user",
-                    &user.id,
-                    None::<&()>,
-                    Some(&after),
+                    Change::new("user.create", "user", &user.id, &user.org_path).after(&after)?,
                 )?;
             }
         }

@@ -119,3 +119,26 @@ fn p1_policy_is_versioned_with_the_defaults_of_the_rules() {
     assert_eq!(r.body["policy"]["qualification"]["validity_years"], 2);
     assert!(r.body["policy"]["scoring"]["tables"]["sub_branch_rm"].is_object());
 }
+
+#[test]
+fn o1_branch_auditor_reads_only_its_branchs_audit_events() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let pudong = app.unit("Pudong Branch", "branch", &root);
+    let minhang = app.unit("Minhang Branch", "branch", &root);
+    app.customer(&app.admin_token, "Ours Ltd", &pudong);
+    app.customer(&app.admin_token, "Theirs Ltd", &minhang);
+    let auditor = app.user_token("pudong.auditor", &["auditor"], &pudong);
+    let r = app.get("/audit/events?action=customer.create", &auditor);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["after"]["name"], "Ours Ltd");
+    assert_eq!(
+        app.get("/audit/events?action=customer.create", &app.admin_token)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -36,7 +36,6 @@ impl Actor {
 #[diesel(table_name = audit_events)]
 pub struct AuditEventRow {
     pub seq: i64,
-    pub id: String,
     pub occurred_at: NaiveDateTime,
     pub actor_user_id: Option<String>,
     pub actor_username: String,
@@ -45,6 +44,7 @@ pub struct AuditEventRow {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
+    pub org_path: String,
     pub before_state: Option<String>,
     pub after_state: Option<String>,
     pub request_id: String,
@@ -66,7 +66,6 @@ impl AuditEventRow {
     fn content<'a>(&'a self, occurred_at: &'a str) -> ChainedContent<'a> {
         ChainedContent {
             seq: self.seq,
-            id: &self.id,
             occurred_at,
             actor_user_id: self.actor_user_id.as_deref(),
             actor_username: &self.actor_username,
@@ -75,6 +74,7 @@ impl AuditEventRow {
             action: &self.action,
             entity: &self.entity,
             entity_id: &self.entity_id,
+            org_path: &self.org_path,
             before_state: self.before_state.as_deref(),
             after_state: self.after_state.as_deref(),
             request_id: &self.request_id,
@@ -84,17 +84,45 @@ impl AuditEventRow {
     }
 }
 
+/// One change of state to record: what happened to which entity, where in the org tree, and the
+/// entity before and after.
+#[derive(Debug, Clone)]
+pub struct Change {
+    action: String,
+    entity: String,
+    entity_id: String,
+    org_path: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl Change {
+    /// `org_path` is the path of the unit the entity belongs to: audit reads are scoped by it (O-1).
+    pub fn new(action: &str, entity: &str, entity_id: &str, org_path: &str) -> Self {
+        Change {
+            action: action.into(),
+            entity: entity.into(),
+            entity_id: entity_id.into(),
+            org_path: org_path.into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before<T: Serialize>(mut self, state: &T) -> AppResult<Self> {
+        self.before = Some(serde_json::to_string(state)?);
+        Ok(self)
+    }
+
+    pub fn after<T: Serialize>(mut self, state: &T) -> AppResult<Self> {
+        self.after = Some(serde_json::to_string(state)?);
+        Ok(self)
+    }
+}
+
 /// Appends one event to the chain. Call inside the transaction of the change it records: the
 /// first statement takes the chain head's row lock, so concurrent writers append one at a time.
-pub fn record<B: Serialize, A: Serialize>(
-    conn: &mut DbConn,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    before: Option<&B>,
-    after: Option<&A>,
-) -> AppResult<i64> {
+pub fn record(conn: &mut DbConn, actor: &Actor, change: Change) -> AppResult<i64> {
     diesel::update(audit_head::table.find(1))
         .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
         .execute(conn)?;
@@ -105,17 +133,17 @@ pub fn record<B: Serialize, A: Serialize>(
     let policy_version = policy::current_version(conn)?;
     let mut row = AuditEventRow {
         seq,
-        id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now(),
         actor_user_id: actor.user_id.clone(),
         actor_username: actor.username.clone(),
         actor_roles: actor.roles.clone(),
         actor_org_unit_id: actor.org_unit_id.clone(),
-        action: action.into(),
-        entity: entity.into(),
-        entity_id: entity_id.into(),
-        before_state: before.map(serde_json::to_string).transpose()?,
-        after_state: after.map(serde_json::to_string).transpose()?,
+        action: change.action,
+        entity: change.entity,
+        entity_id: change.entity_id,
+        org_path: change.org_path,
+        before_state: change.before,
+        after_state: change.after,
         request_id: actor.request_id.clone(),
         policy_version,
         prev_hash,
@@ -143,8 +171,18 @@ pub struct EventFilter {
     pub after_seq: Option<i64>,
 }
 
-pub fn list(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> AppResult<Vec<AuditEventRow>> {
-    let mut query = audit_events::table.into_boxed();
+/// Events about entities inside the subtree at `scope`, oldest first.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    filter: &EventFilter,
+    limit: i64,
+) -> AppResult<Vec<AuditEventRow>> {
+    let (low, high) = super::subtree_range(scope);
+    let mut query = audit_events::table
+        .filter(audit_events::org_path.ge(low))
+        .filter(audit_events::org_path.lt(high))
+        .into_boxed();
     if let Some(v) = &filter.entity {
         query = query.filter(audit_events::entity.eq(v.clone()));
     }
@@ -182,7 +220,6 @@ pub enum Verification {
     Broken {
         checked: i64,
         seq: i64,
-        event_id: String,
         problem: Break,
     },
 }
@@ -208,7 +245,6 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
                 return Ok(Verification::Broken {
                     checked,
                     seq: row.seq,
-                    event_id: row.id,
                     problem,
                 });
             }
@@ -229,7 +265,6 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
         return Ok(Verification::Broken {
             checked,
             seq: checked + 1,
-            event_id: String::new(),
             problem: Break::Gap,
         });
     }

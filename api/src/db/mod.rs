@@ -128,6 +128,15 @@ pub struct Db {
 impl Db {
     /// Connects, applies the embedded migrations and returns the pools.
     pub fn connect(target: &DbTarget, max_connections: u32) -> Result<Self, String> {
+        if target.backend == Backend::Sqlite {
+            if let Some(dir) = std::path::Path::new(&target.location)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+        }
         let manager = Manager {
             target: target.clone(),
         };

@@ -145,7 +145,6 @@ diesel::table! {
 diesel::table! {
     audit_events (seq) {
         seq -> BigInt,
-        id -> Text,
         occurred_at -> Timestamp,
         actor_user_id -> Nullable<Text>,
         actor_username -> Text,
@@ -154,6 +153,7 @@ diesel::table! {
         action -> Text,
         entity -> Text,
         entity_id -> Text,
+        org_path -> Text,
         before_state -> Nullable<Text>,
         after_state -> Nullable<Text>,
         request_id -> Text,

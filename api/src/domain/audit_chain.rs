@@ -10,7 +10,6 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ChainedContent<'a> {
     pub seq: i64,
-    pub id: &'a str,
     /// RFC 3339 with microseconds: both databases keep microseconds exactly.
     pub occurred_at: &'a str,
     pub actor_user_id: Option<&'a str>,
@@ -20,6 +19,8 @@ pub struct ChainedContent<'a> {
     pub action: &'a str,
     pub entity: &'a str,
     pub entity_id: &'a str,
+    /// The org path of the unit the entity belongs to.
+    pub org_path: &'a str,
     pub before_state: Option<&'a str>,
     pub after_state: Option<&'a str>,
     pub request_id: &'a str,
@@ -70,7 +71,6 @@ mod tests {
     fn content<'a>(seq: i64, prev: &'a str, after: Option<&'a str>) -> ChainedContent<'a> {
         ChainedContent {
             seq,
-            id: "e1",
             occurred_at: "2026-11-23T10:00:00.000001Z",
             actor_user_id: Some("u1"),
             actor_username: "admin",
@@ -79,6 +79,7 @@ mod tests {
             action: "customer.create",
             entity: "customer",
             entity_id: "c1",
+            org_path: "/ho/",
             before_state: None,
             after_state: after,
             request_id: "r1",

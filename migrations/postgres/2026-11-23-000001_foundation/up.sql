@@ -136,7 +136,6 @@ CREATE TABLE policies (
 
 CREATE TABLE audit_events (
     seq BIGINT PRIMARY KEY NOT NULL,
-    id TEXT NOT NULL UNIQUE,
     occurred_at TIMESTAMP NOT NULL,
     actor_user_id TEXT,
     actor_username TEXT NOT NULL,
@@ -145,6 +144,8 @@ CREATE TABLE audit_events (
     action TEXT NOT NULL,
     entity TEXT NOT NULL,
     entity_id TEXT NOT NULL,
+    -- the org path of the unit the entity belongs to: audit reads are scoped by it (O-1)
+    org_path TEXT COLLATE "C" NOT NULL,
     before_state TEXT,
     after_state TEXT,
     request_id TEXT NOT NULL,
@@ -153,6 +154,7 @@ CREATE TABLE audit_events (
     hash TEXT NOT NULL
 );
 CREATE INDEX audit_events_entity ON audit_events(entity, entity_id);
+CREATE INDEX audit_events_scope ON audit_events(org_path, seq);
 
 -- The head of the audit chain: one row, updated first in every writing transaction so that
 -- concurrent writers queue on its row lock and the chain never forks.

@@ -17,8 +17,8 @@ use crate::startup::AppState;
 /// request id, policy version, and its place in the hash chain.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
+    /// Position in the chain, from 1; also the event's identifier.
     pub seq: i64,
-    pub id: String,
     pub occurred_at: DateTime<Utc>,
     pub actor_user_id: Option<String>,
     pub actor_username: String,
@@ -29,6 +29,8 @@ pub struct AuditEvent {
     #[schema(example = "customer")]
     pub entity: String,
     pub entity_id: String,
+    /// The org path of the unit the entity belongs to (`/head-office-id/.../unit-id/`).
+    pub org_path: String,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
@@ -53,13 +55,13 @@ impl From<AuditEventRow> for AuditEvent {
                 .collect(),
             before: parse(r.before_state),
             after: parse(r.after_state),
-            id: r.id,
             actor_user_id: r.actor_user_id,
             actor_username: r.actor_username,
             actor_org_unit_id: r.actor_org_unit_id,
             action: r.action,
             entity: r.entity,
             entity_id: r.entity_id,
+            org_path: r.org_path,
             request_id: r.request_id,
             policy_version: r.policy_version,
             prev_hash: r.prev_hash,
@@ -84,7 +86,7 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Audit events, oldest first (admin, auditor, risk officer).
+/// Audit events about entities in the caller's subtree, oldest first (admin, auditor, risk officer).
 #[utoipa::path(tag = "audit", params(AuditFilter, PageParams), responses((status = 200, body = Page<AuditEvent>)))]
 #[get("/audit/events")]
 pub async fn events(
@@ -114,7 +116,7 @@ pub async fn events(
     };
     let rows = state
         .db
-        .read(move |conn| db::audit::list(conn, &filter, limit + 1))
+        .read(move |conn| db::audit::list(conn, &caller.org_path, &filter, limit + 1))
         .await?;
     let seqs: Vec<String> = rows.iter().map(|r| r.seq.to_string()).collect();
     let page = Page::from_rows(
@@ -140,16 +142,16 @@ pub struct ChainReport {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BrokenEvent {
+    /// The first sequence number that does not fit (for a missing event, its number).
     pub seq: i64,
-    /// Empty when the event itself is missing.
-    pub event_id: String,
     /// `hash_mismatch` (edited), `broken_link` (an event before it was removed or inserted), `gap`
     /// (a sequence number is missing).
     #[schema(example = "hash_mismatch")]
     pub problem: &'static str,
 }
 
-/// Verify the whole audit chain (admin, auditor, risk officer).
+/// Verify the whole audit chain (admin, auditor, risk officer). The chain is global; the report
+/// names only sequence numbers.
 #[utoipa::path(tag = "audit", responses((status = 200, body = ChainReport)))]
 #[get("/audit/verify")]
 pub async fn verify(
@@ -171,7 +173,6 @@ pub async fn verify(
         Verification::Broken {
             checked,
             seq,
-            event_id,
             problem,
         } => ChainReport {
             status: "broken",
@@ -179,7 +180,6 @@ pub async fn verify(
             last_hash: None,
             first_broken: Some(BrokenEvent {
                 seq,
-                event_id,
                 problem: match problem {
                     Break::HashMismatch => "hash_mismatch",
                     Break::BrokenLink => "broken_link",

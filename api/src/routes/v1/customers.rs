@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::db::audit::Change;
 use crate::db::{
     self, customers::AssignmentRow, customers::CustomerRow, customers::RelationRow, DbConn,
 };
@@ -190,10 +191,6 @@ impl From<AssignmentRow> for Assignment {
     }
 }
 
-fn audit_view(r: &CustomerRow) -> &CustomerRow {
-    r
-}
-
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
     db::customers::find(conn, id)?
         .filter(|c| in_scope(&caller.org_path, &c.org_path))
@@ -304,11 +301,7 @@ pub async fn create(
         db::audit::record(
             conn,
             &caller.actor(),
-            "customer.create",
-            "customer",
-            &row.id,
-            None::<&()>,
-            Some(audit_view(&row)),
+            Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
         )?;
         Ok(Customer::view(row, &caller))
     })
@@ -380,11 +373,9 @@ pub async fn update(
             db::audit::record(
                 conn,
                 &caller.actor(),
-                "customer.update",
-                "customer",
-                &after.id,
-                Some(audit_view(&before)),
-                Some(audit_view(&after)),
+                Change::new("customer.update", "customer", &after.id, &after.org_path)
+                    .before(&before)?
+                    .after(&after)?,
             )?;
             Ok(after)
         })
@@ -413,6 +404,7 @@ pub async fn add_relation(
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
         let customer = scoped_customer(conn, &caller, &id)?;
+        let customer_path = customer.org_path.clone();
         if new.related_customer_id == customer.id {
             return Err(AppError::field(
                 "related_customer_id",
@@ -441,11 +433,13 @@ pub async fn add_relation(
         db::audit::record(
             conn,
             &caller.actor(),
-            "customer.relate",
-            "customer",
-            &view.customer_id,
-            None::<&()>,
-            Some(&view),
+            Change::new(
+                "customer.relate",
+                "customer",
+                &view.customer_id,
+                &customer_path,
+            )
+            .after(&view)?,
         )?;
         Ok(view)
     })

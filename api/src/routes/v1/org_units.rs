@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::db::audit::Change;
 use crate::db::{self, org_units::OrgUnitRow};
 use crate::domain::org::{check_placement, child_path, OrgUnitKind};
 use crate::domain::role::Permission;
@@ -155,11 +156,7 @@ pub async fn create(
         db::audit::record(
             conn,
             &actor,
-            "org_unit.create",
-            "org_unit",
-            &row.id,
-            None::<&()>,
-            Some(&row),
+            Change::new("org_unit.create", "org_unit", &row.id, &row.path).after(&row)?,
         )?;
         Ok(OrgUnit::from(row))
     })

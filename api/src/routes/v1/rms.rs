@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::db::audit::Change;
 use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
 use crate::domain::org::{in_scope, OrgUnitKind};
 use crate::domain::policy::Policy;
@@ -331,11 +332,7 @@ pub async fn create(
         db::audit::record(
             conn,
             &view_caller.actor(),
-            "rm.create",
-            "rm",
-            &row.id,
-            None::<&()>,
-            Some(&audit_view(&row)),
+            Change::new("rm.create", "rm", &row.id, &row.org_path).after(&audit_view(&row))?,
         )?;
         Ok(Rm::view(row, &view_caller, &policy))
     })
@@ -418,7 +415,7 @@ pub async fn update(
             if let Some(kind) = patch.exit_kind {
                 after_view["exit_kind"] = serde_json::Value::String(kind.as_str().into());
             }
-            db::audit::record(conn, &caller.actor(), action, "rm", &after.id, Some(&audit_view(&before)), Some(&after_view))?;
+            db::audit::record(conn, &caller.actor(), Change::new(action, "rm", &after.id, &after.org_path).before(&audit_view(&before))?.after(&after_view)?)?;
             Ok((after, policy))
         })
         .await?;
@@ -483,11 +480,9 @@ pub async fn qualify(
         db::audit::record(
             conn,
             &caller.actor(),
-            "rm.qualify",
-            "rm",
-            &after.id,
-            Some(&audit_view(&before)),
-            Some(&audit_view(&after)),
+            Change::new("rm.qualify", "rm", &after.id, &after.org_path)
+                .before(&audit_view(&before))?
+                .after(&audit_view(&after))?,
         )?;
         Ok(Qualification::from(row))
     })
@@ -548,11 +543,9 @@ pub async fn renew_term(
             db::audit::record(
                 conn,
                 &caller.actor(),
-                "rm.renew_term",
-                "rm",
-                &after.id,
-                Some(&audit_view(&before)),
-                Some(&audit_view(&after)),
+                Change::new("rm.renew_term", "rm", &after.id, &after.org_path)
+                    .before(&audit_view(&before))?
+                    .after(&audit_view(&after))?,
             )?;
             Ok((after, policy))
         })

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::{password, Caller};
+use crate::db::audit::Change;
 use crate::db::{self, users::UserRow, DbConn};
 use crate::domain::org::in_scope;
 use crate::domain::role::{join_roles, split_roles, Permission, Role};
@@ -231,11 +232,7 @@ pub async fn create(
         db::audit::record(
             conn,
             &actor,
-            "user.create",
-            "user",
-            &row.id,
-            None::<&()>,
-            Some(&audit_view(&row)),
+            Change::new("user.create", "user", &row.id, &row.org_path).after(&audit_view(&row))?,
         )?;
         Ok(User::from(row))
     })
@@ -319,11 +316,9 @@ pub async fn update(
             db::audit::record(
                 conn,
                 &caller.actor(),
-                "user.update",
-                "user",
-                &after.id,
-                Some(&audit_view(&before)),
-                Some(&audit_view(&after)),
+                Change::new("user.update", "user", &after.id, &after.org_path)
+                    .before(&audit_view(&before))?
+                    .after(&audit_view(&after))?,
             )?;
             Ok(after)
         })
