@@ -12,9 +12,10 @@ use rand::{Rng, SeedableRng};
 
 use crate::auth::password;
 use crate::config::Config;
+use crate::db::assignments::AssignmentRow;
 use crate::db::audit::Change;
 use crate::db::audit::{self, Actor};
-use crate::db::customers::{AssignmentRow, CustomerRow};
+use crate::db::customers::CustomerRow;
 use crate::db::org_units::OrgUnitRow;
 use crate::db::rms::RmRow;
 use crate::db::schema::{assignments, customers, loans, org_units, rms};

@@ -300,6 +300,21 @@ where
     T: Serialize,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
+    command(db, caller, req, raw, move |conn| Ok((201, f(conn)?))).await
+}
+
+/// Like [`create`], for commands whose status depends on the outcome (200/201 applied, 202 pending).
+pub async fn command<T, F>(
+    db: &Db,
+    caller: &Caller,
+    req: &HttpRequest,
+    raw: &[u8],
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    T: Serialize,
+    F: FnOnce(&mut DbConn) -> AppResult<(u16, T)> + Send + 'static,
+{
     let key = match req.headers().get("Idempotency-Key") {
         None => None,
         Some(v) => {
@@ -322,9 +337,9 @@ where
                     return Ok((previous, true));
                 }
             }
-            let created = f(conn)?;
+            let (status, created) = f(conn)?;
             let response = StoredResponse {
-                status: 201,
+                status,
                 body: serde_json::to_string(&created)?,
             };
             if let Some(key) = &key {

@@ -296,3 +296,43 @@ pub fn today_minus_days(days: u64) -> String {
     let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
     day.format("%Y-%m-%d").to_string()
 }
+
+impl TestApp {
+    /// Appoints an RM of this line and grade in `unit` (as admin) and returns its id.
+    pub fn rm(&self, unit: &str, line: &str, grade: &str) -> String {
+        let n = uuid::Uuid::new_v4().as_u128();
+        let national_id = format!("{:017}", n % 100_000_000_000_000_000) + "1";
+        let mut body = Self::rm_body(&format!("E{}", n % 1_000_000_000), &national_id, unit);
+        body["line"] = json!(line);
+        body["grade"] = json!(grade);
+        let r = self.post("/rms", &self.admin_token, &body);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a customer (as admin) and returns its id.
+    pub fn customer_of(
+        &self,
+        unit: &str,
+        kind: &str,
+        key_account: bool,
+        categories: &[&str],
+    ) -> String {
+        let r = self.post(
+            "/customers",
+            &self.admin_token,
+            &json!({"name": format!("Customer {}", uuid::Uuid::new_v4().simple()), "kind": kind, "org_unit_id": unit,
+                    "is_key_account": key_account, "is_vip": kind == "retail" && key_account, "categories": categories}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    }
+
+    pub fn assign(&self, token: &str, customer: &str, rm: &str, role: &str) -> Resp {
+        self.post(
+            "/assignments",
+            token,
+            &json!({"customer_id": customer, "rm_id": rm, "role": role, "reason": "new"}),
+        )
+    }
+}

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod assignments;
 mod audit;
 mod auth;
 mod errors;

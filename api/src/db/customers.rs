@@ -1,9 +1,9 @@
-//! Customers, their relations and their assignment history.
+//! Customers and their relations.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{assignments, customer_relations, customers};
+use super::schema::{customer_relations, customers};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -136,27 +136,5 @@ pub fn relations(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<Relation
                 .or(customer_relations::related_customer_id.eq(customer_id)),
         )
         .order(customer_relations::created_at.asc())
-        .load(conn)?)
-}
-
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = assignments)]
-pub struct AssignmentRow {
-    pub id: String,
-    pub customer_id: String,
-    pub rm_id: String,
-    pub role: String,
-    pub share_bp: i32,
-    pub reason: String,
-    pub valid_from: NaiveDateTime,
-    pub valid_to: Option<NaiveDateTime>,
-    pub created_by: String,
-}
-
-/// the whole assignment history of a customer, oldest first (never overwritten).
-pub fn assignment_history(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<AssignmentRow>> {
-    Ok(assignments::table
-        .filter(assignments::customer_id.eq(customer_id))
-        .order((assignments::valid_from.asc(), assignments::id.asc()))
         .load(conn)?)
 }

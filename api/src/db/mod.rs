@@ -4,6 +4,8 @@
 //! connection (writes queue in process instead of failing with "database is locked") and a pool of
 //! readers; PostgreSQL gets one pool for both.
 
+pub mod approvals;
+pub mod assignments;
 pub mod audit;
 pub mod customers;
 pub mod idempotency;

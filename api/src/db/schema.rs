@@ -201,4 +201,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_head,
     idempotency_keys,
+    approvals,
 );
+
+diesel::table! {
+    approvals (id) {
+        id -> Text,
+        command -> Text,
+        payload -> Text,
+        reason -> Text,
+        rule -> Text,
+        required_roles -> Text,
+        org_path -> Text,
+        status -> Text,
+        maker_user_id -> Text,
+        maker_username -> Text,
+        decided_by_user_id -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        result -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}

@@ -1,5 +1,6 @@
 //! The rules of `RULES.md` as pure types and functions: no database, no HTTP.
 
+pub mod assignment;
 pub mod audit_chain;
 pub mod customer;
 pub mod org;

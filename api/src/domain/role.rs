@@ -36,6 +36,8 @@ pub enum Permission {
     ManageUsers,
     ManageRms,
     ManageCustomers,
+    /// Assign, reassign and end assignments; request handovers.
+    ManageAssignments,
     ReadAudit,
     /// See national IDs and phone numbers unmasked (M-3).
     ReadPersonalData,
@@ -50,6 +52,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ManageUsers => matches!(role, Admin | Manager),
         ManageRms => matches!(role, Admin | Manager),
         ManageCustomers => matches!(role, Admin | Manager | Rm),
+        ManageAssignments => matches!(role, Admin | Manager),
         ReadAudit => matches!(role, Admin | Auditor | RiskOfficer),
         ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),
     })

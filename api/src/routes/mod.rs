@@ -24,7 +24,9 @@ application/problem+json with `code`, `rule` and `errors`."
         (name = "org-units", description = "The org tree (O-1)"),
         (name = "users", description = "Users and roles"),
         (name = "rms", description = "Relationship managers (O-2..O-6)"),
-        (name = "customers", description = "Customers, relations and assignment history"),
+        (name = "customers", description = "Customers and their relations"),
+        (name = "assignments", description = "Who manages whom (A-1..A-10), with history"),
+        (name = "approvals", description = "Maker-checker (M-1)"),
         (name = "policy", description = "The versioned policy record (P-1)"),
         (name = "audit", description = "The tamper-evident audit log (M-2)"),
     )

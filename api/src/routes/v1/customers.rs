@@ -2,16 +2,13 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::db::audit::Change;
-use crate::db::{
-    self, customers::AssignmentRow, customers::CustomerRow, customers::RelationRow, DbConn,
-};
+use crate::db::{self, customers::CustomerRow, customers::RelationRow, DbConn};
 use crate::domain::customer::{
     join_categories, split_categories, Category, CustomerKind, CustomerSize, RelationKind,
 };
@@ -156,37 +153,6 @@ impl From<RelationRow> for Relation {
             customer_id: r.customer_id,
             related_customer_id: r.related_customer_id,
             created_at: http::utc(r.created_at),
-        }
-    }
-}
-
-/// One effective-dated assignment; `valid_to` is `null` while it is in force.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Assignment {
-    pub id: String,
-    pub customer_id: String,
-    pub rm_id: String,
-    #[schema(example = "primary")]
-    pub role: String,
-    /// A-7 performance and NPL-responsibility share.
-    #[schema(value_type = String, example = "0.6")]
-    pub share: Decimal,
-    pub reason: String,
-    pub valid_from: DateTime<Utc>,
-    pub valid_to: Option<DateTime<Utc>>,
-}
-
-impl From<AssignmentRow> for Assignment {
-    fn from(r: AssignmentRow) -> Self {
-        Assignment {
-            share: Decimal::new(r.share_bp as i64, 4).normalize(),
-            id: r.id,
-            customer_id: r.customer_id,
-            rm_id: r.rm_id,
-            role: r.role,
-            reason: r.reason,
-            valid_from: http::utc(r.valid_from),
-            valid_to: r.valid_to.map(http::utc),
         }
     }
 }
@@ -465,31 +431,11 @@ pub async fn relations(
     Ok(web::Json(rows.into_iter().map(Relation::from).collect()))
 }
 
-/// The customer's whole assignment history, oldest first (A-1: never overwritten).
-#[utoipa::path(tag = "customers", responses((status = 200, body = Vec<Assignment>)))]
-#[get("/customers/{id}/assignments")]
-pub async fn assignments(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> AppResult<web::Json<Vec<Assignment>>> {
-    let id = id.into_inner();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let customer = scoped_customer(conn, &caller, &id)?;
-            db::customers::assignment_history(conn, &customer.id)
-        })
-        .await?;
-    Ok(web::Json(rows.into_iter().map(Assignment::from).collect()))
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
         .service(create)
         .service(get_one)
         .service(update)
         .service(add_relation)
-        .service(relations)
-        .service(assignments);
+        .service(relations);
 }

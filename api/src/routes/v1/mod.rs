@@ -1,5 +1,7 @@
 //! The v1 API (API.md). Each module is one resource.
 
+pub mod approvals;
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod customers;
@@ -16,6 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     rms::configure(cfg);
     customers::configure(cfg);
+    assignments::configure(cfg);
+    approvals::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

@@ -560,5 +560,100 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update)
         .service(qualify)
         .service(qualifications)
-        .service(renew_term);
+        .service(renew_term)
+        .service(portfolio);
+}
+
+/// Load against a cap.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CapLoad {
+    pub held: u32,
+    pub cap: u32,
+    /// `held / cap`, e.g. "0.8".
+    #[schema(value_type = String, example = "0.8")]
+    pub utilisation: rust_decimal::Decimal,
+}
+
+/// An RM's book of customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Portfolio {
+    pub rm_id: String,
+    pub line: Line,
+    pub grade: Grade,
+    /// Customers the RM holds in any role now.
+    pub customers: u32,
+    /// the cap that applies to the RM's line.
+    pub capacity: CapLoad,
+    #[schema(value_type = Object, example = json!({"primary": 12, "assistant": 3}))]
+    pub by_role: std::collections::BTreeMap<String, u32>,
+    /// Customers per category marker.
+    #[schema(value_type = Object, example = json!({"core": 2, "high_value": 4}))]
+    pub by_category: std::collections::BTreeMap<String, u32>,
+    /// the sum of the RM's shares, the performance the RM is credited with in customers.
+    #[schema(value_type = String, example = "11.2")]
+    pub share_total: rust_decimal::Decimal,
+}
+
+/// The RM's portfolio: load against the cap, customers by role and category, and shares.
+#[utoipa::path(tag = "rms", responses((status = 200, body = Portfolio), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/rms/{id}/portfolio")]
+pub async fn portfolio(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Portfolio>> {
+    let id = id.into_inner();
+    let (rm, book, policy) = state
+        .db
+        .read(move |conn| {
+            let rm = scoped_rm(conn, &caller, &id)?;
+            let book = db::assignments::active_for_rm(conn, &rm.id)?;
+            Ok((rm, book, db::policy::current(conn)?.1))
+        })
+        .await?;
+    let line = Line::parse(&rm.line).unwrap_or(Line::Corporate);
+    let (held, cap) = if line == Line::Retail {
+        (
+            book.iter().filter(|(_, c)| c.is_vip).count() as u32,
+            policy.capacity.retail_vip_customers,
+        )
+    } else {
+        (
+            book.iter().filter(|(_, c)| c.is_key_account).count() as u32,
+            policy.capacity.corporate_key_accounts,
+        )
+    };
+    let mut by_role = std::collections::BTreeMap::new();
+    let mut by_category = std::collections::BTreeMap::new();
+    let mut share_total = rust_decimal::Decimal::ZERO;
+    for (assignment, customer) in &book {
+        *by_role.entry(assignment.role.clone()).or_insert(0) += 1;
+        for category in crate::domain::customer::split_categories(&customer.categories) {
+            *by_category
+                .entry(category.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+        share_total += db::assignments::share_of(assignment.share_bp);
+    }
+    let utilisation = if cap == 0 {
+        rust_decimal::Decimal::ZERO
+    } else {
+        (rust_decimal::Decimal::from(held) / rust_decimal::Decimal::from(cap))
+            .round_dp(4)
+            .normalize()
+    };
+    Ok(web::Json(Portfolio {
+        rm_id: rm.id,
+        line,
+        grade: Grade::parse(&rm.grade).unwrap_or(Grade::Assistant),
+        customers: book.len() as u32,
+        capacity: CapLoad {
+            held,
+            cap,
+            utilisation,
+        },
+        by_role,
+        by_category,
+        share_total: share_total.normalize(),
+    }))
 }

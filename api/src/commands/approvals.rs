@@ -1,0 +1,194 @@
+//! M-1 maker-checker: a sensitive command is stored as a pending approval and runs only when a
+//! second user with the right role and scope approves; approval re-checks every rule against the
+//! state at that moment. Rejection keeps the record. Every step is audited.
+
+use serde::{Deserialize, Serialize};
+
+use super::assignments::{self, Assign};
+use super::Ctx;
+use crate::auth::Caller;
+use crate::db::approvals::{self as store, ApprovalRow};
+use crate::db::audit::{self, Change};
+use crate::db::DbConn;
+use crate::domain::org::in_scope;
+use crate::domain::role::{join_roles, split_roles, Role};
+use crate::error::{AppError, AppResult};
+
+/// A command waiting for a second person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "command", content = "payload", rename_all = "snake_case")]
+pub enum Pending {
+    /// reassigning a high-value, blacklisted or flagged customer.
+    Reassign {
+        customer_id: String,
+        to_rm_id: String,
+        reason: String,
+    },
+    /// an assignment over the RM's cap, with the maker's reason for the override.
+    AssignOverCap {
+        assign: Assign,
+        override_reason: String,
+    },
+}
+
+impl Pending {
+    fn name(&self) -> &'static str {
+        match self {
+            Pending::Reassign { .. } => "reassign",
+            Pending::AssignOverCap { .. } => "assign_over_cap",
+        }
+    }
+}
+
+/// What a request for approval needs beside the command.
+pub struct Request<'a> {
+    pub reason: String,
+    pub rule: &'static str,
+    pub approver_roles: &'a [Role],
+    /// The org path of the entity: approvers must have it in scope.
+    pub org_path: String,
+}
+
+pub fn request(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    pending: &Pending,
+    req: Request<'_>,
+) -> AppResult<ApprovalRow> {
+    let payload = serde_json::to_value(pending)?;
+    let row = ApprovalRow {
+        id: crate::http::new_id(),
+        command: pending.name().into(),
+        payload: serde_json::to_string(&payload["payload"])?,
+        reason: req.reason,
+        rule: req.rule.into(),
+        required_roles: join_roles(req.approver_roles),
+        org_path: req.org_path,
+        status: "pending".into(),
+        maker_user_id: caller.user_id.clone(),
+        maker_username: caller.username.clone(),
+        decided_by_user_id: None,
+        decided_at: None,
+        decision_note: None,
+        result: None,
+        version: 1,
+        created_at: ctx.now,
+    };
+    store::insert(conn, &row)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("approval.request", "approval", &row.id, &row.org_path).after(&row)?,
+    )?;
+    Ok(row)
+}
+
+fn pending_of(row: &ApprovalRow) -> AppResult<Pending> {
+    let value = serde_json::json!({"command": row.command, "payload": serde_json::from_str::<serde_json::Value>(&row.payload)?});
+    Ok(serde_json::from_value(value)?)
+}
+
+/// Loads a pending approval the caller may decide: in scope (404), not their own (M-1), with one
+/// of the required roles (403).
+fn decidable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ApprovalRow> {
+    let row = store::find(conn, id)?
+        .filter(|a| in_scope(&caller.org_path, &a.org_path))
+        .ok_or(AppError::NotFound("approval"))?;
+    if row.status != "pending" {
+        return Err(AppError::VersionConflict(format!(
+            "the approval is {} already",
+            row.status
+        )));
+    }
+    if row.maker_user_id == caller.user_id {
+        return Err(AppError::rule(
+            "M-1",
+            "same_person",
+            "the maker of a request cannot approve or reject it; a second person must",
+        ));
+    }
+    let allowed = split_roles(&row.required_roles);
+    if !caller.roles.iter().any(|r| allowed.contains(r)) {
+        return Err(AppError::Forbidden(format!(
+            "deciding this needs one of the roles {}",
+            row.required_roles
+        )));
+    }
+    Ok(row)
+}
+
+/// Approves and applies the command in the caller's transaction; a rule that no longer holds
+/// refuses the approval and leaves it pending.
+pub fn approve(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    note: Option<String>,
+) -> AppResult<ApprovalRow> {
+    let before = decidable(conn, caller, id)?;
+    let result = match pending_of(&before)? {
+        Pending::Reassign {
+            customer_id,
+            to_rm_id,
+            reason,
+        } => serde_json::to_string(&assignments::reassign(
+            conn,
+            ctx,
+            &customer_id,
+            &to_rm_id,
+            &reason,
+        )?)?,
+        Pending::AssignOverCap { assign, .. } => {
+            serde_json::to_string(&assignments::assign(conn, ctx, &assign, true)?)?
+        }
+    };
+    decide(conn, ctx, caller, before, "approved", note, Some(result))
+}
+
+pub fn reject(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    note: Option<String>,
+) -> AppResult<ApprovalRow> {
+    let before = decidable(conn, caller, id)?;
+    decide(conn, ctx, caller, before, "rejected", note, None)
+}
+
+fn decide(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    before: ApprovalRow,
+    status: &str,
+    note: Option<String>,
+    result: Option<String>,
+) -> AppResult<ApprovalRow> {
+    let mut after = before.clone();
+    after.status = status.into();
+    after.decided_by_user_id = Some(caller.user_id.clone());
+    after.decided_at = Some(ctx.now);
+    after.decision_note = note;
+    after.result = result;
+    after.version = before.version + 1;
+    store::decide(conn, &after, before.version)?;
+    let action = format!(
+        "approval.{}",
+        if status == "approved" {
+            "approve"
+        } else {
+            "reject"
+        }
+    );
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(&action, "approval", &after.id, &after.org_path)
+            .before(&before)?
+            .after(&after)?,
+    )?;
+    Ok(after)
+}

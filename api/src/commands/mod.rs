@@ -1,0 +1,37 @@
+//! Commands: the writes that run the A rules over loaded facts, shared by the HTTP handlers and
+//! by approvals (M-1), which re-run a stored command against the state at approval time.
+
+pub mod approvals;
+pub mod assignments;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::db::audit::Actor;
+use crate::domain::policy::Policy;
+
+/// What every command runs with: who acts, when, and the policy version in force.
+pub struct Ctx {
+    pub actor: Actor,
+    /// The caller's data scope (O-1).
+    pub scope: String,
+    pub today: NaiveDate,
+    pub now: NaiveDateTime,
+    pub policy: Policy,
+}
+
+impl Ctx {
+    /// The context of a request by `caller`, with the policy in force.
+    pub fn load(
+        conn: &mut crate::db::DbConn,
+        caller: &crate::auth::Caller,
+    ) -> crate::error::AppResult<Self> {
+        let (_, policy) = crate::db::policy::current(conn)?;
+        Ok(Ctx {
+            actor: caller.actor(),
+            scope: caller.org_path.clone(),
+            today: crate::http::today(),
+            now: crate::db::audit::now(),
+            policy,
+        })
+    }
+}

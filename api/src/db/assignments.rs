@@ -1,0 +1,160 @@
+//! Assignments: effective-dated rows, never rewritten; a change ends a row and opens another.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{assignments, customers, rms};
+use super::DbConn;
+use crate::domain::assignment::{AssignmentRole, Holder};
+use crate::domain::rm::Grade;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
+#[diesel(table_name = assignments)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub customer_id: String,
+    pub rm_id: String,
+    pub role: String,
+    /// A-7 share in basis points of 1 (10000 = 1.0).
+    pub share_bp: i32,
+    pub reason: String,
+    pub valid_from: NaiveDateTime,
+    pub valid_to: Option<NaiveDateTime>,
+    pub created_by: String,
+}
+
+pub fn insert(conn: &mut DbConn, row: &AssignmentRow) -> AppResult<()> {
+    diesel::insert_into(assignments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AssignmentRow>> {
+    Ok(assignments::table.find(id).first(conn).optional()?)
+}
+
+/// Ends an active row at `at`; 409 when someone ended it first.
+pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
+    let n = diesel::update(
+        assignments::table
+            .filter(assignments::id.eq(id))
+            .filter(assignments::valid_to.is_null()),
+    )
+    .set(assignments::valid_to.eq(Some(at)))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::VersionConflict(format!(
+            "assignment {id} has ended already"
+        )));
+    }
+    Ok(())
+}
+
+/// Takes the customer's row lock (PostgreSQL; SQLite has one writer) so that concurrent changes
+/// to its assignments queue instead of racing. Returns the instant the lock was taken: the time
+/// of the change, so that history is ordered the way the changes commit.
+pub fn lock_customer(conn: &mut DbConn, customer_id: &str) -> AppResult<NaiveDateTime> {
+    diesel::update(customers::table.find(customer_id))
+        .set(customers::version.eq(customers::version))
+        .execute(conn)?;
+    Ok(super::audit::now())
+}
+
+/// Takes the RM's row lock, so that concurrent assignments to the RM cannot both pass the cap.
+pub fn lock_rm(conn: &mut DbConn, rm_id: &str) -> AppResult<()> {
+    diesel::update(rms::table.find(rm_id))
+        .set(rms::version.eq(rms::version))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The customer's assignments in force, with each RM's grade.
+pub fn active_for_customer(
+    conn: &mut DbConn,
+    customer_id: &str,
+) -> AppResult<Vec<(AssignmentRow, String)>> {
+    Ok(assignments::table
+        .inner_join(rms::table)
+        .filter(assignments::customer_id.eq(customer_id))
+        .filter(assignments::valid_to.is_null())
+        .select((assignments::all_columns, rms::grade))
+        .order(assignments::valid_from.asc())
+        .load(conn)?)
+}
+
+pub fn holders(active: &[(AssignmentRow, String)]) -> Vec<Holder> {
+    active
+        .iter()
+        .map(|(a, grade)| Holder {
+            rm_id: a.rm_id.clone(),
+            role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::TeamMember),
+            grade: Grade::parse(grade).unwrap_or(Grade::Assistant),
+            share: share_of(a.share_bp),
+        })
+        .collect()
+}
+
+pub fn share_of(bp: i32) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::new(bp as i64, 4).normalize()
+}
+
+pub fn bp_of(share: rust_decimal::Decimal) -> i32 {
+    (share * rust_decimal::Decimal::from(10_000))
+        .round()
+        .try_into()
+        .unwrap_or(0)
+}
+
+/// A-3 load: (key accounts, VIP customers) the RM holds in any active role.
+pub fn rm_load(conn: &mut DbConn, rm_id: &str) -> AppResult<(u32, u32)> {
+    let active = assignments::table
+        .inner_join(customers::table)
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::valid_to.is_null());
+    let key: i64 = active
+        .filter(customers::is_key_account.eq(true))
+        .count()
+        .get_result(conn)?;
+    let vip: i64 = active
+        .filter(customers::is_vip.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok((key as u32, vip as u32))
+}
+
+/// The RM's assignments in force with their customers.
+pub fn active_for_rm(
+    conn: &mut DbConn,
+    rm_id: &str,
+) -> AppResult<Vec<(AssignmentRow, super::customers::CustomerRow)>> {
+    Ok(assignments::table
+        .inner_join(customers::table)
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::valid_to.is_null())
+        .select((assignments::all_columns, customers::all_columns))
+        .order(assignments::valid_from.asc())
+        .load(conn)?)
+}
+
+/// the whole history of a customer, oldest first; with `as_of`, only the rows in force then.
+pub fn history(
+    conn: &mut DbConn,
+    customer_id: &str,
+    as_of: Option<NaiveDateTime>,
+) -> AppResult<Vec<AssignmentRow>> {
+    let mut query = assignments::table
+        .filter(assignments::customer_id.eq(customer_id))
+        .into_boxed();
+    if let Some(at) = as_of {
+        query = query.filter(assignments::valid_from.le(at)).filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.gt(at)),
+        );
+    }
+    Ok(query
+        .order((assignments::valid_from.asc(), assignments::id.asc()))
+        .load(conn)?)
+}

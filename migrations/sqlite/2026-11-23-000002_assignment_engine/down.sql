@@ -1,0 +1,3 @@
+DROP TABLE approvals;
+DROP INDEX assignments_one_active_per_rm;
+DROP INDEX assignments_one_active_primary;
