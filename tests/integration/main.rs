@@ -8,6 +8,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod errors;
+mod handovers;
 mod openapi;
 mod ops;
 mod registry;

@@ -315,3 +315,62 @@ pub fn end(
     ended.valid_to = Some(at);
     Ok(ended)
 }
+
+/// moves one active assignment to `to_rm_id` in the same role and share, checking every A
+/// rule for the new RM as if it were a new assignment.
+pub fn hand_over(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    assignment_id: &str,
+    to_rm_id: &str,
+    reason: &str,
+) -> AppResult<AssignmentRow> {
+    let row = store::find(conn, assignment_id)?.ok_or(AppError::NotFound("assignment"))?;
+    let at = store::lock_customer(conn, &row.customer_id)?;
+    let (customer, facts) = customer_facts(conn, ctx, &row.customer_id)?;
+    let active = store::active_for_customer(conn, &customer.id)?;
+    if !active.iter().any(|(a, _)| a.id == row.id) {
+        return Err(AppError::VersionConflict(format!(
+            "assignment {} has ended already",
+            row.id
+        )));
+    }
+    let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
+    let holders: Vec<Holder> = store::holders(&active)
+        .into_iter()
+        .filter(|h| h.rm_id != row.rm_id)
+        .collect();
+    let role = AssignmentRole::parse(&row.role).unwrap_or(AssignmentRole::TeamMember);
+    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id")?;
+    rules::check_assignment(&rm_facts, &facts, &holders, role, ctx.today, &ctx.policy).map_err(
+        |v| {
+            AppError::rule(
+                v.rule,
+                v.code,
+                format!("customer {} ({}): {}", customer.name, customer.id, v.detail),
+            )
+        },
+    )?;
+    store::end(conn, &row.id, at)?;
+    let new = new_row(
+        ctx,
+        at,
+        &customer.id,
+        &rm.id,
+        role,
+        share_of(row.share_bp),
+        reason,
+    );
+    store::insert(conn, &new)?;
+    let after = holders_view(conn, &customer.id)?;
+    let change = Change::new(
+        "assignment.handover",
+        "customer",
+        &customer.id,
+        &customer.org_path,
+    )
+    .before(&before)?
+    .after(&after)?;
+    audit::record(conn, &ctx.actor, change)?;
+    Ok(new)
+}

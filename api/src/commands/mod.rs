@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod assignments;
+pub mod handovers;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

@@ -158,3 +158,13 @@ pub fn history(
         .order((assignments::valid_from.asc(), assignments::id.asc()))
         .load(conn)?)
 }
+
+/// Customers the RM holds in any active role.
+pub fn rm_customer_count(conn: &mut DbConn, rm_id: &str) -> AppResult<u32> {
+    let n: i64 = assignments::table
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::valid_to.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n as u32)
+}

@@ -164,3 +164,12 @@ pub fn active_assignment_count(conn: &mut DbConn, rm_id: &str) -> AppResult<i64>
         .count()
         .get_result(conn)?)
 }
+
+/// Active RMs of one org unit (not its subtree): the colleagues who can take customers over.
+pub fn active_in_unit(conn: &mut DbConn, org_unit_id: &str) -> AppResult<Vec<RmRow>> {
+    Ok(rms::table
+        .filter(rms::org_unit_id.eq(org_unit_id))
+        .filter(rms::status.eq("active"))
+        .order(rms::id.asc())
+        .load(conn)?)
+}

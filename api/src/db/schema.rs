@@ -182,6 +182,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    handovers (id) {
+        id -> Text,
+        from_rm_id -> Text,
+        org_path -> Text,
+        status -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        confirmed_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    handover_moves (id) {
+        id -> Text,
+        handover_id -> Text,
+        assignment_id -> Text,
+        customer_id -> Text,
+        role -> Text,
+        to_rm_id -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -202,6 +229,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     idempotency_keys,
     approvals,
+    handovers,
+    handover_moves,
 );
 
 diesel::table! {

@@ -290,6 +290,81 @@ pub fn reassignment_needs_approval(
     }
 }
 
+/// how full an RM is relative to the cap of its line (key accounts for corporate and
+/// SME RMs, VIP customers for retail RMs).
+pub fn relative_load(rm: &RmFacts, policy: &Policy) -> Decimal {
+    let (held, cap) = match rm.line {
+        Line::Retail => (rm.vip_customers, policy.capacity.retail_vip_customers),
+        _ => (rm.key_accounts, policy.capacity.corporate_key_accounts),
+    };
+    if cap == 0 {
+        return Decimal::MAX;
+    }
+    Decimal::from(held) / Decimal::from(cap)
+}
+
+/// An RM who could take customers over, with the number of customers held in any role.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub facts: RmFacts,
+    pub customers: u32,
+}
+
+impl Candidate {
+    /// Counts one more customer against the candidate's load (planning several moves at once).
+    pub fn take(&mut self, customer: &CustomerFacts) {
+        self.customers += 1;
+        if customer.is_key_account {
+            self.facts.key_accounts += 1;
+        }
+        if customer.is_vip {
+            self.facts.vip_customers += 1;
+        }
+    }
+}
+
+/// the eligible, grade-matched candidate with the lowest load relative to the cap (then the
+/// fewest customers) to take the customer over in `role`; `Err` says why nobody fits.
+pub fn choose_successor(
+    customer: &CustomerFacts,
+    holders: &[Holder],
+    role: AssignmentRole,
+    candidates: &[Candidate],
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<usize, String> {
+    let mut refusals = Vec::new();
+    let best = candidates
+        .iter()
+        .enumerate()
+        .filter(
+            |(_, c)| match check_assignment(&c.facts, customer, holders, role, today, policy) {
+                Ok(()) => true,
+                Err(v) => {
+                    refusals.push(v.rule);
+                    false
+                }
+            },
+        )
+        .min_by(|(_, a), (_, b)| {
+            (relative_load(&a.facts, policy), a.customers, &a.facts.id).cmp(&(
+                relative_load(&b.facts, policy),
+                b.customers,
+                &b.facts.id,
+            ))
+        })
+        .map(|(i, _)| i);
+    best.ok_or_else(|| {
+        refusals.sort_unstable();
+        refusals.dedup();
+        if candidates.is_empty() {
+            "no other RM in the unit".to_string()
+        } else {
+            format!("no RM in the unit fits ({})", refusals.join(", "))
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,6 +570,52 @@ mod tests {
             default_share(AssignmentRole::Assistant, &[], &policy),
             d("0.4")
         );
+    }
+
+    #[test]
+    fn a9_successor_is_the_least_loaded_eligible_grade_matched_rm() {
+        let policy = Policy::default();
+        let today = day(TODAY);
+        let mut core = customer(CustomerKind::Corporate);
+        core.categories = vec![Category::Core];
+        let mut busy_senior = rm(Line::Corporate, Grade::Senior);
+        busy_senior.id = "busy".into();
+        busy_senior.key_accounts = 10;
+        let mut free_senior = rm(Line::Corporate, Grade::Principal);
+        free_senior.id = "free".into();
+        free_senior.key_accounts = 2;
+        let mut plain = rm(Line::Corporate, Grade::Rm);
+        plain.id = "plain".into();
+        let candidates: Vec<Candidate> = [plain, busy_senior, free_senior]
+            .into_iter()
+            .map(|facts| Candidate {
+                facts,
+                customers: 0,
+            })
+            .collect();
+        assert_eq!(
+            choose_successor(
+                &core,
+                &[],
+                AssignmentRole::Primary,
+                &candidates,
+                today,
+                &policy
+            ),
+            Ok(2)
+        );
+        let mut full = candidates[2].clone();
+        full.facts.key_accounts = 15;
+        let only_full = vec![full];
+        let err = choose_successor(
+            &core,
+            &[],
+            AssignmentRole::Primary,
+            &only_full,
+            today,
+            &policy,
+        );
+        assert_eq!(err, Err("no RM in the unit fits (A-3)".to_string()));
     }
 
     #[test]

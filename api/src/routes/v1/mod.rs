@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod handovers;
 pub mod org_units;
 pub mod policy;
 pub mod rms;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     customers::configure(cfg);
     assignments::configure(cfg);
     approvals::configure(cfg);
+    handovers::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

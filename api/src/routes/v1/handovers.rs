@@ -1,0 +1,206 @@
+//! `POST /handovers`, `GET/PATCH /handovers/{id}`, `POST /handovers/{id}/confirm`.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::commands::{handovers, Ctx};
+use crate::db::handovers::{HandoverRow, MoveRow};
+use crate::domain::assignment::AssignmentRole;
+use crate::domain::role::Permission;
+use crate::error::{AppResult, Problem};
+use crate::http::{self, JsonBody};
+use crate::startup::AppState;
+
+/// A handover of every active assignment of one RM.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handover {
+    pub id: String,
+    pub from_rm_id: String,
+    /// `proposed` or `confirmed`.
+    #[schema(example = "proposed")]
+    pub status: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub moves: Vec<Move>,
+}
+
+/// One assignment to move.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Move {
+    pub assignment_id: String,
+    pub customer_id: String,
+    pub role: AssignmentRole,
+    /// The RM proposed or chosen; `null` when nobody in the unit fits (see `note`).
+    pub to_rm_id: Option<String>,
+    pub note: String,
+}
+
+fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> Handover {
+    Handover {
+        id: h.id,
+        from_rm_id: h.from_rm_id,
+        status: h.status,
+        reason: h.reason,
+        created_by: h.created_by,
+        created_at: http::utc(h.created_at),
+        confirmed_by: h.confirmed_by,
+        confirmed_at: h.confirmed_at.map(http::utc),
+        version: h.version,
+        moves: moves
+            .into_iter()
+            .map(|m| Move {
+                role: AssignmentRole::parse(&m.role).unwrap_or(AssignmentRole::TeamMember),
+                assignment_id: m.assignment_id,
+                customer_id: m.customer_id,
+                to_rm_id: m.to_rm_id,
+                note: m.note,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewHandover {
+    #[validate(length(min = 1, max = 64))]
+    pub from_rm_id: String,
+    #[validate(length(min = 1, max = 500))]
+    #[schema(example = "exit")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverPatch {
+    #[validate(length(min = 1, max = 10000))]
+    pub moves: Vec<MoveChange>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveChange {
+    pub assignment_id: String,
+    pub to_rm_id: String,
+}
+
+/// Propose a handover (admin, manager): one move per active assignment of the RM, each to the
+/// eligible, grade-matched colleague of the same unit with the lowest load relative to the cap.
+#[utoipa::path(
+    tag = "handovers",
+    request_body = NewHandover,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first response")),
+    responses((status = 201, body = Handover), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/handovers")]
+pub async fn propose(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<NewHandover>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageAssignments)?;
+    let new = body.value;
+    let inner = caller.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let ctx = Ctx::load(conn, &inner)?;
+        Ok(view(handovers::propose(
+            conn,
+            &ctx,
+            &new.from_rm_id,
+            new.reason.as_deref().unwrap_or("handover"),
+        )?))
+    })
+    .await
+}
+
+/// One handover with its moves.
+#[utoipa::path(tag = "handovers", responses((status = 200, body = Handover), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/handovers/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Handover>> {
+    let id = id.into_inner();
+    let found = state
+        .db
+        .read(move |conn| {
+            let ctx = Ctx::load(conn, &caller)?;
+            handovers::load(conn, &ctx, &id)
+        })
+        .await?;
+    Ok(web::Json(view(found)))
+}
+
+/// Choose other RMs for some moves (admin, manager); send `version` (or `If-Match`).
+#[utoipa::path(
+    tag = "handovers",
+    request_body = HandoverPatch,
+    responses((status = 200, body = Handover), (status = 409, body = Problem, content_type = "application/problem+json"))
+)]
+#[patch("/handovers/{id}")]
+pub async fn adjust(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<HandoverPatch>,
+) -> AppResult<web::Json<Handover>> {
+    caller.require(Permission::ManageAssignments)?;
+    let patch = body.value;
+    let expected = http::expected_version(&req, patch.version)?;
+    let id = id.into_inner();
+    let changes: Vec<(String, String)> = patch
+        .moves
+        .into_iter()
+        .map(|m| (m.assignment_id, m.to_rm_id))
+        .collect();
+    let found = state
+        .db
+        .write(move |conn| {
+            let ctx = Ctx::load(conn, &caller)?;
+            handovers::adjust(conn, &ctx, &id, expected, &changes)
+        })
+        .await?;
+    Ok(web::Json(view(found)))
+}
+
+/// Confirm (admin, manager): every move in one transaction, each re-checked against every rule
+/// now; one refusal (422 naming the customer and rule) refuses them all.
+#[utoipa::path(
+    tag = "handovers",
+    responses((status = 200, body = Handover), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/handovers/{id}/confirm")]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Handover>> {
+    caller.require(Permission::ManageAssignments)?;
+    let id = id.into_inner();
+    let done = state
+        .db
+        .write(move |conn| {
+            let ctx = Ctx::load(conn, &caller)?;
+            handovers::confirm(conn, &ctx, &id)
+        })
+        .await?;
+    Ok(web::Json(view(done)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(propose)
+        .service(get_one)
+        .service(adjust)
+        .service(confirm);
+}

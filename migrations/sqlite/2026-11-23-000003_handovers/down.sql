@@ -1,0 +1,2 @@
+DROP TABLE handover_moves;
+DROP TABLE handovers;

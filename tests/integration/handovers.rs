@@ -1,0 +1,160 @@
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[test]
+fn a9_handover_moves_every_customer_in_one_transaction_or_none() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let leaving = app.rm(&team, "corporate", "senior");
+    let plain = app.rm(&team, "corporate", "rm");
+    let senior = app.rm(&team, "corporate", "senior");
+    let retail = app.rm(&team, "retail", "rm");
+    let core = app.customer_of(&team, "corporate", true, &["core"]);
+    let mut customers = vec![core.clone()];
+    for _ in 0..3 {
+        customers.push(app.customer_of(&team, "corporate", true, &[]));
+    }
+    for c in &customers {
+        assert_eq!(
+            app.assign(&app.admin_token, c, &leaving, "primary").status,
+            201
+        );
+    }
+    // One customer where the leaving RM assists.
+    let assisted = app.customer_of(&team, "sme", false, &[]);
+    app.assign(&app.admin_token, &assisted, &plain, "primary");
+    app.assign(&app.admin_token, &assisted, &leaving, "assistant");
+
+    // Exit is blocked while customers are held.
+    app.patch(
+        &format!("/rms/{leaving}"),
+        &app.admin_token,
+        &json!({"status": "exited", "exit_kind": "voluntary", "version": 1}),
+    )
+    .assert_rule("A-9", "handover_required");
+
+    let r = app.post(
+        "/handovers",
+        &app.admin_token,
+        &json!({"from_rm_id": leaving, "reason": "exit"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let moves = r.body["moves"].as_array().unwrap().clone();
+    assert_eq!(moves.len(), 5);
+    for m in &moves {
+        let to = m["to_rm_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("every move has an RM: {m}"));
+        assert!(to != leaving && to != retail, "{m}");
+        if m["customer_id"] == core.as_str() {
+            assert_eq!(
+                to, senior,
+                "A-5: the core customer goes to the senior colleague"
+            );
+        }
+        if m["customer_id"] == assisted.as_str() {
+            assert_eq!(to, senior, "the primary cannot also be the assistant");
+            assert_eq!(m["role"], "assistant");
+        }
+    }
+    // A manager sends one move to the retail RM: confirm then refuses everything.
+    let plain_move = moves
+        .iter()
+        .find(|m| m["to_rm_id"] == plain.as_str())
+        .unwrap();
+    let assignment = plain_move["assignment_id"].as_str().unwrap();
+    let r = app.patch(
+        &format!("/handovers/{id}"),
+        &app.admin_token,
+        &json!({"moves": [{"assignment_id": assignment, "to_rm_id": retail}], "version": 1}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.post(
+        &format!("/handovers/{id}/confirm"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_rule("A-4", "line_mismatch");
+    assert_eq!(
+        app.get(&format!("/rms/{leaving}/portfolio"), &app.admin_token)
+            .body["customers"],
+        5,
+        "nothing moved"
+    );
+
+    let r = app.patch(
+        &format!("/handovers/{id}"),
+        &app.admin_token,
+        &json!({"moves": [{"assignment_id": assignment, "to_rm_id": plain}], "version": 1}),
+    );
+    r.assert_problem(409, "version_conflict");
+    app.patch(
+        &format!("/handovers/{id}"),
+        &app.admin_token,
+        &json!({"moves": [{"assignment_id": assignment, "to_rm_id": plain}], "version": 2}),
+    );
+    let r = app.post(
+        &format!("/handovers/{id}/confirm"),
+        &app.admin_token,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "confirmed");
+    assert_eq!(
+        app.get(&format!("/rms/{leaving}/portfolio"), &app.admin_token)
+            .body["customers"],
+        0
+    );
+    for c in customers.iter().chain([&assisted]) {
+        let h = app
+            .get(&format!("/customers/{c}/assignments"), &app.admin_token)
+            .body;
+        let primaries = h
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["valid_to"].is_null() && a["role"] == "primary")
+            .count();
+        assert_eq!(primaries, 1, "no customer is left without a primary: {h}");
+    }
+    app.post(
+        &format!("/handovers/{id}/confirm"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_problem(409, "version_conflict");
+    let r = app.patch(
+        &format!("/rms/{leaving}"),
+        &app.admin_token,
+        &json!({"status": "exited", "exit_kind": "voluntary", "version": 1}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn a9_handover_without_a_fitting_colleague_cannot_be_confirmed() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Retail Team 1", "team", &root);
+    let leaving = app.rm(&team, "retail", "rm");
+    app.rm(&team, "corporate", "rm");
+    let c = app.customer_of(&team, "retail", true, &[]);
+    app.assign(&app.admin_token, &c, &leaving, "primary");
+    let r = app.post(
+        "/handovers",
+        &app.admin_token,
+        &json!({"from_rm_id": leaving}),
+    );
+    assert!(r.body["moves"][0]["to_rm_id"].is_null());
+    assert!(r.body["moves"][0]["note"].as_str().unwrap().contains("A-4"));
+    let id = r.body["id"].as_str().unwrap();
+    app.post(
+        &format!("/handovers/{id}/confirm"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_rule("A-9", "handover_incomplete");
+}
