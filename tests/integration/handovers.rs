@@ -158,3 +158,64 @@ fn a9_handover_without_a_fitting_colleague_cannot_be_confirmed() {
     )
     .assert_rule("A-9", "handover_incomplete");
 }
+
+#[test]
+fn a11_rebalancing_proposal_reduces_the_spread_and_applies_nothing() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let branch = app.unit("Pudong Branch", "branch", &root);
+    let team = app.unit("Corporate Team 1", "team", &branch);
+    let busy = app.rm(&team, "corporate", "rm");
+    let idle = [app.rm(&team, "corporate", "rm"), app.rm(&team, "sme", "rm")];
+    app.rm(&team, "retail", "rm");
+    for _ in 0..6 {
+        let c = app.customer_of(&team, "corporate", false, &[]);
+        app.assign(&app.admin_token, &c, &busy, "primary");
+    }
+    let sensitive = app.customer_of(&team, "corporate", false, &["high_value"]);
+    app.assign(&app.admin_token, &sensitive, &busy, "primary");
+
+    let r = app.get(
+        &format!("/rebalancing/proposals?org_unit_id={branch}"),
+        &app.admin_token,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let moves = r.body["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 4, "{}", r.body);
+    assert!(moves.iter().all(|m| m["from_rm_id"] == busy.as_str()
+        && idle.contains(&m["to_rm_id"].as_str().unwrap().to_string())));
+    assert!(
+        moves.iter().all(|m| m["customer_id"] != sensitive.as_str()),
+        "A-10 customers stay"
+    );
+    assert_eq!(r.body["before"]["max_customers"], 7);
+    assert_eq!(r.body["after"]["max_customers"], 3);
+    assert!(
+        r.body["after"]["customers_stddev"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            < r.body["before"]["customers_stddev"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+    );
+    assert_eq!(
+        app.get(&format!("/rms/{busy}/portfolio"), &app.admin_token)
+            .body["customers"],
+        7,
+        "a proposal applies nothing"
+    );
+
+    let other = app.unit("Minhang Branch", "branch", &root);
+    let manager = app.user_token("minhang.mgr", &["manager"], &other);
+    app.get(
+        &format!("/rebalancing/proposals?org_unit_id={branch}"),
+        &manager,
+    )
+    .assert_problem(404, "not_found");
+    app.get("/rebalancing/proposals", &manager)
+        .assert_problem(422, "validation_failed");
+}

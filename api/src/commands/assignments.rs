@@ -40,13 +40,7 @@ pub fn customer_facts(
     let row = db::customers::find(conn, customer_id)?
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or(AppError::NotFound("customer"))?;
-    let facts = CustomerFacts {
-        kind: CustomerKind::parse(&row.kind).unwrap_or(CustomerKind::Corporate),
-        categories: split_categories(&row.categories),
-        is_key_account: row.is_key_account,
-        is_vip: row.is_vip,
-        org_path: row.org_path.clone(),
-    };
+    let facts = facts_of_customer(&row);
     Ok((row, facts))
 }
 
@@ -61,8 +55,14 @@ pub fn rm_facts(
     let row = db::rms::find(conn, rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field(field, "no such RM in your scope"))?;
-    let (key_accounts, vip_customers) = store::rm_load(conn, rm_id)?;
-    let facts = RmFacts {
+    let facts = facts_of_rm(conn, &row)?;
+    Ok((row, facts))
+}
+
+/// The facts the A rules read about an RM: line, grade, status, dates, ban and current load.
+pub fn facts_of_rm(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
+    let (key_accounts, vip_customers) = store::rm_load(conn, &row.id)?;
+    Ok(RmFacts {
         id: row.id.clone(),
         line: Line::parse(&row.line).unwrap_or(Line::Corporate),
         grade: Grade::parse(&row.grade).unwrap_or(Grade::Assistant),
@@ -74,8 +74,18 @@ pub fn rm_facts(
         banned: db::rms::is_banned(conn, &row.national_id)?,
         key_accounts,
         vip_customers,
-    };
-    Ok((row, facts))
+    })
+}
+
+/// The facts about a customer row.
+pub fn facts_of_customer(row: &CustomerRow) -> CustomerFacts {
+    CustomerFacts {
+        kind: CustomerKind::parse(&row.kind).unwrap_or(CustomerKind::Corporate),
+        categories: split_categories(&row.categories),
+        is_key_account: row.is_key_account,
+        is_vip: row.is_vip,
+        org_path: row.org_path.clone(),
+    }
 }
 
 fn new_row(

@@ -168,3 +168,38 @@ pub fn rm_customer_count(conn: &mut DbConn, rm_id: &str) -> AppResult<u32> {
         .get_result(conn)?;
     Ok(n as u32)
 }
+
+/// every assignment in force for customers of a subtree, with the customer.
+pub fn active_in_subtree(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<Vec<(AssignmentRow, super::customers::CustomerRow)>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(assignments::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(assignments::valid_to.is_null())
+        .select((assignments::all_columns, customers::all_columns))
+        .load(conn)?)
+}
+
+/// loan balance per customer of a subtree, in fen.
+pub fn loan_balances_in_subtree(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<std::collections::HashMap<String, i64>> {
+    use super::schema::loans;
+    let (low, high) = super::subtree_range(scope);
+    let rows: Vec<(String, i64)> = loans::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .select((loans::customer_id, loans::balance_fen))
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    for (customer, balance) in rows {
+        *out.entry(customer).or_insert(0) += balance;
+    }
+    Ok(out)
+}

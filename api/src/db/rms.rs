@@ -173,3 +173,14 @@ pub fn active_in_unit(conn: &mut DbConn, org_unit_id: &str) -> AppResult<Vec<RmR
         .order(rms::id.asc())
         .load(conn)?)
 }
+
+/// Active RMs anywhere in a subtree.
+pub fn active_in_subtree(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmRow>> {
+    let (low, high) = subtree_range(scope);
+    Ok(rms::table
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .filter(rms::status.eq("active"))
+        .order(rms::id.asc())
+        .load(conn)?)
+}

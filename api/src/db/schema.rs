@@ -213,6 +213,7 @@ diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
 diesel::joinable!(assignments -> rms (rm_id));
+diesel::joinable!(loans -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     org_units,

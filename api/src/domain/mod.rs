@@ -5,6 +5,7 @@ pub mod audit_chain;
 pub mod customer;
 pub mod org;
 pub mod policy;
+pub mod rebalancing;
 pub mod rm;
 pub mod role;
 

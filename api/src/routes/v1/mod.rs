@@ -8,6 +8,7 @@ pub mod customers;
 pub mod handovers;
 pub mod org_units;
 pub mod policy;
+pub mod rebalancing;
 pub mod rms;
 pub mod users;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     assignments::configure(cfg);
     approvals::configure(cfg);
     handovers::configure(cfg);
+    rebalancing::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }
