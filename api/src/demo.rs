@@ -405,6 +405,9 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             is_vip,
             national_id: retail.then(|| national_id(&mut rng)),
             phone: retail.then(|| format!("13{:09}", rng.gen_range(0..1_000_000_000u64))),
+            needs_second_rm_since: Category::parse(categories)
+                .filter(|c| c.needs_two_rms())
+                .map(|_| now),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -421,6 +424,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             reason: "demo".into(),
             valid_from: since,
             valid_to: None,
+            held_since: since,
             created_by: "system".into(),
         });
         let has_loan = if retail {

@@ -418,3 +418,77 @@ fn a1_concurrent_reassignments_leave_exactly_one_primary_and_consistent_history(
         assert_eq!(pair[0]["valid_to"], pair[1]["valid_from"], "{history}");
     }
 }
+
+#[test]
+fn a6_customers_needing_a_second_rm_are_queued_with_a_due_date() {
+    let Bank { app, team, .. } = bank();
+    let (p, a) = (
+        app.rm(&team, "corporate", "rm"),
+        app.rm(&team, "corporate", "rm"),
+    );
+    let risky = app.customer_of(&team, "corporate", false, &["risk_business"]);
+    let plain = app.customer_of(&team, "corporate", false, &[]);
+    app.assign(&app.admin_token, &plain, &p, "primary");
+    app.assign(&app.admin_token, &risky, &p, "primary");
+    let queue = app.get(
+        &format!("/queues/second-rm?org_unit_id={team}"),
+        &app.admin_token,
+    );
+    let items = queue.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", queue.body);
+    assert_eq!(items[0]["customer_id"], risky.as_str());
+    assert_eq!(items[0]["rms"], 1);
+    assert_eq!(items[0]["categories"], json!(["risk_business"]));
+    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(items[0]["due_on"], due);
+    assert_eq!(items[0]["overdue"], false);
+    app.assign(&app.admin_token, &risky, &a, "assistant");
+    let queue = app.get("/queues/second-rm", &app.admin_token);
+    assert!(
+        queue.body["items"].as_array().unwrap().is_empty(),
+        "{}",
+        queue.body
+    );
+}
+
+#[test]
+fn a8_tier_changes_and_long_tenures_propose_rematching() {
+    let Bank { app, team, .. } = bank();
+    let p = app.rm(&team, "corporate", "rm");
+    let (changed, old, fresh) = (
+        app.customer_of(&team, "corporate", false, &[]),
+        app.customer_of(&team, "corporate", false, &[]),
+        app.customer_of(&team, "corporate", false, &[]),
+    );
+    for c in [&changed, &old, &fresh] {
+        app.assign(&app.admin_token, c, &p, "primary");
+    }
+    app.patch(
+        &format!("/customers/{changed}"),
+        &app.admin_token,
+        &json!({"tier": "platinum", "version": 1}),
+    );
+    let r = app.get("/queues/rematch?kind=tier_change", &app.admin_token);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.body);
+    assert_eq!(items[0]["customer_id"], changed.as_str());
+    assert!(items[0]["tier_changed_at"].is_string());
+
+    let mut conn = app.db();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE assignments SET held_since = '2022-01-01 00:00:00' WHERE customer_id = '{old}'"
+        )),
+        &mut conn,
+    )
+    .unwrap();
+    let r = app.get("/queues/rematch?kind=rotation", &app.admin_token);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.body);
+    assert_eq!(items[0]["customer_id"], old.as_str());
+    assert_eq!(items[0]["kind"], "rotation");
+    app.get("/queues/rematch", &app.admin_token)
+        .assert_problem(422, "validation_failed");
+}

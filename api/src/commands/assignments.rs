@@ -106,6 +106,7 @@ fn new_row(
         reason: reason.into(),
         valid_from: at,
         valid_to: None,
+        held_since: at,
         created_by: ctx.actor.username.clone(),
     }
 }
@@ -128,18 +129,18 @@ fn rebalance_primary(
     if let Some(primary) = active.iter().find(|a| a.role == "primary") {
         if primary.share_bp != bp_of(share) {
             store::end(conn, &primary.id, at)?;
-            store::insert(
-                conn,
-                &new_row(
-                    ctx,
-                    at,
-                    &primary.customer_id,
-                    &primary.rm_id,
-                    AssignmentRole::Primary,
-                    share,
-                    reason,
-                ),
-            )?;
+            let mut row = new_row(
+                ctx,
+                at,
+                &primary.customer_id,
+                &primary.rm_id,
+                AssignmentRole::Primary,
+                share,
+                reason,
+            );
+            // The same RM keeps holding the customer: rotation counts from the first day.
+            row.held_since = primary.held_since;
+            store::insert(conn, &row)?;
         }
     }
     Ok(())

@@ -21,6 +21,8 @@ pub struct AssignmentRow {
     pub reason: String,
     pub valid_from: NaiveDateTime,
     pub valid_to: Option<NaiveDateTime>,
+    /// since when this RM has held the customer in this role (kept across share changes).
+    pub held_since: NaiveDateTime,
     pub created_by: String,
 }
 
@@ -200,6 +202,100 @@ pub fn loan_balances_in_subtree(
     let mut out = std::collections::HashMap::new();
     for (customer, balance) in rows {
         *out.entry(customer).or_insert(0) += balance;
+    }
+    Ok(out)
+}
+
+/// customers of a subtree that carry an A-6 marker, a page by id.
+pub fn needing_second_rm(
+    conn: &mut DbConn,
+    scope: &str,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<super::customers::CustomerRow>> {
+    let (low, high) = super::subtree_range(scope);
+    let mut query = customers::table
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(customers::needs_second_rm_since.is_not_null())
+        .into_boxed();
+    if let Some(c) = cursor {
+        query = query.filter(customers::id.gt(c.to_string()));
+    }
+    Ok(query
+        .order(customers::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many RMs hold each of these customers now.
+pub fn holder_counts(
+    conn: &mut DbConn,
+    customer_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, u32>> {
+    let ids: Vec<String> = assignments::table
+        .filter(assignments::customer_id.eq_any(customer_ids))
+        .filter(assignments::valid_to.is_null())
+        .select(assignments::customer_id)
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        *out.entry(id).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
+/// primary assignments of a subtree held since before `held_before`, a page by id.
+pub fn primaries_held_before(
+    conn: &mut DbConn,
+    scope: &str,
+    held_before: NaiveDateTime,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<AssignmentRow>> {
+    let (low, high) = super::subtree_range(scope);
+    let mut query = assignments::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(assignments::valid_to.is_null())
+        .filter(assignments::role.eq("primary"))
+        .filter(assignments::held_since.le(held_before))
+        .select(assignments::all_columns)
+        .into_boxed();
+    if let Some(c) = cursor {
+        query = query.filter(assignments::id.gt(c.to_string()));
+    }
+    Ok(query
+        .order(assignments::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// primary assignments of a subtree whose customer changed tier after the RM took it over,
+/// with the latest change.
+pub fn primaries_after_tier_change(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<Vec<(AssignmentRow, NaiveDateTime)>> {
+    use super::schema::customer_tier_changes as t;
+    let (low, high) = super::subtree_range(scope);
+    let rows: Vec<(AssignmentRow, NaiveDateTime)> = assignments::table
+        .inner_join(customers::table)
+        .inner_join(t::table.on(t::customer_id.eq(assignments::customer_id)))
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(assignments::valid_to.is_null())
+        .filter(assignments::role.eq("primary"))
+        .filter(t::changed_at.gt(assignments::held_since))
+        .select((assignments::all_columns, t::changed_at))
+        .order((assignments::id.asc(), t::changed_at.desc()))
+        .load(conn)?;
+    let mut out: Vec<(AssignmentRow, NaiveDateTime)> = Vec::new();
+    for (a, at) in rows {
+        if out.last().map(|(prev, _)| prev.id != a.id).unwrap_or(true) {
+            out.push((a, at));
+        }
     }
     Ok(out)
 }

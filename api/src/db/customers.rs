@@ -22,6 +22,8 @@ pub struct CustomerRow {
     pub is_vip: bool,
     pub national_id: Option<String>,
     pub phone: Option<String>,
+    /// since when the customer needs a second RM.
+    pub needs_second_rm_since: Option<NaiveDateTime>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -137,4 +139,25 @@ pub fn relations(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<Relation
         )
         .order(customer_relations::created_at.asc())
         .load(conn)?)
+}
+
+/// a tier change, which proposes re-matching the customer.
+pub fn record_tier_change(
+    conn: &mut DbConn,
+    customer_id: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    use super::schema::customer_tier_changes as t;
+    diesel::insert_into(t::table)
+        .values((
+            t::id.eq(crate::http::new_id()),
+            t::customer_id.eq(customer_id),
+            t::from_tier.eq(from),
+            t::to_tier.eq(to),
+            t::changed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

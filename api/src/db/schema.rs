@@ -87,6 +87,7 @@ diesel::table! {
         is_vip -> Bool,
         national_id -> Nullable<Text>,
         phone -> Nullable<Text>,
+        needs_second_rm_since -> Nullable<Timestamp>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -113,6 +114,7 @@ diesel::table! {
         reason -> Text,
         valid_from -> Timestamp,
         valid_to -> Nullable<Timestamp>,
+        held_since -> Timestamp,
         created_by -> Text,
     }
 }
@@ -209,6 +211,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_tier_changes (id) {
+        id -> Text,
+        customer_id -> Text,
+        from_tier -> Nullable<Text>,
+        to_tier -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -232,6 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     approvals,
     handovers,
     handover_moves,
+    customer_tier_changes,
 );
 
 diesel::table! {

@@ -23,3 +23,13 @@ CREATE TABLE approvals (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX approvals_scope ON approvals(org_path, status, id);
+
+-- A-8: tier changes, which propose re-matching the customer with an RM.
+CREATE TABLE customer_tier_changes (
+    id TEXT PRIMARY KEY NOT NULL,
+    customer_id TEXT NOT NULL REFERENCES customers(id),
+    from_tier TEXT,
+    to_tier TEXT,
+    changed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX customer_tier_changes_customer ON customer_tier_changes(customer_id, changed_at);

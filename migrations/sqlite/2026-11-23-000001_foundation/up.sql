@@ -81,6 +81,8 @@ CREATE TABLE customers (
     is_vip BOOLEAN NOT NULL,
     national_id TEXT,
     phone TEXT,
+    -- A-6: since when the customer needs a second RM (an A-6 marker), or NULL
+    needs_second_rm_since TIMESTAMP,
     version BIGINT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
@@ -106,6 +108,8 @@ CREATE TABLE assignments (
     reason TEXT NOT NULL,
     valid_from TIMESTAMP NOT NULL,
     valid_to TIMESTAMP,
+    -- A-8: since when this RM has held the customer in this role (kept across share changes)
+    held_since TIMESTAMP NOT NULL,
     created_by TEXT NOT NULL
 );
 CREATE INDEX assignments_customer ON assignments(customer_id, valid_to);

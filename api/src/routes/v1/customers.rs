@@ -39,6 +39,8 @@ pub struct Customer {
     pub national_id: Option<String>,
     /// Masked unless the caller's role may see personal data (M-3).
     pub phone: Option<String>,
+    /// since when the customer needs a second RM (an A-6 marker), or `null`.
+    pub needs_second_rm_since: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -60,6 +62,7 @@ impl Customer {
             tier: r.tier,
             is_key_account: r.is_key_account,
             is_vip: r.is_vip,
+            needs_second_rm_since: r.needs_second_rm_since.map(http::utc),
             version: r.version,
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
@@ -155,6 +158,11 @@ impl From<RelationRow> for Relation {
             created_at: http::utc(r.created_at),
         }
     }
+}
+
+/// any marker that calls for two RMs.
+fn needs_second_rm(categories: &[Category]) -> bool {
+    categories.iter().any(|c| c.needs_two_rms())
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -259,6 +267,7 @@ pub async fn create(
             is_vip: new.is_vip,
             national_id: new.national_id,
             phone: new.phone,
+            needs_second_rm_since: needs_second_rm(&new.categories).then_some(now),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -329,6 +338,12 @@ pub async fn update(
             }
             if let Some(v) = &patch.categories {
                 after.categories = join_categories(v);
+                let needed_before = before.needs_second_rm_since.is_some();
+                after.needs_second_rm_since = match (needed_before, needs_second_rm(v)) {
+                    (false, true) => Some(db::audit::now()),
+                    (true, true) => before.needs_second_rm_since,
+                    (_, false) => None,
+                };
             }
             if let Some(v) = patch.phone {
                 after.phone = v;
@@ -336,6 +351,15 @@ pub async fn update(
             after.version = before.version + 1;
             after.updated_at = db::audit::now();
             db::customers::update(conn, &after, expected)?;
+            if after.tier != before.tier {
+                db::customers::record_tier_change(
+                    conn,
+                    &after.id,
+                    before.tier.as_deref(),
+                    after.tier.as_deref(),
+                    after.updated_at,
+                )?;
+            }
             db::audit::record(
                 conn,
                 &caller.actor(),

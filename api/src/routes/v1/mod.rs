@@ -8,6 +8,7 @@ pub mod customers;
 pub mod handovers;
 pub mod org_units;
 pub mod policy;
+pub mod queues;
 pub mod rebalancing;
 pub mod rms;
 pub mod users;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     approvals::configure(cfg);
     handovers::configure(cfg);
     rebalancing::configure(cfg);
+    queues::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }
