@@ -50,18 +50,22 @@ pub fn rm_facts(
     ctx: &Ctx,
     rm_id: &str,
     field: &str,
+    for_customer: Option<&CustomerFacts>,
 ) -> AppResult<(RmRow, RmFacts)> {
     store::lock_rm(conn, rm_id)?;
     let row = db::rms::find(conn, rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field(field, "no such RM in your scope"))?;
-    let facts = facts_of_rm(conn, &row)?;
+    let facts = match for_customer {
+        // The caps count only key accounts and VIPs: another customer adds to neither, so
+        // the RM's load is not counted (the hot path of ordinary assignments).
+        Some(c) if !c.is_key_account && !c.is_vip => facts_without_load(conn, &row)?,
+        _ => facts_of_rm(conn, &row)?,
+    };
     Ok((row, facts))
 }
 
-/// The facts the A rules read about an RM: line, grade, status, dates, ban and current load.
-pub fn facts_of_rm(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
-    let (key_accounts, vip_customers) = store::rm_load(conn, &row.id)?;
+fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
     Ok(RmFacts {
         id: row.id.clone(),
         line: Line::parse(&row.line).unwrap_or(Line::Corporate),
@@ -72,8 +76,18 @@ pub fn facts_of_rm(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
         term_ends_on: row.term_ends_on,
         under_exit_review: false,
         banned: db::rms::is_banned(conn, &row.national_id)?,
+        key_accounts: 0,
+        vip_customers: 0,
+    })
+}
+
+/// The facts the A rules read about an RM: line, grade, status, dates, ban and current load.
+pub fn facts_of_rm(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
+    let (key_accounts, vip_customers) = store::rm_load(conn, &row.id)?;
+    Ok(RmFacts {
         key_accounts,
         vip_customers,
+        ..facts_without_load(conn, row)?
     })
 }
 
@@ -165,7 +179,7 @@ pub fn assign(
     let (customer, facts) = customer_facts(conn, ctx, &cmd.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     let holders: Vec<Holder> = store::holders(&active);
-    let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id")?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id", Some(&facts))?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
     rules::check_slot(&holders, &rm.id, cmd.role).map_err(AppError::Rule)?;
     rules::check_grade(&rm_facts, &facts, cmd.role).map_err(AppError::Rule)?;
@@ -179,7 +193,7 @@ pub fn assign(
             .unwrap_or_else(|| rules::default_share(cmd.role, &holders, &ctx.policy)),
     };
     let row = new_row(ctx, at, &customer.id, &rm.id, cmd.role, share, &cmd.reason);
-    let before = holders_view(conn, &customer.id)?;
+    let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
     if cmd.role != AssignmentRole::Primary {
         let mut after: Vec<AssignmentRow> = before.clone();
         after.push(row.clone());
@@ -233,7 +247,7 @@ pub fn reassign(
             "this RM is the customer's primary already",
         ));
     }
-    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id")?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id", Some(&facts))?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
     rules::check_grade(&rm_facts, &facts, AssignmentRole::Primary).map_err(AppError::Rule)?;
     let already_holding = before.iter().find(|a| a.rm_id == rm.id).cloned();
@@ -352,7 +366,7 @@ pub fn hand_over(
         .filter(|h| h.rm_id != row.rm_id)
         .collect();
     let role = AssignmentRole::parse(&row.role).unwrap_or(AssignmentRole::TeamMember);
-    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id")?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id", Some(&facts))?;
     rules::check_assignment(&rm_facts, &facts, &holders, role, ctx.today, &ctx.policy).map_err(
         |v| {
             AppError::rule(

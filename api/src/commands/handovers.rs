@@ -28,7 +28,7 @@ pub fn propose(
         if colleague.id == from.id {
             continue;
         }
-        let (_, facts) = engine::rm_facts(conn, ctx, &colleague.id, "rm_id")?;
+        let facts = engine::facts_of_rm(conn, &colleague)?;
         let customers = store::rm_customer_count(conn, &colleague.id)?;
         candidates.push(Candidate { facts, customers });
     }
