@@ -492,3 +492,40 @@ fn a8_tier_changes_and_long_tenures_propose_rematching() {
     app.get("/queues/rematch", &app.admin_token)
         .assert_problem(422, "validation_failed");
 }
+
+#[test]
+fn a3_concurrent_assignments_never_exceed_the_cap() {
+    let Bank { app, team, .. } = bank();
+    let rm = app.rm(&team, "corporate", "rm");
+    for _ in 0..10 {
+        let c = app.customer_of(&team, "corporate", true, &[]);
+        assert_eq!(app.assign(&app.admin_token, &c, &rm, "primary").status, 201);
+    }
+    let fresh: Vec<String> = (0..20)
+        .map(|_| app.customer_of(&team, "corporate", true, &[]))
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = fresh
+            .iter()
+            .map(|c| {
+                let (app, rm) = (&app, &rm);
+                s.spawn(move || app.assign(&app.admin_token, c, rm, "primary").status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [201, 422].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.get(&format!("/rms/{rm}/portfolio"), &app.admin_token)
+            .body["capacity"]["held"],
+        15
+    );
+}

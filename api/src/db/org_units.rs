@@ -38,6 +38,14 @@ pub fn get(conn: &mut DbConn, id: &str, what: &'static str) -> AppResult<OrgUnit
     find(conn, id)?.ok_or(AppError::NotFound(what))
 }
 
+/// A unit named in a request body: it must lie in the caller's subtree (`scope`), or the request
+/// is invalid at `field` (422; O-1).
+pub fn referenced(conn: &mut DbConn, scope: &str, id: &str, field: &str) -> AppResult<OrgUnitRow> {
+    find(conn, id)?
+        .filter(|u| crate::domain::org::in_scope(scope, &u.path))
+        .ok_or_else(|| AppError::field(field, "no such org unit in your scope"))
+}
+
 pub fn root(conn: &mut DbConn) -> AppResult<Option<OrgUnitRow>> {
     Ok(org_units::table
         .filter(org_units::parent_id.is_null())

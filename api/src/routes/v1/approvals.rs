@@ -156,16 +156,14 @@ pub async fn approve(
     id: web::Path<String>,
     body: JsonBody<Decision>,
 ) -> AppResult<web::Json<Approval>> {
-    let id = id.into_inner();
-    let note = body.value.note;
-    let row = state
-        .db
-        .write(move |conn| {
-            let ctx = Ctx::load(conn, &caller)?;
-            approvals::approve(conn, &ctx, &caller, &id, note)
-        })
-        .await?;
-    Ok(web::Json(row.into()))
+    decide(
+        state,
+        caller,
+        id.into_inner(),
+        body.value.note,
+        Outcome::Approve,
+    )
+    .await
 }
 
 /// Reject: the record is kept with the decision.
@@ -181,13 +179,36 @@ pub async fn reject(
     id: web::Path<String>,
     body: JsonBody<Decision>,
 ) -> AppResult<web::Json<Approval>> {
-    let id = id.into_inner();
-    let note = body.value.note;
+    decide(
+        state,
+        caller,
+        id.into_inner(),
+        body.value.note,
+        Outcome::Reject,
+    )
+    .await
+}
+
+enum Outcome {
+    Approve,
+    Reject,
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: String,
+    note: Option<String>,
+    outcome: Outcome,
+) -> AppResult<web::Json<Approval>> {
     let row = state
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            approvals::reject(conn, &ctx, &caller, &id, note)
+            match outcome {
+                Outcome::Approve => approvals::approve(conn, &ctx, &caller, &id, note),
+                Outcome::Reject => approvals::reject(conn, &ctx, &caller, &id, note),
+            }
         })
         .await?;
     Ok(web::Json(row.into()))

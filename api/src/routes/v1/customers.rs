@@ -250,9 +250,8 @@ pub async fn create(
     let inner_caller = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
-        let unit = db::org_units::find(conn, &new.org_unit_id)?
-            .filter(|u| in_scope(&caller.org_path, &u.path))
-            .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
+        let unit =
+            db::org_units::referenced(conn, &caller.org_path, &new.org_unit_id, "org_unit_id")?;
         let now = db::audit::now();
         let row = CustomerRow {
             id: http::new_id(),
@@ -313,11 +312,8 @@ pub async fn update(
                 after.name = v.trim().to_string();
             }
             if let Some(unit_id) = &patch.org_unit_id {
-                let unit = db::org_units::find(conn, unit_id)?
-                    .filter(|u| in_scope(&caller.org_path, &u.path))
-                    .ok_or_else(|| {
-                        AppError::field("org_unit_id", "no such org unit in your scope")
-                    })?;
+                let unit =
+                    db::org_units::referenced(conn, &caller.org_path, unit_id, "org_unit_id")?;
                 after.org_unit_id = unit.id;
                 after.org_path = unit.path;
             }

@@ -133,9 +133,7 @@ pub async fn create(
     let actor = caller.actor();
     let scope = caller.org_path.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
-        let parent = db::org_units::find(conn, &new.parent_id)?
-            .filter(|p| crate::domain::org::in_scope(&scope, &p.path))
-            .ok_or_else(|| AppError::field("parent_id", "no such org unit in your scope"))?;
+        let parent = db::org_units::referenced(conn, &scope, &new.parent_id, "parent_id")?;
         let parent_kind = OrgUnitKind::parse(&parent.kind).unwrap_or(OrgUnitKind::Team);
         check_placement(new.kind, parent_kind)
             .map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;

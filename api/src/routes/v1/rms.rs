@@ -284,9 +284,12 @@ pub async fn create(
     let view_caller = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let (_, policy) = db::policy::current(conn)?;
-        let unit = db::org_units::find(conn, &new.org_unit_id)?
-            .filter(|u| in_scope(&view_caller.org_path, &u.path))
-            .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
+        let unit = db::org_units::referenced(
+            conn,
+            &view_caller.org_path,
+            &new.org_unit_id,
+            "org_unit_id",
+        )?;
         let today = http::today();
         let appointment = rules::Appointment {
             qualified_on: new.qualified_on,
@@ -381,9 +384,7 @@ pub async fn update(
                 after.name = name.trim().to_string();
             }
             if let Some(unit_id) = &patch.org_unit_id {
-                let unit = db::org_units::find(conn, unit_id)?
-                    .filter(|u| in_scope(&caller.org_path, &u.path))
-                    .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
+                let unit = db::org_units::referenced(conn, &caller.org_path, unit_id, "org_unit_id")?;
                 after.org_unit_id = unit.id;
                 after.org_path = unit.path;
             }
