@@ -336,3 +336,17 @@ impl TestApp {
         )
     }
 }
+
+impl TestApp {
+    /// A user with role `rm` linked to the RM record, and a token for it.
+    pub fn rm_login(&self, username: &str, rm_id: &str, unit: &str) -> String {
+        let password = "user-password-123";
+        let r = self.post(
+            "/users",
+            &self.admin_token,
+            &json!({"username": username, "password": password, "display_name": username, "roles": ["rm"], "org_unit_id": unit, "rm_id": rm_id}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        self.login(username, password)
+    }
+}

@@ -8,6 +8,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod errors;
+mod field_checks;
 mod handovers;
 mod openapi;
 mod ops;

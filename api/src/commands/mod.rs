@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod assignments;
+pub mod field_checks;
 pub mod handovers;
 
 use chrono::{NaiveDate, NaiveDateTime};

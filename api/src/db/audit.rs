@@ -58,6 +58,11 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// An instant from a request, truncated to microseconds like every stored one.
+pub fn truncate(at: NaiveDateTime) -> NaiveDateTime {
+    at.trunc_subsecs(6)
+}
+
 pub fn format_instant(at: &NaiveDateTime) -> String {
     at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }

@@ -161,3 +161,12 @@ pub fn record_tier_change(
         .execute(conn)?;
     Ok(())
 }
+
+pub fn has_loans(conn: &mut DbConn, customer_id: &str) -> AppResult<bool> {
+    use super::schema::loans;
+    let n: i64 = loans::table
+        .filter(loans::customer_id.eq(customer_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

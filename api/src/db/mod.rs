@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod assignments;
 pub mod audit;
 pub mod customers;
+pub mod field_checks;
 pub mod handovers;
 pub mod idempotency;
 pub mod org_units;

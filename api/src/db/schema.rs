@@ -221,6 +221,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    field_checks (id) {
+        id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        lead_rm_id -> Text,
+        second_rm_id -> Nullable<Text>,
+        performed_at -> Timestamp,
+        place -> Nullable<Text>,
+        findings -> Text,
+        outcome -> Nullable<Text>,
+        status -> Text,
+        org_path -> Text,
+        submitted_by -> Text,
+        confirmed_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    required_checks (id) {
+        id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        source -> Text,
+        reason -> Text,
+        due_on -> Date,
+        org_path -> Text,
+        closed_by_check_id -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    field_check_evidence (id) {
+        id -> Text,
+        check_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -245,6 +295,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     handovers,
     handover_moves,
     customer_tier_changes,
+    field_checks,
+    required_checks,
+    field_check_evidence,
 );
 
 diesel::table! {

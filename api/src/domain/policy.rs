@@ -71,6 +71,33 @@ pub struct FieldCheckPolicy {
     pub independence_required: bool,
     /// D-5: days to complete a required post-loan inspection.
     pub required_inspection_due_days: u32,
+    /// D-1: largest evidence file accepted, in bytes.
+    #[serde(default = "default_evidence_max_bytes")]
+    pub evidence_max_bytes: u64,
+    /// D-6: daily activity targets per RM (004): new-customer visits, existing-customer visits.
+    #[serde(default = "default_daily_targets")]
+    pub daily_targets: DailyTargets,
+}
+
+/// D-6 daily activity targets of an RM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DailyTargets {
+    pub new_customer_visits: u32,
+    pub existing_customer_visits: u32,
+    pub calls: u32,
+}
+
+fn default_evidence_max_bytes() -> u64 {
+    10 * 1024 * 1024
+}
+
+fn default_daily_targets() -> DailyTargets {
+    DailyTargets {
+        new_customer_visits: 2,
+        existing_customer_visits: 3,
+        calls: 4,
+    }
 }
 
 ///
@@ -163,6 +190,8 @@ impl Default for Policy {
             field_checks: FieldCheckPolicy {
                 independence_required: false,
                 required_inspection_due_days: 10,
+                evidence_max_bytes: default_evidence_max_bytes(),
+                daily_targets: default_daily_targets(),
             },
             risk: RiskPolicy {
                 settlement_day: 20,

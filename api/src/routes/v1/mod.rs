@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod field_checks;
 pub mod handovers;
 pub mod org_units;
 pub mod policy;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     handovers::configure(cfg);
     rebalancing::configure(cfg);
     queues::configure(cfg);
+    field_checks::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

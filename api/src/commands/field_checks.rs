@@ -1,0 +1,351 @@
+//! Field checks (D-1..D-5): the lead submits, the second confirms from their own login, and
+//! confirmed checks close the checks the rules required.
+
+use chrono::{Days, NaiveDate, NaiveDateTime};
+
+use super::assignments::customer_facts;
+use super::Ctx;
+use crate::auth::Caller;
+use crate::db::audit::{self, Change};
+use crate::db::customers::CustomerRow;
+use crate::db::field_checks::{self as store, FieldCheckRow, RequiredCheckRow};
+use crate::db::{self, DbConn};
+use crate::domain::field_check::{check_submission, is_a6, CheckKind, CheckStatus, Participant};
+use crate::domain::org::in_scope;
+use crate::domain::rm::RmStatus;
+use crate::error::{AppError, AppResult};
+
+/// What the lead submits.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub customer_id: String,
+    pub kind: CheckKind,
+    pub lead_rm_id: String,
+    pub second_rm_id: Option<String>,
+    pub performed_at: NaiveDateTime,
+    pub place: Option<String>,
+    pub findings: String,
+    pub outcome: Option<String>,
+}
+
+/// The RM record linked to the caller's user account, if any.
+fn caller_rm(conn: &mut DbConn, caller: &Caller) -> AppResult<Option<String>> {
+    Ok(db::users::find(conn, &caller.user_id)?.and_then(|u| u.rm_id))
+}
+
+fn participant(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    rm_id: &str,
+    customer_id: &str,
+    field: &str,
+) -> AppResult<Participant> {
+    let rm = db::rms::find(conn, rm_id)?
+        .filter(|r| in_scope(&ctx.scope, &r.org_path))
+        .ok_or_else(|| AppError::field(field, "no such RM in your scope"))?;
+    Ok(Participant {
+        status: RmStatus::parse(&rm.status).unwrap_or(RmStatus::Suspended),
+        qualified_on: rm.qualified_on,
+        assigned: store::is_assigned(conn, &rm.id, customer_id)?,
+        rm_id: rm.id,
+    })
+}
+
+fn scoped(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<FieldCheckRow> {
+    store::find(conn, id)?
+        .filter(|c| in_scope(&ctx.scope, &c.org_path))
+        .ok_or(AppError::NotFound("field check"))
+}
+
+/// D-2, D-3, D-4: records a check submitted by the lead RM's own login.
+pub fn submit(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    s: &Submission,
+) -> AppResult<FieldCheckRow> {
+    let (customer, facts) = customer_facts(conn, ctx, &s.customer_id)?;
+    if caller_rm(conn, caller)?.as_deref() != Some(s.lead_rm_id.as_str()) {
+        return Err(AppError::rule(
+            "D-3",
+            "lead_must_submit",
+            "the lead RM submits the check from their own login",
+        ));
+    }
+    if s.performed_at > ctx.now + chrono::Duration::minutes(5) {
+        return Err(AppError::field("performed_at", "must not be in the future"));
+    }
+    let lead = participant(conn, ctx, &s.lead_rm_id, &customer.id, "lead_rm_id")?;
+    let second = s
+        .second_rm_id
+        .as_deref()
+        .map(|id| participant(conn, ctx, id, &customer.id, "second_rm_id"))
+        .transpose()?;
+    let a6 = is_a6(&facts, false) || customer.needs_second_rm_since.is_some();
+    let required_by_r4 = store::open_required(conn, &customer.id, s.kind.as_str())?
+        .iter()
+        .any(|r| r.source == "R-4");
+    check_submission(
+        s.kind,
+        a6,
+        &lead,
+        second.as_ref(),
+        required_by_r4,
+        ctx.today,
+        &ctx.policy,
+    )
+    .map_err(AppError::Rule)?;
+    let status = if second.is_some() {
+        CheckStatus::AwaitingConfirmation
+    } else {
+        CheckStatus::Completed
+    };
+    let row = FieldCheckRow {
+        id: crate::http::new_id(),
+        customer_id: customer.id.clone(),
+        kind: s.kind.as_str().into(),
+        lead_rm_id: lead.rm_id,
+        second_rm_id: second.map(|p| p.rm_id),
+        performed_at: s.performed_at,
+        place: s.place.clone(),
+        findings: s.findings.clone(),
+        outcome: s.outcome.clone(),
+        status: status.as_str().into(),
+        org_path: customer.org_path.clone(),
+        submitted_by: caller.username.clone(),
+        confirmed_by: None,
+        decided_at: None,
+        version: 1,
+        created_at: ctx.now,
+    };
+    store::insert(conn, &row)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("field_check.submit", "field_check", &row.id, &row.org_path).after(&row)?,
+    )?;
+    if status == CheckStatus::Completed {
+        close_required(conn, ctx, &row)?;
+    }
+    Ok(row)
+}
+
+/// D-3: the second RM confirms independently, from their own login.
+pub fn confirm(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<FieldCheckRow> {
+    let before = scoped(conn, ctx, id)?;
+    let mut after = decide(conn, ctx, caller, &before)?;
+    let second = participant(
+        conn,
+        ctx,
+        before.second_rm_id.as_deref().unwrap_or_default(),
+        &before.customer_id,
+        "second_rm_id",
+    )?;
+    if second.status != RmStatus::Active
+        || crate::domain::rm::qualification_lapsed(second.qualified_on, ctx.today, &ctx.policy)
+    {
+        return Err(AppError::rule(
+            "D-3",
+            "participant_not_eligible",
+            "the second RM must be active and qualified to confirm",
+        ));
+    }
+    after.status = CheckStatus::Confirmed.as_str().into();
+    store::update(conn, &after, before.version)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "field_check.confirm",
+            "field_check",
+            &after.id,
+            &after.org_path,
+        )
+        .before(&before)?
+        .after(&after)?,
+    )?;
+    close_required(conn, ctx, &after)?;
+    Ok(after)
+}
+
+/// The second RM refuses to confirm (the findings are not theirs).
+pub fn reject(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    note: &str,
+) -> AppResult<FieldCheckRow> {
+    let before = scoped(conn, ctx, id)?;
+    let mut after = decide(conn, ctx, caller, &before)?;
+    after.status = CheckStatus::Rejected.as_str().into();
+    after.outcome = Some(note.to_string());
+    store::update(conn, &after, before.version)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "field_check.reject",
+            "field_check",
+            &after.id,
+            &after.org_path,
+        )
+        .before(&before)?
+        .after(&after)?,
+    )?;
+    Ok(after)
+}
+
+/// The lead withdraws a check the second has not decided yet.
+pub fn cancel(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    note: &str,
+) -> AppResult<FieldCheckRow> {
+    let before = scoped(conn, ctx, id)?;
+    if before.status != CheckStatus::AwaitingConfirmation.as_str() {
+        return Err(AppError::VersionConflict(format!(
+            "the check is {} already",
+            before.status
+        )));
+    }
+    if caller_rm(conn, caller)?.as_deref() != Some(before.lead_rm_id.as_str()) {
+        return Err(AppError::rule(
+            "D-3",
+            "lead_must_cancel",
+            "only the lead RM withdraws a check",
+        ));
+    }
+    let mut after = before.clone();
+    after.status = CheckStatus::Cancelled.as_str().into();
+    after.outcome = Some(note.to_string());
+    after.decided_at = Some(ctx.now);
+    after.version += 1;
+    store::update(conn, &after, before.version)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "field_check.cancel",
+            "field_check",
+            &after.id,
+            &after.org_path,
+        )
+        .before(&before)?
+        .after(&after)?,
+    )?;
+    Ok(after)
+}
+
+/// D-3: only the second RM's own login decides; the lead can never confirm for the second.
+fn decide(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    caller: &Caller,
+    before: &FieldCheckRow,
+) -> AppResult<FieldCheckRow> {
+    if before.status != CheckStatus::AwaitingConfirmation.as_str() {
+        return Err(AppError::VersionConflict(format!(
+            "the check is {} already",
+            before.status
+        )));
+    }
+    let mine = caller_rm(conn, caller)?;
+    if mine.as_deref() == Some(before.lead_rm_id.as_str()) {
+        return Err(AppError::rule(
+            "D-3",
+            "lead_cannot_confirm",
+            "the lead cannot confirm on behalf of the second RM",
+        ));
+    }
+    if mine.is_none() || mine != before.second_rm_id {
+        return Err(AppError::rule(
+            "D-3",
+            "second_must_confirm",
+            "only the second RM confirms, from their own login",
+        ));
+    }
+    let mut after = before.clone();
+    after.confirmed_by = Some(caller.username.clone());
+    after.decided_at = Some(ctx.now);
+    after.version += 1;
+    Ok(after)
+}
+
+/// D-5: a finished check of the right kind closes the customer's open required checks.
+fn close_required(conn: &mut DbConn, ctx: &Ctx, check: &FieldCheckRow) -> AppResult<()> {
+    for required in store::open_required(conn, &check.customer_id, &check.kind)? {
+        store::close_required(conn, &required.id, &check.id, ctx.now)?;
+        let after = serde_json::json!({"closed_by_check_id": check.id});
+        audit::record(
+            conn,
+            &ctx.actor,
+            Change::new(
+                "required_check.close",
+                "required_check",
+                &required.id,
+                &required.org_path,
+            )
+            .before(&required)?
+            .after(&after)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// D-5: requires a check of `kind` for the customer, due `due_days` from today; an open one of the
+/// same kind is kept instead of adding another. Called when a customer enters an A-6 category and
+/// by the R-4 evaluation (source `R-4`).
+pub fn require_check(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    customer: &CustomerRow,
+    kind: CheckKind,
+    source: &str,
+    reason: &str,
+) -> AppResult<RequiredCheckRow> {
+    if let Some(open) = store::open_required(conn, &customer.id, kind.as_str())?
+        .into_iter()
+        .next()
+    {
+        return Ok(open);
+    }
+    let due_on: NaiveDate = ctx
+        .today
+        .checked_add_days(Days::new(
+            ctx.policy.field_checks.required_inspection_due_days.into(),
+        ))
+        .unwrap_or(NaiveDate::MAX);
+    let row = RequiredCheckRow {
+        id: crate::http::new_id(),
+        customer_id: customer.id.clone(),
+        kind: kind.as_str().into(),
+        source: source.into(),
+        reason: reason.into(),
+        due_on,
+        org_path: customer.org_path.clone(),
+        closed_by_check_id: None,
+        closed_at: None,
+        created_at: ctx.now,
+    };
+    store::insert_required(conn, &row)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "required_check.create",
+            "required_check",
+            &row.id,
+            &row.org_path,
+        )
+        .after(&row)?,
+    )?;
+    Ok(row)
+}

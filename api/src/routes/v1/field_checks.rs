@@ -1,0 +1,609 @@
+//! Dual-person checks (D-1..D-6): `GET/POST /field-checks`, `GET /field-checks/{id}`,
+//! `POST /field-checks/{id}/confirm|reject|cancel`, `POST /field-checks/{id}/evidence`,
+//! `GET /required-checks`, `GET /rms/{id}/activity`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::commands::field_checks::{self as engine, Submission};
+use crate::commands::Ctx;
+use crate::db::field_checks::{self as store, EvidenceRow, FieldCheckRow, RequiredCheckRow};
+use crate::db::{self, DbConn};
+use crate::domain::field_check::{CheckKind, CheckStatus};
+use crate::domain::org::in_scope;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::{self, JsonBody, Page, PageParams, Query};
+use crate::startup::AppState;
+
+/// A field check (D-1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldCheck {
+    pub id: String,
+    pub customer_id: String,
+    pub kind: CheckKind,
+    pub lead_rm_id: String,
+    pub second_rm_id: Option<String>,
+    pub performed_at: DateTime<Utc>,
+    pub place: Option<String>,
+    pub findings: String,
+    pub outcome: Option<String>,
+    pub status: CheckStatus,
+    pub submitted_by: String,
+    /// The second RM's user who confirmed or rejected.
+    pub confirmed_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<FieldCheckRow> for FieldCheck {
+    fn from(r: FieldCheckRow) -> Self {
+        FieldCheck {
+            kind: CheckKind::parse(&r.kind).unwrap_or(CheckKind::SiteVisit),
+            status: CheckStatus::parse(&r.status).unwrap_or(CheckStatus::Cancelled),
+            performed_at: http::utc(r.performed_at),
+            decided_at: r.decided_at.map(http::utc),
+            created_at: http::utc(r.created_at),
+            id: r.id,
+            customer_id: r.customer_id,
+            lead_rm_id: r.lead_rm_id,
+            second_rm_id: r.second_rm_id,
+            place: r.place,
+            findings: r.findings,
+            outcome: r.outcome,
+            submitted_by: r.submitted_by,
+            confirmed_by: r.confirmed_by,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFieldCheck {
+    #[validate(length(min = 1, max = 64))]
+    pub customer_id: String,
+    pub kind: CheckKind,
+    #[validate(length(min = 1, max = 64))]
+    pub lead_rm_id: String,
+    /// Required for pre-loan investigations and post-loan inspections of A-6 customers (D-2).
+    #[validate(length(min = 1, max = 64))]
+    pub second_rm_id: Option<String>,
+    #[schema(example = "2026-11-02T09:30:00Z")]
+    pub performed_at: DateTime<Utc>,
+    #[validate(length(min = 1, max = 500))]
+    pub place: Option<String>,
+    #[validate(length(min = 1, max = 20000))]
+    pub findings: String,
+    #[validate(length(min = 1, max = 2000))]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckNote {
+    #[validate(length(min = 1, max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldCheckFilter {
+    pub org_unit_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// As lead or as second: the RM's visit log (D-6).
+    pub rm_id: Option<String>,
+    pub kind: Option<CheckKind>,
+    pub status: Option<CheckStatus>,
+    /// Performed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Performed before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn scope_of(conn: &mut DbConn, caller: &Caller, unit: Option<&str>) -> AppResult<String> {
+    match unit {
+        None => Ok(caller.org_path.clone()),
+        Some(id) => {
+            let unit = db::org_units::get(conn, id, "org unit")?;
+            caller.check_scope(&unit.path, "org unit")?;
+            Ok(unit.path)
+        }
+    }
+}
+
+/// Field checks in the caller's subtree, with filters.
+#[utoipa::path(tag = "field-checks", params(FieldCheckFilter, PageParams), responses((status = 200, body = Page<FieldCheck>)))]
+#[get("/field-checks")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<FieldCheckFilter>,
+    page: Query<PageParams>,
+) -> AppResult<web::Json<Page<FieldCheck>>> {
+    let limit = page.0.limit()?;
+    let after = page.0.after()?;
+    let q = q.0;
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = scope_of(conn, &caller, q.org_unit_id.as_deref())?;
+            let filter = store::Filter {
+                customer_id: q.customer_id,
+                rm_id: q.rm_id,
+                kind: q.kind.map(|k| k.as_str().into()),
+                status: q.status.map(|s| s.as_str().into()),
+                from: q.from.map(|t| t.naive_utc()),
+                to: q.to.map(|t| t.naive_utc()),
+            };
+            store::list(conn, &scope, &filter, after.as_deref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        FieldCheck::from,
+    )))
+}
+
+/// Evidence attached to a check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Evidence {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn evidence_view(m: db::field_checks::EvidenceMeta) -> Evidence {
+    let (id, file_name, content_type, size_bytes, sha256, uploaded_by, at) = m;
+    Evidence {
+        id,
+        file_name,
+        content_type,
+        size_bytes,
+        sha256,
+        uploaded_by,
+        created_at: http::utc(at),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldCheckDetail {
+    #[serde(flatten)]
+    pub check: FieldCheck,
+    pub evidence: Vec<Evidence>,
+}
+
+/// One field check with its evidence files.
+#[utoipa::path(tag = "field-checks", responses((status = 200, body = FieldCheckDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/field-checks/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<web::Json<FieldCheckDetail>> {
+    let id = id.into_inner();
+    let (row, evidence) = state
+        .db
+        .read(move |conn| {
+            let row = store::find(conn, &id)?
+                .filter(|c| in_scope(&caller.org_path, &c.org_path))
+                .ok_or(AppError::NotFound("field check"))?;
+            let evidence = store::evidence_of(conn, &row.id)?;
+            Ok((row, evidence))
+        })
+        .await?;
+    Ok(web::Json(FieldCheckDetail {
+        check: row.into(),
+        evidence: evidence.into_iter().map(evidence_view).collect(),
+    }))
+}
+
+/// Submit a check, from the lead RM's own login (D-3). Two distinct RMs for pre-loan
+/// investigations and post-loan inspections of A-6 customers (D-2); both active and qualified, at
+/// least one assigned to the customer (D-3); D-4 independence when the policy asks for it. With a
+/// second RM the check waits for their confirmation.
+#[utoipa::path(
+    tag = "field-checks",
+    request_body = NewFieldCheck,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first response")),
+    responses((status = 201, body = FieldCheck), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/field-checks")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<NewFieldCheck>,
+) -> AppResult<HttpResponse> {
+    let new = body.value;
+    let inner = caller.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let ctx = Ctx::load(conn, &inner)?;
+        let submission = Submission {
+            customer_id: new.customer_id,
+            kind: new.kind,
+            lead_rm_id: new.lead_rm_id,
+            second_rm_id: new.second_rm_id,
+            performed_at: crate::db::audit::truncate(new.performed_at.naive_utc()),
+            place: new.place,
+            findings: new.findings,
+            outcome: new.outcome,
+        };
+        Ok(FieldCheck::from(engine::submit(
+            conn,
+            &ctx,
+            &inner,
+            &submission,
+        )?))
+    })
+    .await
+}
+
+enum Decision {
+    Confirm,
+    Reject,
+    Cancel,
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: String,
+    note: Option<String>,
+    decision: Decision,
+) -> AppResult<web::Json<FieldCheck>> {
+    let row = state
+        .db
+        .write(move |conn| {
+            let ctx = Ctx::load(conn, &caller)?;
+            let note = note.unwrap_or_default();
+            match decision {
+                Decision::Confirm => engine::confirm(conn, &ctx, &caller, &id),
+                Decision::Reject => engine::reject(conn, &ctx, &caller, &id, &note),
+                Decision::Cancel => engine::cancel(conn, &ctx, &caller, &id, &note),
+            }
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// The second RM confirms, from their own login (D-3); closes the customer's open required checks
+/// of the same kind (D-5).
+#[utoipa::path(tag = "field-checks", request_body = CheckNote, responses((status = 200, body = FieldCheck), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[post("/field-checks/{id}/confirm")]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<CheckNote>,
+) -> AppResult<web::Json<FieldCheck>> {
+    decide(
+        state,
+        caller,
+        id.into_inner(),
+        body.value.note,
+        Decision::Confirm,
+    )
+    .await
+}
+
+/// The second RM refuses to confirm.
+#[utoipa::path(tag = "field-checks", request_body = CheckNote, responses((status = 200, body = FieldCheck), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[post("/field-checks/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<CheckNote>,
+) -> AppResult<web::Json<FieldCheck>> {
+    decide(
+        state,
+        caller,
+        id.into_inner(),
+        body.value.note,
+        Decision::Reject,
+    )
+    .await
+}
+
+/// The lead withdraws a check still waiting for the second RM.
+#[utoipa::path(tag = "field-checks", request_body = CheckNote, responses((status = 200, body = FieldCheck), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[post("/field-checks/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<CheckNote>,
+) -> AppResult<web::Json<FieldCheck>> {
+    decide(
+        state,
+        caller,
+        id.into_inner(),
+        body.value.note,
+        Decision::Cancel,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvidenceParams {
+    #[param(example = "site-photo.jpg")]
+    pub file_name: String,
+}
+
+const EVIDENCE_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png"];
+
+/// Attach an evidence file (the raw body; PDF, JPEG or PNG; at most the policy's
+/// `field_checks.evidence_max_bytes`). Stored with its SHA-256.
+#[utoipa::path(
+    tag = "field-checks",
+    params(EvidenceParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file; Content-Type application/pdf, image/jpeg or image/png"),
+    responses((status = 201, body = Evidence), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/field-checks/{id}/evidence")]
+pub async fn add_evidence(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query<EvidenceParams>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !EVIDENCE_TYPES.contains(&content_type.as_str()) {
+        return Err(AppError::field(
+            "Content-Type",
+            format!("evidence must be one of {}", EVIDENCE_TYPES.join(", ")),
+        ));
+    }
+    let file_name = q.0.file_name.trim().to_string();
+    if file_name.is_empty() || file_name.len() > 200 || file_name.contains(['/', '\\']) {
+        return Err(AppError::field(
+            "file_name",
+            "a plain file name of 1 to 200 characters",
+        ));
+    }
+    let limit = state
+        .db
+        .read(|conn| Ok(db::policy::current(conn)?.1.field_checks.evidence_max_bytes))
+        .await? as usize;
+    let content = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(limit))?
+        .map_err(|e| AppError::Malformed(e.to_string()))?;
+    if content.is_empty() {
+        return Err(AppError::field("body", "the file is empty"));
+    }
+    let id = id.into_inner();
+    let meta = state
+        .db
+        .write(move |conn| {
+            let ctx = Ctx::load(conn, &caller)?;
+            let check = store::find(conn, &id)?.filter(|c| in_scope(&ctx.scope, &c.org_path)).ok_or(AppError::NotFound("field check"))?;
+            let row = EvidenceRow {
+                id: http::new_id(),
+                check_id: check.id.clone(),
+                file_name,
+                content_type,
+                size_bytes: content.len() as i64,
+                sha256: hex::encode(Sha256::digest(&content)),
+                content: content.to_vec(),
+                uploaded_by: caller.username.clone(),
+                created_at: ctx.now,
+            };
+            store::insert_evidence(conn, &row)?;
+            let after = serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": row.sha256, "size_bytes": row.size_bytes});
+            crate::db::audit::record(conn, &ctx.actor, crate::db::audit::Change::new("field_check.evidence", "field_check", &check.id, &check.org_path).after(&after)?)?;
+            Ok((row.id, row.file_name, row.content_type, row.size_bytes, row.sha256, row.uploaded_by, row.created_at))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(evidence_view(meta)))
+}
+
+/// A check the rules require (D-5), with its due date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequiredCheck {
+    pub id: String,
+    pub customer_id: String,
+    pub kind: CheckKind,
+    /// The rule that required it: `A-6` or `R-4`.
+    #[schema(example = "A-6")]
+    pub source: String,
+    pub reason: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub closed_by_check_id: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn required_view(r: RequiredCheckRow, today: NaiveDate) -> RequiredCheck {
+    RequiredCheck {
+        kind: CheckKind::parse(&r.kind).unwrap_or(CheckKind::SiteVisit),
+        overdue: r.closed_at.is_none() && today > r.due_on,
+        closed_at: r.closed_at.map(http::utc),
+        created_at: http::utc(r.created_at),
+        id: r.id,
+        customer_id: r.customer_id,
+        source: r.source,
+        reason: r.reason,
+        due_on: r.due_on,
+        closed_by_check_id: r.closed_by_check_id,
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredStatus {
+    Open,
+    Overdue,
+    Closed,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequiredFilter {
+    pub status: Option<RequiredStatus>,
+    /// Checks of customers whose primary RM this is (overdue ones are evidence for X-2 item 2).
+    pub rm_id: Option<String>,
+    pub org_unit_id: Option<String>,
+}
+
+/// Required checks in the caller's subtree: `?status=overdue` lists those past their due date.
+#[utoipa::path(tag = "field-checks", params(RequiredFilter, PageParams), responses((status = 200, body = Page<RequiredCheck>)))]
+#[get("/required-checks")]
+pub async fn required(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<RequiredFilter>,
+    page: Query<PageParams>,
+) -> AppResult<web::Json<Page<RequiredCheck>>> {
+    let limit = page.0.limit()?;
+    let after = page.0.after()?;
+    let q = q.0;
+    let today = http::today();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = scope_of(conn, &caller, q.org_unit_id.as_deref())?;
+            let filter = store::RequiredFilter {
+                status: q.status.map(|s| match s {
+                    RequiredStatus::Open => "open".into(),
+                    RequiredStatus::Overdue => "overdue".into(),
+                    RequiredStatus::Closed => "closed".into(),
+                }),
+                rm_id: q.rm_id,
+                today: Some(today),
+            };
+            store::list_required(conn, &scope, &filter, after.as_deref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        |r| required_view(r, today),
+    )))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityParams {
+    /// Any day of the ISO week (Monday to Sunday) to report; default today.
+    pub week_of: Option<NaiveDate>,
+}
+
+/// D-6 weekly report of an RM: the visit log and the activity against the daily targets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityReport {
+    pub rm_id: String,
+    pub week_starts_on: NaiveDate,
+    /// Checks the RM took part in, as lead or second.
+    pub checks: Vec<FieldCheck>,
+    pub by_kind: std::collections::BTreeMap<String, u32>,
+    /// Visits (site visits, inspections, investigations) to customers created in the last 90 days.
+    pub new_customer_visits: u32,
+    pub existing_customer_visits: u32,
+    /// Targets for the five working days (policy `field_checks.daily_targets` × 5).
+    pub target_new_customer_visits: u32,
+    pub target_existing_customer_visits: u32,
+}
+
+/// The RM's weekly activity report (D-6).
+#[utoipa::path(tag = "field-checks", params(ActivityParams), responses((status = 200, body = ActivityReport)))]
+#[get("/rms/{id}/activity")]
+pub async fn activity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    q: Query<ActivityParams>,
+) -> AppResult<web::Json<ActivityReport>> {
+    let day = q.0.week_of.unwrap_or_else(http::today);
+    let monday = day
+        .checked_sub_days(Days::new(day.weekday().num_days_from_monday().into()))
+        .unwrap_or(day);
+    let from: NaiveDateTime = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let to = from + chrono::Duration::days(7);
+    let id = id.into_inner();
+    let (checks, created, policy) = state
+        .db
+        .read(move |conn| {
+            let rm = db::rms::find(conn, &id)?
+                .filter(|r| in_scope(&caller.org_path, &r.org_path))
+                .ok_or(AppError::NotFound("RM"))?;
+            let checks = store::of_rm_between(conn, &rm.id, from, to)?;
+            let mut created = std::collections::HashMap::new();
+            for c in &checks {
+                if let Some(customer) = db::customers::find(conn, &c.customer_id)? {
+                    created.insert(c.customer_id.clone(), customer.created_at);
+                }
+            }
+            Ok(((rm.id, checks), created, db::policy::current(conn)?.1))
+        })
+        .await?;
+    let (rm_id, checks) = checks;
+    let mut by_kind = std::collections::BTreeMap::new();
+    let (mut new_visits, mut existing_visits) = (0, 0);
+    for c in checks.iter().filter(|c| {
+        c.status != CheckStatus::Cancelled.as_str() && c.status != CheckStatus::Rejected.as_str()
+    }) {
+        *by_kind.entry(c.kind.clone()).or_insert(0) += 1;
+        if c.kind != CheckKind::AnomalyReview.as_str() {
+            let is_new = created
+                .get(&c.customer_id)
+                .is_some_and(|at| c.performed_at - *at < chrono::Duration::days(90));
+            if is_new {
+                new_visits += 1;
+            } else {
+                existing_visits += 1;
+            }
+        }
+    }
+    let targets = &policy.field_checks.daily_targets;
+    Ok(web::Json(ActivityReport {
+        rm_id,
+        week_starts_on: monday,
+        checks: checks.into_iter().map(FieldCheck::from).collect(),
+        by_kind,
+        new_customer_visits: new_visits,
+        existing_customer_visits: existing_visits,
+        target_new_customer_visits: targets.new_customer_visits * 5,
+        target_existing_customer_visits: targets.existing_customer_visits * 5,
+    }))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(confirm)
+        .service(reject)
+        .service(cancel)
+        .service(add_evidence)
+        .service(required)
+        .service(activity);
+}
