@@ -310,4 +310,23 @@ fn d6_weekly_activity_report_counts_visits_against_targets() {
     assert_eq!(r.body["new_customer_visits"], 1);
     assert_eq!(r.body["target_new_customer_visits"], 10);
     assert_eq!(r.body["target_existing_customer_visits"], 15);
+    assert_eq!(r.body["calls"], 0);
+    assert_eq!(r.body["target_calls"], 20);
+
+    let now = chrono::Utc::now().to_rfc3339();
+    let call = json!({"rm_id": s.lead, "customer_id": s.customer, "kind": "call", "occurred_at": now, "summary": "renewal"});
+    assert_eq!(s.app.post("/activities", &s.lead_token, &call).status, 201);
+    s.app
+        .post("/activities", &s.second_token, &call)
+        .assert_problem(403, "forbidden");
+    let event = json!({"rm_id": s.lead, "customer_id": s.customer, "kind": "important_event", "occurred_at": now, "summary": "CEO resigned"});
+    assert_eq!(
+        s.app.post("/activities", &s.app.admin_token, &event).status,
+        201
+    );
+    let r = s
+        .app
+        .get(&format!("/rms/{}/activity", s.lead), &s.app.admin_token);
+    assert_eq!(r.body["calls"], 1);
+    assert_eq!(r.body["activities"].as_array().unwrap().len(), 2);
 }

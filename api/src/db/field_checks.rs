@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{assignments, field_check_evidence, field_checks, required_checks};
+use super::schema::{
+    assignments, field_check_evidence, field_checks, required_checks, rm_activities,
+};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -281,4 +283,41 @@ pub fn is_assigned(conn: &mut DbConn, rm_id: &str, customer_id: &str) -> AppResu
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// D-6: a call or a report of a customer's important event.
+#[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
+#[diesel(table_name = rm_activities)]
+pub struct ActivityRow {
+    pub id: String,
+    pub rm_id: String,
+    pub customer_id: Option<String>,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub summary: String,
+    pub org_path: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_activity(conn: &mut DbConn, row: &ActivityRow) -> AppResult<()> {
+    diesel::insert_into(rm_activities::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// D-6: an RM's logged activities in `[from, to)`.
+pub fn activities_between(
+    conn: &mut DbConn,
+    rm_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<ActivityRow>> {
+    Ok(rm_activities::table
+        .filter(rm_activities::rm_id.eq(rm_id))
+        .filter(rm_activities::occurred_at.ge(from))
+        .filter(rm_activities::occurred_at.lt(to))
+        .order(rm_activities::occurred_at.asc())
+        .load(conn)?)
 }

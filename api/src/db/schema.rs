@@ -271,6 +271,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rm_activities (id) {
+        id -> Text,
+        rm_id -> Text,
+        customer_id -> Nullable<Text>,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        summary -> Text,
+        org_path -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -298,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     field_checks,
     required_checks,
     field_check_evidence,
+    rm_activities,
 );
 
 diesel::table! {

@@ -139,7 +139,12 @@ mod tests {
     }
 
     fn rm(id: &str, assigned: bool) -> Participant {
-        Participant { rm_id: id.into(), status: RmStatus::Active, qualified_on: day("2026-01-01"), assigned }
+        Participant {
+            rm_id: id.into(),
+            status: RmStatus::Active,
+            qualified_on: day("2026-01-01"),
+            assigned,
+        }
     }
 
     const TODAY: &str = "2026-11-23";
@@ -149,28 +154,95 @@ mod tests {
         let policy = Policy::default();
         let today = day(TODAY);
         let lead = rm("l", true);
-        let err = check_submission(CheckKind::PostLoanInspection, true, &lead, None, false, today, &policy);
+        let err = check_submission(
+            CheckKind::PostLoanInspection,
+            true,
+            &lead,
+            None,
+            false,
+            today,
+            &policy,
+        );
         assert_eq!(err.map_err(|e| e.rule), Err("D-2"));
-        assert!(check_submission(CheckKind::SiteVisit, true, &lead, None, false, today, &policy).is_ok());
-        assert!(check_submission(CheckKind::PostLoanInspection, false, &lead, None, false, today, &policy).is_ok());
-        assert!(check_submission(CheckKind::PreLoanInvestigation, true, &lead, Some(&rm("s", false)), false, today, &policy).is_ok());
+        assert!(check_submission(
+            CheckKind::SiteVisit,
+            true,
+            &lead,
+            None,
+            false,
+            today,
+            &policy
+        )
+        .is_ok());
+        assert!(check_submission(
+            CheckKind::PostLoanInspection,
+            false,
+            &lead,
+            None,
+            false,
+            today,
+            &policy
+        )
+        .is_ok());
+        assert!(check_submission(
+            CheckKind::PreLoanInvestigation,
+            true,
+            &lead,
+            Some(&rm("s", false)),
+            false,
+            today,
+            &policy
+        )
+        .is_ok());
     }
 
     #[test]
     fn d3_two_eligible_people_one_assigned() {
         let policy = Policy::default();
         let today = day(TODAY);
-        let same = check_submission(CheckKind::SiteVisit, false, &rm("l", true), Some(&rm("l", true)), false, today, &policy);
+        let same = check_submission(
+            CheckKind::SiteVisit,
+            false,
+            &rm("l", true),
+            Some(&rm("l", true)),
+            false,
+            today,
+            &policy,
+        );
         assert_eq!(same.map_err(|e| e.code), Err("same_person"));
         let mut suspended = rm("s", false);
         suspended.status = RmStatus::Suspended;
-        let r = check_submission(CheckKind::SiteVisit, false, &rm("l", true), Some(&suspended), false, today, &policy);
+        let r = check_submission(
+            CheckKind::SiteVisit,
+            false,
+            &rm("l", true),
+            Some(&suspended),
+            false,
+            today,
+            &policy,
+        );
         assert_eq!(r.map_err(|e| e.code), Err("participant_not_eligible"));
         let mut lapsed = rm("s", false);
         lapsed.qualified_on = day("2024-01-01");
-        let r = check_submission(CheckKind::SiteVisit, false, &rm("l", true), Some(&lapsed), false, today, &policy);
+        let r = check_submission(
+            CheckKind::SiteVisit,
+            false,
+            &rm("l", true),
+            Some(&lapsed),
+            false,
+            today,
+            &policy,
+        );
         assert_eq!(r.map_err(|e| e.rule), Err("D-3"));
-        let r = check_submission(CheckKind::SiteVisit, false, &rm("l", false), Some(&rm("s", false)), false, today, &policy);
+        let r = check_submission(
+            CheckKind::SiteVisit,
+            false,
+            &rm("l", false),
+            Some(&rm("s", false)),
+            false,
+            today,
+            &policy,
+        );
         assert_eq!(r.map_err(|e| e.code), Err("no_assigned_participant"));
     }
 
@@ -179,10 +251,36 @@ mod tests {
         let mut policy = Policy::default();
         let today = day(TODAY);
         let (lead, assigned_second) = (rm("l", true), rm("s", true));
-        assert!(check_submission(CheckKind::PostLoanInspection, true, &lead, Some(&assigned_second), true, today, &policy).is_ok());
+        assert!(check_submission(
+            CheckKind::PostLoanInspection,
+            true,
+            &lead,
+            Some(&assigned_second),
+            true,
+            today,
+            &policy
+        )
+        .is_ok());
         policy.field_checks.independence_required = true;
-        let r = check_submission(CheckKind::PostLoanInspection, true, &lead, Some(&assigned_second), true, today, &policy);
+        let r = check_submission(
+            CheckKind::PostLoanInspection,
+            true,
+            &lead,
+            Some(&assigned_second),
+            true,
+            today,
+            &policy,
+        );
         assert_eq!(r.map_err(|e| e.rule), Err("D-4"));
-        assert!(check_submission(CheckKind::PostLoanInspection, true, &lead, Some(&rm("s", false)), true, today, &policy).is_ok());
+        assert!(check_submission(
+            CheckKind::PostLoanInspection,
+            true,
+            &lead,
+            Some(&rm("s", false)),
+            true,
+            today,
+            &policy
+        )
+        .is_ok());
     }
 }

@@ -517,6 +517,112 @@ pub struct ActivityParams {
     pub week_of: Option<NaiveDate>,
 }
 
+crate::domain::text_enum! {
+    /// D-6 activities besides field checks.
+    ActivityKind {
+        Call => "call",
+        /// A customer's important event, which must be reported (003 第五篇第六条).
+        ImportantEvent => "important_event",
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewActivity {
+    #[validate(length(min = 1, max = 64))]
+    pub rm_id: String,
+    #[validate(length(min = 1, max = 64))]
+    pub customer_id: Option<String>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    #[validate(length(min = 1, max = 5000))]
+    pub summary: String,
+}
+
+/// A logged call or important-event report (D-6).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activity {
+    pub id: String,
+    pub rm_id: String,
+    pub customer_id: Option<String>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub summary: String,
+    pub recorded_by: String,
+}
+
+impl From<store::ActivityRow> for Activity {
+    fn from(r: store::ActivityRow) -> Self {
+        Activity {
+            kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Call),
+            occurred_at: http::utc(r.occurred_at),
+            id: r.id,
+            rm_id: r.rm_id,
+            customer_id: r.customer_id,
+            summary: r.summary,
+            recorded_by: r.recorded_by,
+        }
+    }
+}
+
+/// Log a call or report a customer's important event (D-6): by the RM's own login, or by a
+/// manager in scope.
+#[utoipa::path(
+    tag = "field-checks",
+    request_body = NewActivity,
+    responses((status = 201, body = Activity), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/activities")]
+pub async fn log_activity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: JsonBody<NewActivity>,
+) -> AppResult<HttpResponse> {
+    let new = body.value;
+    let inner = caller.clone();
+    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+        let ctx = Ctx::load(conn, &inner)?;
+        let rm = db::rms::find(conn, &new.rm_id)?
+            .filter(|r| in_scope(&ctx.scope, &r.org_path))
+            .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))?;
+        let own = db::users::find(conn, &inner.user_id)?
+            .and_then(|u| u.rm_id)
+            .as_deref()
+            == Some(rm.id.as_str());
+        if !own && !inner.may(crate::domain::role::Permission::ManageAssignments) {
+            return Err(AppError::Forbidden(
+                "an RM logs their own activity; managers may log for their RMs".into(),
+            ));
+        }
+        if let Some(customer) = &new.customer_id {
+            db::customers::find(conn, customer)?
+                .filter(|c| in_scope(&ctx.scope, &c.org_path))
+                .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
+        }
+        let row = store::ActivityRow {
+            id: http::new_id(),
+            rm_id: rm.id,
+            customer_id: new.customer_id,
+            kind: new.kind.as_str().into(),
+            occurred_at: crate::db::audit::truncate(new.occurred_at.naive_utc()),
+            summary: new.summary,
+            org_path: rm.org_path,
+            recorded_by: inner.username.clone(),
+            created_at: ctx.now,
+        };
+        store::insert_activity(conn, &row)?;
+        crate::db::audit::record(
+            conn,
+            &ctx.actor,
+            crate::db::audit::Change::new("activity.log", "rm", &row.rm_id, &row.org_path)
+                .after(&row)?,
+        )?;
+        Ok(Activity::from(row))
+    })
+    .await
+}
+
 /// D-6 weekly report of an RM: the visit log and the activity against the daily targets.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityReport {
@@ -531,6 +637,10 @@ pub struct ActivityReport {
     /// Targets for the five working days (policy `field_checks.daily_targets` × 5).
     pub target_new_customer_visits: u32,
     pub target_existing_customer_visits: u32,
+    pub calls: u32,
+    pub target_calls: u32,
+    /// Calls and reports of customers' important events.
+    pub activities: Vec<Activity>,
 }
 
 /// The RM's weekly activity report (D-6).
@@ -556,16 +666,21 @@ pub async fn activity(
                 .filter(|r| in_scope(&caller.org_path, &r.org_path))
                 .ok_or(AppError::NotFound("RM"))?;
             let checks = store::of_rm_between(conn, &rm.id, from, to)?;
+            let activities = store::activities_between(conn, &rm.id, from, to)?;
             let mut created = std::collections::HashMap::new();
             for c in &checks {
                 if let Some(customer) = db::customers::find(conn, &c.customer_id)? {
                     created.insert(c.customer_id.clone(), customer.created_at);
                 }
             }
-            Ok(((rm.id, checks), created, db::policy::current(conn)?.1))
+            Ok((
+                (rm.id, checks, activities),
+                created,
+                db::policy::current(conn)?.1,
+            ))
         })
         .await?;
-    let (rm_id, checks) = checks;
+    let (rm_id, checks, activities) = checks;
     let mut by_kind = std::collections::BTreeMap::new();
     let (mut new_visits, mut existing_visits) = (0, 0);
     for c in checks.iter().filter(|c| {
@@ -593,6 +708,12 @@ pub async fn activity(
         existing_customer_visits: existing_visits,
         target_new_customer_visits: targets.new_customer_visits * 5,
         target_existing_customer_visits: targets.existing_customer_visits * 5,
+        calls: activities
+            .iter()
+            .filter(|a| a.kind == ActivityKind::Call.as_str())
+            .count() as u32,
+        target_calls: targets.calls * 5,
+        activities: activities.into_iter().map(Activity::from).collect(),
     }))
 }
 
@@ -605,5 +726,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(cancel)
         .service(add_evidence)
         .service(required)
+        .service(log_activity)
         .service(activity);
 }
