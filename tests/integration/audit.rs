@@ -142,3 +142,59 @@ fn o1_branch_auditor_reads_only_its_branchs_audit_events() {
         2
     );
 }
+
+#[test]
+fn p1_policy_change_waits_for_a_second_person_and_makes_a_new_version() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let mut policy = app.get("/policy", &app.admin_token).body["policy"].clone();
+    policy["capacity"]["corporate_key_accounts"] = json!(20);
+    let r = app.request(
+        "PUT",
+        "/policy",
+        Some(&app.admin_token),
+        &[],
+        Some(&policy.to_string()),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["rule"], "P-1");
+    let id = r.body["approval_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get("/policy", &app.admin_token).body["version"],
+        1,
+        "nothing applied yet"
+    );
+    app.post(
+        &format!("/approvals/{id}/approve"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_rule("M-1", "same_person");
+    let risk = app.user_token("risk.one", &["risk_officer"], &root);
+    let r = app.post(&format!("/approvals/{id}/approve"), &risk, &json!({}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let now = app.get("/policy", &app.admin_token).body;
+    assert_eq!(now["version"], 2);
+    assert_eq!(now["created_by"], "admin");
+    assert_eq!(now["policy"]["capacity"]["corporate_key_accounts"], 20);
+
+    // Inconsistent documents are refused up front, naming the field.
+    policy["assignment"]["assistant_share"] = json!("0.5");
+    let r = app.request(
+        "PUT",
+        "/policy",
+        Some(&app.admin_token),
+        &[],
+        Some(&policy.to_string()),
+    );
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "assignment.assistant_share");
+    app.request(
+        "PUT",
+        "/policy",
+        Some(&risk),
+        &[],
+        Some(&policy.to_string()),
+    )
+    .assert_problem(403, "forbidden");
+}

@@ -9,8 +9,9 @@ use super::Ctx;
 use crate::auth::Caller;
 use crate::db::approvals::{self as store, ApprovalRow};
 use crate::db::audit::{self, Change};
-use crate::db::DbConn;
+use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
+use crate::domain::policy::Policy;
 use crate::domain::role::{join_roles, split_roles, Role};
 use crate::error::{AppError, AppResult};
 
@@ -29,6 +30,11 @@ pub enum Pending {
         assign: Assign,
         override_reason: String,
     },
+    /// P-1: a new policy version, based on the version the maker read.
+    ChangePolicy {
+        policy: Box<Policy>,
+        based_on_version: i64,
+    },
 }
 
 impl Pending {
@@ -36,6 +42,7 @@ impl Pending {
         match self {
             Pending::Reassign { .. } => "reassign",
             Pending::AssignOverCap { .. } => "assign_over_cap",
+            Pending::ChangePolicy { .. } => "change_policy",
         }
     }
 }
@@ -142,6 +149,27 @@ pub fn approve(
         )?)?,
         Pending::AssignOverCap { assign, .. } => {
             serde_json::to_string(&assignments::assign(conn, ctx, &assign, true)?)?
+        }
+        Pending::ChangePolicy {
+            policy,
+            based_on_version,
+        } => {
+            let current = db::policy::current_version(conn)?;
+            if current != based_on_version {
+                return Err(AppError::VersionConflict(format!(
+                    "the policy is at version {current}, not {based_on_version} as when this change was made; propose it again"
+                )));
+            }
+            let version =
+                db::policy::insert_next(conn, &policy, Some(before.maker_username.clone()))?;
+            let root = db::org_units::root(conn)?.ok_or(AppError::NotFound("head office"))?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Change::new("policy.change", "policy", &version.to_string(), &root.path)
+                    .after(&policy)?,
+            )?;
+            serde_json::to_string(&serde_json::json!({"version": version}))?
         }
     };
     decide(conn, ctx, caller, before, "approved", note, Some(result))

@@ -39,6 +39,8 @@ pub enum Permission {
     /// Assign, reassign and end assignments; request handovers.
     ManageAssignments,
     ReadAudit,
+    /// Propose a new policy version (P-1; applied after a second person approves).
+    ProposePolicy,
     /// See national IDs and phone numbers unmasked (M-3).
     ReadPersonalData,
 }
@@ -54,6 +56,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ManageCustomers => matches!(role, Admin | Manager | Rm),
         ManageAssignments => matches!(role, Admin | Manager),
         ReadAudit => matches!(role, Admin | Auditor | RiskOfficer),
+        ProposePolicy => *role == Admin,
         ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),
     })
 }

@@ -67,7 +67,7 @@ pub struct PendingApproval {
 }
 
 impl PendingApproval {
-    fn of(row: crate::db::approvals::ApprovalRow) -> Self {
+    pub fn of(row: crate::db::approvals::ApprovalRow) -> Self {
         PendingApproval {
             approval_id: row.id,
             status: "pending",

@@ -1,14 +1,17 @@
 //! P-1: `GET /policy`, the policy version in force.
 
-use actix_web::{get, web};
+use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::commands::approvals::{self, Pending, Request};
+use crate::commands::Ctx;
 use crate::db;
 use crate::domain::policy::Policy;
-use crate::error::AppResult;
+use crate::domain::role::{Permission, Role};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::http;
 use crate::startup::AppState;
 
@@ -40,6 +43,63 @@ pub async fn current(
     }))
 }
 
+/// Propose a new policy version (admin). The whole document is checked now (shares sum to 1,
+/// ratios in 0..1, days inside a month) and waits for a second person with the admin or
+/// risk-officer role (P-1, M-1): 202 with the pending approval. Approval writes the next version,
+/// unless another change was approved meanwhile (409).
+#[utoipa::path(
+    tag = "policy",
+    request_body = Policy,
+    responses(
+        (status = 202, description = "waiting for approval (M-1)", body = crate::routes::v1::assignments::PendingApproval),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/policy")]
+pub async fn change(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: actix_web::web::Bytes,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ProposePolicy)?;
+    if body.len() > http::MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge(http::MAX_BODY_BYTES));
+    }
+    let policy: Policy = http::parse_json(&body)?;
+    let problems = policy.problems();
+    if !problems.is_empty() {
+        return Err(AppError::Validation(
+            problems
+                .into_iter()
+                .map(|(f, m)| FieldError::new(f, m))
+                .collect(),
+        ));
+    }
+    let inner = caller.clone();
+    http::command(&state.db, &caller, &req, &body, move |conn| {
+        let ctx = Ctx::load(conn, &inner)?;
+        let based_on_version = db::policy::current_version(conn)?;
+        let root = db::org_units::root(conn)?.ok_or(AppError::NotFound("head office"))?;
+        let request = Request {
+            reason: format!("policy change from version {based_on_version}"),
+            rule: "P-1",
+            approver_roles: &[Role::Admin, Role::RiskOfficer],
+            org_path: root.path,
+        };
+        let pending = Pending::ChangePolicy {
+            policy: Box::new(policy),
+            based_on_version,
+        };
+        let row = approvals::request(conn, &ctx, &inner, &pending, request)?;
+        Ok((
+            202,
+            crate::routes::v1::assignments::PendingApproval::of(row),
+        ))
+    })
+    .await
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(current);
+    cfg.service(current).service(change);
 }
