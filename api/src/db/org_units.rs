@@ -46,6 +46,21 @@ pub fn referenced(conn: &mut DbConn, scope: &str, id: &str, field: &str) -> AppR
         .ok_or_else(|| AppError::field(field, "no such org unit in your scope"))
 }
 
+/// The scope of a list: the subtree of `unit` when given (404 unless inside `caller_scope`, O-1),
+/// else the caller's own.
+pub fn list_scope(conn: &mut DbConn, caller_scope: &str, unit: Option<&str>) -> AppResult<String> {
+    match unit {
+        None => Ok(caller_scope.to_string()),
+        Some(id) => {
+            let unit = get(conn, id, "org unit")?;
+            if !crate::domain::org::in_scope(caller_scope, &unit.path) {
+                return Err(AppError::NotFound("org unit"));
+            }
+            Ok(unit.path)
+        }
+    }
+}
+
 pub fn root(conn: &mut DbConn) -> AppResult<Option<OrgUnitRow>> {
     Ok(org_units::table
         .filter(org_units::parent_id.is_null())

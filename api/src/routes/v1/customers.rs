@@ -216,14 +216,8 @@ pub async fn list(
     let rows = state
         .db
         .read(move |conn| {
-            let scope = match &q.org_unit_id {
-                None => scope_caller.org_path.clone(),
-                Some(unit_id) => {
-                    let unit = db::org_units::get(conn, unit_id, "org unit")?;
-                    scope_caller.check_scope(&unit.path, "org unit")?;
-                    unit.path
-                }
-            };
+            let scope =
+                db::org_units::list_scope(conn, &scope_caller.org_path, q.org_unit_id.as_deref())?;
             let filter = db::customers::Filter {
                 kind: q.kind.map(|v| v.as_str().into()),
                 is_key_account: q.is_key_account,

@@ -12,8 +12,8 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::commands::field_checks::{self as engine, Submission};
 use crate::commands::Ctx;
+use crate::db;
 use crate::db::field_checks::{self as store, EvidenceRow, FieldCheckRow, RequiredCheckRow};
-use crate::db::{self, DbConn};
 use crate::domain::field_check::{CheckKind, CheckStatus};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult, Problem};
@@ -106,17 +106,6 @@ pub struct FieldCheckFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-fn scope_of(conn: &mut DbConn, caller: &Caller, unit: Option<&str>) -> AppResult<String> {
-    match unit {
-        None => Ok(caller.org_path.clone()),
-        Some(id) => {
-            let unit = db::org_units::get(conn, id, "org unit")?;
-            caller.check_scope(&unit.path, "org unit")?;
-            Ok(unit.path)
-        }
-    }
-}
-
 /// Field checks in the caller's subtree, with filters.
 #[utoipa::path(tag = "field-checks", params(FieldCheckFilter, PageParams), responses((status = 200, body = Page<FieldCheck>)))]
 #[get("/field-checks")]
@@ -132,7 +121,8 @@ pub async fn list(
     let rows = state
         .db
         .read(move |conn| {
-            let scope = scope_of(conn, &caller, q.org_unit_id.as_deref())?;
+            let scope =
+                db::org_units::list_scope(conn, &caller.org_path, q.org_unit_id.as_deref())?;
             let filter = store::Filter {
                 customer_id: q.customer_id,
                 rm_id: q.rm_id,
@@ -489,7 +479,8 @@ pub async fn required(
     let rows = state
         .db
         .read(move |conn| {
-            let scope = scope_of(conn, &caller, q.org_unit_id.as_deref())?;
+            let scope =
+                db::org_units::list_scope(conn, &caller.org_path, q.org_unit_id.as_deref())?;
             let filter = store::RequiredFilter {
                 status: q.status.map(|s| match s {
                     RequiredStatus::Open => "open".into(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::db::{self, assignments as store, DbConn};
+use crate::db::{self, assignments as store};
 use crate::domain::customer::{split_categories, Category};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Page, PageParams, Query};
@@ -18,18 +18,6 @@ use crate::startup::AppState;
 pub struct UnitFilter {
     /// Only this unit's subtree (default: the caller's whole scope).
     pub org_unit_id: Option<String>,
-}
-
-/// The scope path of the request: the given unit (inside the caller's scope) or the caller's.
-fn scope(conn: &mut DbConn, caller: &Caller, unit: Option<&str>) -> AppResult<String> {
-    match unit {
-        None => Ok(caller.org_path.clone()),
-        Some(id) => {
-            let unit = db::org_units::get(conn, id, "org unit")?;
-            caller.check_scope(&unit.path, "org unit")?;
-            Ok(unit.path)
-        }
-    }
 }
 
 /// A customer that needs a second RM and does not have one.
@@ -62,7 +50,8 @@ pub async fn second_rm(
     let (rows, counts, policy) = state
         .db
         .read(move |conn| {
-            let scope = scope(conn, &caller, q.0.org_unit_id.as_deref())?;
+            let scope =
+                db::org_units::list_scope(conn, &caller.org_path, q.0.org_unit_id.as_deref())?;
             let rows = store::needing_second_rm(conn, &scope, after.as_deref(), limit)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             Ok((
@@ -152,7 +141,7 @@ pub async fn rematch(
     let proposals = state
         .db
         .read(move |conn| {
-            let scope = scope(conn, &caller, unit.as_deref())?;
+            let scope = db::org_units::list_scope(conn, &caller.org_path, unit.as_deref())?;
             match kind {
                 ProposalKind::Rotation => {
                     let (_, policy) = db::policy::current(conn)?;
