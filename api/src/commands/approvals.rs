@@ -5,11 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::assignments::{self, Assign};
-use super::Ctx;
+use super::{flags, Ctx};
 use crate::auth::Caller;
 use crate::db::approvals::{self as store, ApprovalRow};
 use crate::db::audit::{self, Change};
 use crate::db::{self, DbConn};
+use crate::domain::flag::FlagKind;
 use crate::domain::org::in_scope;
 use crate::domain::policy::Policy;
 use crate::domain::role::{join_roles, split_roles, Role};
@@ -30,6 +31,12 @@ pub enum Pending {
         assign: Assign,
         override_reason: String,
     },
+    /// blacklisting a customer (污点客户).
+    Blacklist { customer_id: String, reason: String },
+    /// resolving a `blacklisted` flag, with evidence.
+    Unblacklist { flag_id: String, evidence: String },
+    /// a new assignment for a blacklisted customer, approved by a risk officer.
+    AssignBlacklisted { assign: Assign },
     /// P-1: a new policy version, based on the version the maker read.
     ChangePolicy {
         policy: Box<Policy>,
@@ -43,6 +50,9 @@ impl Pending {
             Pending::Reassign { .. } => "reassign",
             Pending::AssignOverCap { .. } => "assign_over_cap",
             Pending::ChangePolicy { .. } => "change_policy",
+            Pending::Blacklist { .. } => "blacklist",
+            Pending::Unblacklist { .. } => "unblacklist",
+            Pending::AssignBlacklisted { .. } => "assign_blacklisted",
         }
     }
 }
@@ -149,6 +159,28 @@ pub fn approve(
         )?)?,
         Pending::AssignOverCap { assign, .. } => {
             serde_json::to_string(&assignments::assign(conn, ctx, &assign, true)?)?
+        }
+        Pending::Blacklist {
+            customer_id,
+            reason,
+        } => {
+            let (customer, _) = assignments::customer_facts(conn, ctx, &customer_id)?;
+            let (flag, _) = flags::raise(
+                conn,
+                ctx,
+                &customer,
+                FlagKind::Blacklisted,
+                None,
+                "manual",
+                &reason,
+            )?;
+            serde_json::to_string(&flag)?
+        }
+        Pending::Unblacklist { flag_id, evidence } => {
+            serde_json::to_string(&flags::resolve(conn, ctx, &flag_id, &evidence)?)?
+        }
+        Pending::AssignBlacklisted { assign } => {
+            serde_json::to_string(&assignments::assign(conn, ctx, &assign, false)?)?
         }
         Pending::ChangePolicy {
             policy,

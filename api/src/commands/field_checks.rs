@@ -349,3 +349,30 @@ pub fn require_check(
     )?;
     Ok(row)
 }
+
+/// D-5: a customer entering an A-6 category (a marker, or an open flag) gets a required check due
+/// in the policy's days: a post-loan inspection when it has loans, a site visit otherwise.
+pub fn on_entering_a6(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    customer: &CustomerRow,
+    was_a6: bool,
+) -> AppResult<()> {
+    if was_a6 || customer.needs_second_rm_since.is_none() {
+        return Ok(());
+    }
+    let kind = if db::customers::has_loans(conn, &customer.id)? {
+        CheckKind::PostLoanInspection
+    } else {
+        CheckKind::SiteVisit
+    };
+    require_check(
+        conn,
+        ctx,
+        customer,
+        kind,
+        "A-6",
+        "the customer entered an A-6 category",
+    )?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod assignments;
 pub mod field_checks;
+pub mod flags;
 pub mod handovers;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod audit;
 pub mod customers;
 pub mod field_checks;
+pub mod flags;
 pub mod handovers;
 pub mod idempotency;
 pub mod org_units;

@@ -285,6 +285,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flags (id) {
+        id -> Text,
+        customer_id -> Nullable<Text>,
+        rm_id -> Nullable<Text>,
+        kind -> Text,
+        severity -> Text,
+        source -> Text,
+        reason -> Text,
+        status -> Text,
+        org_path -> Text,
+        raised_by -> Text,
+        raised_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    flag_events (id) {
+        id -> Text,
+        flag_id -> Text,
+        action -> Text,
+        note -> Text,
+        by_user -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -313,6 +342,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     required_checks,
     field_check_evidence,
     rm_activities,
+    flags,
+    flag_events,
 );
 
 diesel::table! {

@@ -4,6 +4,7 @@ pub mod assignment;
 pub mod audit_chain;
 pub mod customer;
 pub mod field_check;
+pub mod flag;
 pub mod org;
 pub mod policy;
 pub mod rebalancing;

@@ -131,6 +131,13 @@ pub struct RiskPolicy {
     pub new_npl_consecutive_months: u32,
     /// loans falling due are collected by this day of the month.
     pub due_collection_day: u32,
+    /// how many guarantee/group links a `related_party` flag follows.
+    #[serde(default = "default_related_party_depth")]
+    pub related_party_depth: u32,
+}
+
+fn default_related_party_depth() -> u32 {
+    2
 }
 
 ///
@@ -206,6 +213,7 @@ impl Default for Policy {
                 new_npl_ratio_trigger: dec("0.01"),
                 new_npl_consecutive_months: 3,
                 due_collection_day: 3,
+                related_party_depth: default_related_party_depth(),
             },
             exit: ExitPolicy {
                 complaints_threshold: 3,

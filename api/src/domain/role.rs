@@ -39,6 +39,10 @@ pub enum Permission {
     /// Assign, reassign and end assignments; request handovers.
     ManageAssignments,
     ReadAudit,
+    /// Raise and resolve customer flags.
+    ManageFlags,
+    /// Acknowledge a flag seen (every role that works with customers).
+    AcknowledgeFlags,
     /// Propose a new policy version (P-1; applied after a second person approves).
     ProposePolicy,
     /// See national IDs and phone numbers unmasked (M-3).
@@ -57,6 +61,8 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ManageAssignments => matches!(role, Admin | Manager),
         ReadAudit => matches!(role, Admin | Auditor | RiskOfficer),
         ProposePolicy => *role == Admin,
+        ManageFlags => matches!(role, Admin | RiskOfficer),
+        AcknowledgeFlags => !matches!(role, Auditor),
         ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),
     })
 }

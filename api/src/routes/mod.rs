@@ -28,6 +28,7 @@ application/problem+json with `code`, `rule` and `errors`."
         (name = "assignments", description = "Who manages whom (A-1..A-10), with history"),
         (name = "approvals", description = "Maker-checker (M-1)"),
         (name = "field-checks", description = "Dual-person checks (D-1..D-6)"),
+        (name = "flags", description = "Credit-risk flags (R-2, R-3)"),
         (name = "handovers", description = "Handing an RM's customers over (A-9)"),
         (name = "policy", description = "The versioned policy record (P-1)"),
         (name = "audit", description = "The tamper-evident audit log (M-2)"),

@@ -128,6 +128,25 @@ pub async fn create(
             share: new.share,
             reason: new.reason.unwrap_or_else(|| "new".into()),
         };
+        // new business with a blacklisted customer needs a risk officer's approval.
+        let (blacklisted, _) = crate::commands::flags::risk_state(conn, &cmd.customer_id)?;
+        if blacklisted {
+            let (customer, _) = engine::customer_facts(conn, &ctx, &cmd.customer_id)?;
+            let request = Request {
+                reason: format!("new assignment for blacklisted customer {}", customer.name),
+                rule: "R-3",
+                approver_roles: &[Role::RiskOfficer],
+                org_path: customer.org_path,
+            };
+            let row = approvals::request(
+                conn,
+                &ctx,
+                &inner,
+                &Pending::AssignBlacklisted { assign: cmd },
+                request,
+            )?;
+            return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
+        }
         match engine::assign(conn, &ctx, &cmd, false) {
             Ok(row) => Ok((201, serde_json::to_value(Assignment::from(row))?)),
             Err(AppError::Rule(v)) if v.rule == "A-3" && new.override_reason.is_some() => {
@@ -230,11 +249,18 @@ pub async fn reassign(
     http::command(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
         let (customer, facts) = engine::customer_facts(conn, &ctx, &customer_id)?;
-        if let Some(why) = reassignment_needs_approval(&facts, false, false) {
+        let (blacklisted, flagged) = crate::commands::flags::risk_state(conn, &customer.id)?;
+        if let Some(why) = reassignment_needs_approval(&facts, flagged, blacklisted) {
+            // a blacklisted customer's business is a risk officer's call.
+            let approver_roles: &[Role] = if blacklisted {
+                &[Role::RiskOfficer]
+            } else {
+                &[Role::Manager, Role::Admin]
+            };
             let request = Request {
                 reason: why.into(),
                 rule: "A-10",
-                approver_roles: &[Role::Manager, Role::Admin],
+                approver_roles,
                 org_path: customer.org_path,
             };
             let pending = Pending::Reassign {

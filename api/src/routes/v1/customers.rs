@@ -12,7 +12,6 @@ use crate::db::{self, customers::CustomerRow, customers::RelationRow, DbConn};
 use crate::domain::customer::{
     join_categories, split_categories, Category, CustomerKind, CustomerSize, RelationKind,
 };
-use crate::domain::field_check::CheckKind;
 use crate::domain::org::in_scope;
 use crate::domain::role::{mask, Permission};
 use crate::error::{AppError, AppResult, Problem};
@@ -161,34 +160,6 @@ impl From<RelationRow> for Relation {
     }
 }
 
-/// D-5: a customer entering an A-6 category gets a required check with a due date: a post-loan
-/// inspection when it has loans, a site visit otherwise.
-fn require_check_on_entering_a6(
-    conn: &mut DbConn,
-    caller: &Caller,
-    customer: &CustomerRow,
-    was_a6: bool,
-) -> AppResult<()> {
-    if was_a6 || customer.needs_second_rm_since.is_none() {
-        return Ok(());
-    }
-    let ctx = crate::commands::Ctx::load(conn, caller)?;
-    let kind = if db::customers::has_loans(conn, &customer.id)? {
-        CheckKind::PostLoanInspection
-    } else {
-        CheckKind::SiteVisit
-    };
-    crate::commands::field_checks::require_check(
-        conn,
-        &ctx,
-        customer,
-        kind,
-        "A-6",
-        "the customer entered an A-6 category",
-    )?;
-    Ok(())
-}
-
 /// any marker that calls for two RMs.
 fn needs_second_rm(categories: &[Category]) -> bool {
     categories.iter().any(|c| c.needs_two_rms())
@@ -295,7 +266,10 @@ pub async fn create(
             updated_at: now,
         };
         db::customers::insert(conn, &row)?;
-        require_check_on_entering_a6(conn, &caller, &row, false)?;
+        {
+            let ctx = crate::commands::Ctx::load(conn, &caller)?;
+            crate::commands::field_checks::on_entering_a6(conn, &ctx, &row, false)?;
+        }
         db::audit::record(
             conn,
             &caller.actor(),
@@ -371,9 +345,10 @@ pub async fn update(
             after.version = before.version + 1;
             after.updated_at = db::audit::now();
             db::customers::update(conn, &after, expected)?;
-            require_check_on_entering_a6(
+            let ctx = crate::commands::Ctx::load(conn, &caller)?;
+            crate::commands::field_checks::on_entering_a6(
                 conn,
-                &caller,
+                &ctx,
                 &after,
                 before.needs_second_rm_since.is_some(),
             )?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod field_checks;
+pub mod flags;
 pub mod handovers;
 pub mod org_units;
 pub mod policy;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     rebalancing::configure(cfg);
     queues::configure(cfg);
     field_checks::configure(cfg);
+    flags::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

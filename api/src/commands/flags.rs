@@ -1,0 +1,191 @@
+//! Customer flags: raise, acknowledge, resolve; open flags put the customer in the A-6
+//! queue; `npl` and `blacklisted` mark related parties.
+
+use super::field_checks::on_entering_a6;
+use super::Ctx;
+use crate::db::audit::{self, Change};
+use crate::db::customers::CustomerRow;
+use crate::db::flags::{self as store, FlagEventRow, FlagRow};
+use crate::db::{self, DbConn};
+use crate::domain::flag::{related_parties, FlagKind, FlagStatus, Severity};
+use crate::domain::org::in_scope;
+use crate::error::{AppError, AppResult};
+
+fn event(conn: &mut DbConn, ctx: &Ctx, flag: &FlagRow, action: &str, note: &str) -> AppResult<()> {
+    store::insert_event(
+        conn,
+        &FlagEventRow {
+            id: crate::http::new_id(),
+            flag_id: flag.id.clone(),
+            action: action.into(),
+            note: note.into(),
+            by_user: ctx.actor.username.clone(),
+            at: ctx.now,
+        },
+    )
+}
+
+/// Raises a flag on a customer unless one of the kind is still unresolved (then that one is
+/// returned, with `false`). Rule-raised flags pass `source = "rule"`.
+pub fn raise(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    customer: &CustomerRow,
+    kind: FlagKind,
+    severity: Option<Severity>,
+    source: &str,
+    reason: &str,
+) -> AppResult<(FlagRow, bool)> {
+    if let Some(existing) = store::unresolved_of_customer(conn, &customer.id, Some(kind.as_str()))?
+        .into_iter()
+        .next()
+    {
+        return Ok((existing, false));
+    }
+    let row = FlagRow {
+        id: crate::http::new_id(),
+        customer_id: Some(customer.id.clone()),
+        rm_id: None,
+        kind: kind.as_str().into(),
+        severity: severity.unwrap_or(kind.default_severity()).as_str().into(),
+        source: source.into(),
+        reason: reason.into(),
+        status: FlagStatus::Open.as_str().into(),
+        org_path: customer.org_path.clone(),
+        raised_by: ctx.actor.username.clone(),
+        raised_at: ctx.now,
+        updated_at: ctx.now,
+        version: 1,
+    };
+    store::insert(conn, &row)?;
+    event(conn, ctx, &row, "raise", reason)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("flag.raise", "flag", &row.id, &row.org_path).after(&row)?,
+    )?;
+    enter_a6(conn, ctx, customer)?;
+    if kind.spreads_to_related() {
+        let depth = ctx.policy.risk.related_party_depth;
+        let mut lookup_error = None;
+        let related = related_parties(&customer.id, depth, |c| {
+            store::related_customers(conn, c).unwrap_or_else(|e| {
+                lookup_error.get_or_insert(e);
+                Vec::new()
+            })
+        });
+        if let Some(e) = lookup_error {
+            return Err(e);
+        }
+        for other in related {
+            if let Some(party) = db::customers::find(conn, &other)? {
+                let why = format!(
+                    "related to customer {} ({}) flagged {kind}",
+                    customer.name, customer.id
+                );
+                raise(
+                    conn,
+                    ctx,
+                    &party,
+                    FlagKind::RelatedParty,
+                    None,
+                    "rule",
+                    &why,
+                )?;
+            }
+        }
+    }
+    Ok((row, true))
+}
+
+/// a customer with an open flag needs a second RM (queue and required check).
+fn enter_a6(conn: &mut DbConn, ctx: &Ctx, customer: &CustomerRow) -> AppResult<()> {
+    if customer.needs_second_rm_since.is_some() {
+        return Ok(());
+    }
+    let mut after =
+        db::customers::find(conn, &customer.id)?.ok_or(AppError::NotFound("customer"))?;
+    if after.needs_second_rm_since.is_some() {
+        return Ok(());
+    }
+    let version = after.version;
+    after.needs_second_rm_since = Some(ctx.now);
+    after.version += 1;
+    after.updated_at = ctx.now;
+    db::customers::update(conn, &after, version)?;
+    on_entering_a6(conn, ctx, &after, false)
+}
+
+/// The flag, in the caller's scope (404 otherwise).
+pub fn scoped(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<FlagRow> {
+    store::find(conn, id)?
+        .filter(|f| in_scope(&ctx.scope, &f.org_path))
+        .ok_or(AppError::NotFound("flag"))
+}
+
+fn change_status(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    before: FlagRow,
+    status: FlagStatus,
+    action: &str,
+    note: &str,
+) -> AppResult<FlagRow> {
+    if before.status == FlagStatus::Resolved.as_str() {
+        return Err(AppError::VersionConflict(
+            "the flag is resolved already".into(),
+        ));
+    }
+    let mut after = before.clone();
+    after.status = status.as_str().into();
+    after.updated_at = ctx.now;
+    after.version += 1;
+    store::update(conn, &after, before.version)?;
+    event(conn, ctx, &after, action, note)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            &format!("flag.{action}"),
+            "flag",
+            &after.id,
+            &after.org_path,
+        )
+        .before(&before)?
+        .after(&after)?,
+    )?;
+    Ok(after)
+}
+
+pub fn acknowledge(conn: &mut DbConn, ctx: &Ctx, id: &str, note: &str) -> AppResult<FlagRow> {
+    let before = scoped(conn, ctx, id)?;
+    if before.status != FlagStatus::Open.as_str() {
+        return Err(AppError::VersionConflict(format!(
+            "the flag is {} already",
+            before.status
+        )));
+    }
+    change_status(
+        conn,
+        ctx,
+        before,
+        FlagStatus::Acknowledged,
+        "acknowledge",
+        note,
+    )
+}
+
+/// Resolves with evidence. Un-blacklisting comes here only through an approval (M-1).
+pub fn resolve(conn: &mut DbConn, ctx: &Ctx, id: &str, evidence: &str) -> AppResult<FlagRow> {
+    let before = scoped(conn, ctx, id)?;
+    change_status(conn, ctx, before, FlagStatus::Resolved, "resolve", evidence)
+}
+
+/// whether the customer is blacklisted now, and whether it has any unresolved flag.
+pub fn risk_state(conn: &mut DbConn, customer_id: &str) -> AppResult<(bool, bool)> {
+    let open = store::unresolved_of_customer(conn, customer_id, None)?;
+    let blacklisted = open
+        .iter()
+        .any(|f| f.kind == FlagKind::Blacklisted.as_str());
+    Ok((blacklisted, !open.is_empty()))
+}

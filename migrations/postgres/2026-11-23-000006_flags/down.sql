@@ -1,0 +1,2 @@
+DROP TABLE flag_events;
+DROP TABLE flags;

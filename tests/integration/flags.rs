@@ -1,0 +1,215 @@
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[test]
+fn r2_blacklisting_waits_for_a_second_person_marks_guarantors_and_r3_gates_new_assignments() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let borrower = app.customer_of(&team, "corporate", false, &[]);
+    let guarantor = app.customer_of(&team, "corporate", false, &[]);
+    let group_peer = app.customer_of(&team, "sme", false, &[]);
+    app.post(
+        &format!("/customers/{guarantor}/relations"),
+        &app.admin_token,
+        &json!({"related_customer_id": borrower, "kind": "guarantor_of"}),
+    );
+    app.post(
+        &format!("/customers/{borrower}/relations"),
+        &app.admin_token,
+        &json!({"related_customer_id": group_peer, "kind": "same_group"}),
+    );
+    let maker = app.user_token("risk.maker", &["risk_officer"], &root);
+    let checker = app.user_token("risk.checker", &["risk_officer"], &root);
+
+    let r = app.post(
+        "/flags",
+        &maker,
+        &json!({"customer_id": borrower, "kind": "blacklisted", "reason": "fraudulent statements"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let approval = r.body["approval_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/customers/{borrower}/flags"), &app.admin_token)
+            .body,
+        json!([]),
+        "nothing before approval"
+    );
+    app.post(
+        &format!("/approvals/{approval}/approve"),
+        &maker,
+        &json!({}),
+    )
+    .assert_rule("M-1", "same_person");
+    let r = app.post(
+        &format!("/approvals/{approval}/approve"),
+        &checker,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let flags = app
+        .get(&format!("/customers/{borrower}/flags"), &app.admin_token)
+        .body;
+    assert_eq!(flags[0]["kind"], "blacklisted");
+    assert_eq!(flags[0]["status"], "open");
+    assert_eq!(flags[0]["severity"], "critical");
+    for related in [&guarantor, &group_peer] {
+        let f = app
+            .get(&format!("/customers/{related}/flags"), &app.admin_token)
+            .body;
+        assert_eq!(f[0]["kind"], "related_party", "{f}");
+        assert_eq!(f[0]["source"], "rule");
+    }
+    app.post(
+        "/flags",
+        &maker,
+        &json!({"customer_id": borrower, "kind": "blacklisted", "reason": "again"}),
+    )
+    .assert_problem(409, "duplicate");
+
+    // a new assignment is not applied directly.
+    let rm = app.rm(&team, "corporate", "rm");
+    let r = app.assign(&app.admin_token, &borrower, &rm, "primary");
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["rule"], "R-3");
+    assert_eq!(
+        app.get(
+            &format!("/customers/{borrower}/assignments"),
+            &app.admin_token
+        )
+        .body,
+        json!([])
+    );
+    let manager = app.user_token("branch.mgr", &["manager"], &root);
+    let id = r.body["approval_id"].as_str().unwrap();
+    app.post(&format!("/approvals/{id}/approve"), &manager, &json!({}))
+        .assert_problem(403, "forbidden");
+    let r = app.post(&format!("/approvals/{id}/approve"), &checker, &json!({}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.get(
+            &format!("/customers/{borrower}/assignments"),
+            &app.admin_token
+        )
+        .body
+        .as_array()
+        .unwrap()
+        .len(),
+        1
+    );
+
+    // Un-blacklisting also needs a second person.
+    let flag = flags[0]["id"].as_str().unwrap();
+    let r = app.post(
+        &format!("/flags/{flag}/resolve"),
+        &maker,
+        &json!({"evidence": "court ruling 2026-11"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["approval_id"].as_str().unwrap();
+    app.post(&format!("/approvals/{id}/approve"), &checker, &json!({}));
+    assert_eq!(
+        app.get(&format!("/flags/{flag}"), &app.admin_token).body["status"],
+        "resolved"
+    );
+}
+
+#[test]
+fn r3_flags_are_shared_and_put_the_customer_in_the_a6_queue() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let branch = app.unit("Pudong Branch", "branch", &root);
+    let team = app.unit("Corporate Team 1", "team", &branch);
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    let risk = app.user_token("risk.one", &["risk_officer"], &root);
+    let r = app.post(
+        "/flags",
+        &risk,
+        &json!({"customer_id": c, "kind": "anomaly", "reason": "sudden cash withdrawals"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.post(
+        "/flags",
+        &risk,
+        &json!({"customer_id": c, "kind": "npl", "reason": "x"}),
+    )
+    .assert_problem(422, "validation_failed");
+    let rm = app.rm(&team, "corporate", "rm");
+    let rm_token = app.rm_login("rm.one", &rm, &team);
+    let seen = app.get(&format!("/customers/{c}/flags"), &rm_token);
+    assert_eq!(
+        seen.body[0]["kind"], "anomaly",
+        "R-3: everyone who sees the customer sees its flags"
+    );
+    app.post(
+        "/flags",
+        &rm_token,
+        &json!({"customer_id": c, "kind": "anomaly", "reason": "x"}),
+    )
+    .assert_problem(403, "forbidden");
+    let queue = app.get(
+        &format!("/queues/second-rm?org_unit_id={branch}"),
+        &app.admin_token,
+    );
+    assert_eq!(queue.body["items"][0]["customer_id"], c.as_str());
+    let required = app.get("/required-checks?status=open", &app.admin_token);
+    assert_eq!(required.body["items"].as_array().unwrap().len(), 1);
+    let listed = app.get(
+        &format!("/flags?org_unit_id={branch}&kind=anomaly&status=open"),
+        &app.admin_token,
+    );
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn r2_acknowledge_and_resolve_with_evidence_keep_the_history() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let c = app.customer_of(&root, "corporate", false, &[]);
+    let id = app
+        .post(
+            "/flags",
+            &app.admin_token,
+            &json!({"customer_id": c, "kind": "anomaly", "reason": "late filings"}),
+        )
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.post(
+        &format!("/flags/{id}/acknowledge"),
+        &app.admin_token,
+        &json!({"note": "calling the CFO"}),
+    );
+    assert_eq!(r.body["status"], "acknowledged");
+    app.post(
+        &format!("/flags/{id}/resolve"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_problem(422, "validation_failed");
+    let r = app.post(
+        &format!("/flags/{id}/resolve"),
+        &app.admin_token,
+        &json!({"evidence": "filings received 2026-11-20"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "resolved");
+    app.post(
+        &format!("/flags/{id}/resolve"),
+        &app.admin_token,
+        &json!({"evidence": "again"}),
+    )
+    .assert_problem(409, "version_conflict");
+    let detail = app.get(&format!("/flags/{id}"), &app.admin_token).body;
+    let actions: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["raise", "acknowledge", "resolve"]);
+    assert_eq!(detail["history"][2]["note"], "filings received 2026-11-20");
+}
