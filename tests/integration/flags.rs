@@ -213,3 +213,115 @@ fn r2_acknowledge_and_resolve_with_evidence_keep_the_history() {
     assert_eq!(actions, vec!["raise", "acknowledge", "resolve"]);
     assert_eq!(detail["history"][2]["note"], "filings received 2026-11-20");
 }
+
+fn loan(
+    no: &str,
+    customer: &str,
+    rm: &str,
+    classification: &str,
+    due: &str,
+    paid: &str,
+) -> serde_json::Value {
+    json!({"loan_no": no, "customer_id": customer, "rm_id": rm, "balance": "500000.00", "originated_on": "2026-03-01",
+           "classification": classification, "interest_due": due, "interest_paid": paid, "as_of": "2026-11-20"})
+}
+
+#[test]
+fn r2_substandard_loan_flags_customer_npl_and_guarantor_related_party() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let borrower = app.customer_of(&team, "corporate", true, &[]);
+    let guarantor = app.customer_of(&team, "corporate", false, &[]);
+    app.post(
+        &format!("/customers/{guarantor}/relations"),
+        &app.admin_token,
+        &json!({"related_customer_id": borrower, "kind": "guarantor_of"}),
+    );
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("L1", &borrower, &rm, "substandard", "2100.00", "2100.00"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["flags_raised"], json!(["npl"]));
+    let kinds = |c: &str| -> Vec<String> {
+        app.get(&format!("/customers/{c}/flags"), &app.admin_token)
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds(&borrower), vec!["npl"]);
+    assert_eq!(kinds(&guarantor), vec!["related_party"]);
+    // The same fact again changes nothing; unpaid interest adds its own flag.
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("L1", &borrower, &rm, "substandard", "2100.00", "0.00"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["flags_raised"], json!(["overdue_interest"]));
+    assert_eq!(kinds(&borrower).len(), 2);
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("L2", &borrower, &rm, "normal", "1.005", "0"),
+    );
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "interest_due");
+}
+
+#[test]
+fn r1_batch_reports_refused_rows_and_all_or_nothing_records_nothing() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    let rows = json!([
+        loan("B1", &c, &rm, "normal", "10.00", "10.00"),
+        loan("B2", "no-such-customer", &rm, "normal", "10.00", "10.00"),
+        {"loan_no": "B3", "classification": "bogus"},
+        loan("B4", &c, &rm, "special_mention", "10.00", "10.00"),
+    ]);
+    let r = app.request(
+        "POST",
+        "/loans/batch?all_or_nothing=true",
+        Some(&app.admin_token),
+        &[],
+        Some(&rows.to_string()),
+    );
+    r.assert_problem(422, "validation_failed");
+    assert!(
+        r.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "[2].customer_id"),
+        "{}",
+        r.body
+    );
+    let again = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("B1", &c, &rm, "normal", "10.00", "10.00"),
+    );
+    assert_eq!(again.status, 201, "all-or-nothing recorded nothing before");
+
+    let r = app.post("/loans/batch", &app.admin_token, &rows);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["received"], 4);
+    assert_eq!(r.body["recorded"], 2);
+    assert_eq!(r.body["created"], 1);
+    let refused: Vec<u64> = r.body["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(refused, vec![2, 3]);
+}

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
+pub mod loans;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

@@ -12,6 +12,7 @@ pub mod field_checks;
 pub mod flags;
 pub mod handovers;
 pub mod idempotency;
+pub mod loans;
 pub mod org_units;
 pub mod policy;
 pub mod rms;

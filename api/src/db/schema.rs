@@ -314,6 +314,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    loan_snapshots (loan_no, as_of) {
+        loan_no -> Text,
+        as_of -> Date,
+        customer_id -> Text,
+        rm_id -> Text,
+        balance_fen -> BigInt,
+        classification -> Text,
+        interest_due_fen -> BigInt,
+        interest_paid_fen -> BigInt,
+        days_past_due -> Integer,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -344,6 +358,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rm_activities,
     flags,
     flag_events,
+    loan_snapshots,
 );
 
 diesel::table! {

@@ -5,6 +5,7 @@ pub mod audit_chain;
 pub mod customer;
 pub mod field_check;
 pub mod flag;
+pub mod loan;
 pub mod org;
 pub mod policy;
 pub mod rebalancing;

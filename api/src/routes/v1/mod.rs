@@ -8,6 +8,7 @@ pub mod customers;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
+pub mod loans;
 pub mod org_units;
 pub mod policy;
 pub mod queues;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     queues::configure(cfg);
     field_checks::configure(cfg);
     flags::configure(cfg);
+    loans::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

@@ -1,0 +1,83 @@
+//! Loans: the latest state per loan and a snapshot per as-of date.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{loan_snapshots, loans};
+use super::DbConn;
+use crate::error::AppResult;
+
+/// One loan as of one date.
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = loan_snapshots)]
+pub struct SnapshotRow {
+    pub loan_no: String,
+    pub as_of: NaiveDate,
+    pub customer_id: String,
+    pub rm_id: String,
+    pub balance_fen: i64,
+    pub classification: String,
+    pub interest_due_fen: i64,
+    pub interest_paid_fen: i64,
+    pub days_past_due: i32,
+}
+
+/// Writes the snapshot (replacing one of the same loan and date) and, when it is the newest,
+/// the loan's current state. Returns whether the loan was new.
+pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> AppResult<bool> {
+    let exists: i64 = loan_snapshots::table
+        .find((&s.loan_no, s.as_of))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        diesel::update(loan_snapshots::table.find((&s.loan_no, s.as_of)))
+            .set(s)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(loan_snapshots::table)
+            .values(s)
+            .execute(conn)?;
+    }
+    let current: Option<NaiveDate> = loans::table
+        .filter(loans::loan_no.eq(&s.loan_no))
+        .select(loans::as_of)
+        .first(conn)
+        .optional()?;
+    match current {
+        None => {
+            diesel::insert_into(loans::table)
+                .values((
+                    loans::id.eq(crate::http::new_id()),
+                    loans::loan_no.eq(&s.loan_no),
+                    loans::customer_id.eq(&s.customer_id),
+                    loans::rm_id.eq(&s.rm_id),
+                    loans::balance_fen.eq(s.balance_fen),
+                    loans::originated_on.eq(originated_on),
+                    loans::classification.eq(&s.classification),
+                    loans::interest_due_fen.eq(s.interest_due_fen),
+                    loans::interest_paid_fen.eq(s.interest_paid_fen),
+                    loans::days_past_due.eq(s.days_past_due),
+                    loans::as_of.eq(s.as_of),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        }
+        Some(as_of) if as_of <= s.as_of => {
+            diesel::update(loans::table.filter(loans::loan_no.eq(&s.loan_no)))
+                .set((
+                    loans::customer_id.eq(&s.customer_id),
+                    loans::rm_id.eq(&s.rm_id),
+                    loans::balance_fen.eq(s.balance_fen),
+                    loans::originated_on.eq(originated_on),
+                    loans::classification.eq(&s.classification),
+                    loans::interest_due_fen.eq(s.interest_due_fen),
+                    loans::interest_paid_fen.eq(s.interest_paid_fen),
+                    loans::days_past_due.eq(s.days_past_due),
+                    loans::as_of.eq(s.as_of),
+                ))
+                .execute(conn)?;
+            Ok(false)
+        }
+        Some(_) => Ok(false),
+    }
+}
