@@ -325,3 +325,80 @@ fn r1_batch_reports_refused_rows_and_all_or_nothing_records_nothing() {
         .collect();
     assert_eq!(refused, vec![2, 3]);
 }
+
+#[test]
+fn r4_month_end_ratio_over_20_percent_is_out_of_control_with_inspections_and_evaluating_twice_adds_nothing(
+) {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "senior");
+    let mut rows = Vec::new();
+    for n in 0..40 {
+        let c = app.customer_of(&team, "sme", false, &[]);
+        assert_eq!(app.assign(&app.admin_token, &c, &rm, "primary").status, 201);
+        let paid = if n < 9 { "0.00" } else { "2100.00" };
+        let mut l = loan(&format!("M{n}"), &c, &rm, "normal", "2100.00", paid);
+        l["as_of"] = json!("2026-11-30");
+        rows.push(l);
+    }
+    let r = app.post("/loans/batch", &app.admin_token, &json!(rows));
+    assert_eq!(r.body["recorded"], 40, "{}", r.body);
+
+    let r = app.post(
+        "/evaluations",
+        &app.admin_token,
+        &json!({"as_of": "2026-11-30"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mine = &r.body["rms"][0];
+    assert_eq!(mine["rm_id"], rm.as_str());
+    assert_eq!(mine["indicator"]["overdue_ratio"], "0.225");
+    assert_eq!(mine["indicator"]["checkpoint"], "month_end");
+    assert_eq!(mine["indicator"]["out_of_control"], true);
+    assert_eq!(mine["rm_flags"], json!(["management_out_of_control"]));
+
+    let rm_flags = app.get(
+        &format!("/flags?rm_id={rm}&kind=management_out_of_control"),
+        &app.admin_token,
+    );
+    assert_eq!(rm_flags.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rm_flags.body["items"][0]["severity"], "critical");
+    let overdue = app.get("/flags?kind=overdue_interest&limit=500", &app.admin_token);
+    assert_eq!(overdue.body["items"].as_array().unwrap().len(), 9);
+    let inspections = app.get("/required-checks?status=open&limit=500", &app.admin_token);
+    let post_loan: Vec<_> = inspections.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "post_loan_inspection")
+        .collect();
+    assert_eq!(post_loan.len(), 9);
+
+    let count = |path: &str| {
+        app.get(path, &app.admin_token).body["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let (flags_before, checks_before, events_before) = (
+        count("/flags?limit=500"),
+        count("/required-checks?limit=500"),
+        count("/audit/events?limit=500"),
+    );
+    let again = app.post(
+        "/evaluations",
+        &app.admin_token,
+        &json!({"as_of": "2026-11-30"}),
+    );
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body, r.body);
+    assert_eq!(
+        (
+            count("/flags?limit=500"),
+            count("/required-checks?limit=500"),
+            count("/audit/events?limit=500")
+        ),
+        (flags_before, checks_before, events_before)
+    );
+}

@@ -189,3 +189,41 @@ pub fn risk_state(conn: &mut DbConn, customer_id: &str) -> AppResult<(bool, bool
         .any(|f| f.kind == FlagKind::Blacklisted.as_str());
     Ok((blacklisted, !open.is_empty()))
 }
+
+/// raises a flag on an RM (to the RM's manager and risk officers, who see the RM's unit)
+/// unless one of the kind is unresolved.
+pub fn raise_on_rm(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    rm: &db::rms::RmRow,
+    kind: FlagKind,
+    reason: &str,
+) -> AppResult<(FlagRow, bool)> {
+    let existing = store::unresolved_of_rm(conn, &rm.id, kind.as_str())?;
+    if let Some(flag) = existing.into_iter().next() {
+        return Ok((flag, false));
+    }
+    let row = FlagRow {
+        id: crate::http::new_id(),
+        customer_id: None,
+        rm_id: Some(rm.id.clone()),
+        kind: kind.as_str().into(),
+        severity: kind.default_severity().as_str().into(),
+        source: "rule".into(),
+        reason: reason.into(),
+        status: FlagStatus::Open.as_str().into(),
+        org_path: rm.org_path.clone(),
+        raised_by: ctx.actor.username.clone(),
+        raised_at: ctx.now,
+        updated_at: ctx.now,
+        version: 1,
+    };
+    store::insert(conn, &row)?;
+    event(conn, ctx, &row, "raise", reason)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("flag.raise", "flag", &row.id, &row.org_path).after(&row)?,
+    )?;
+    Ok((row, true))
+}

@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod assignments;
+pub mod evaluations;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;

@@ -299,3 +299,26 @@ pub fn primaries_after_tier_change(
     }
     Ok(out)
 }
+
+/// the primary RM of each customer of a subtree at instant `at`.
+pub fn primaries_at(
+    conn: &mut DbConn,
+    scope: &str,
+    at: NaiveDateTime,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let (low, high) = super::subtree_range(scope);
+    let rows: Vec<(String, String)> = assignments::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(assignments::role.eq("primary"))
+        .filter(assignments::valid_from.le(at))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.gt(at)),
+        )
+        .select((assignments::customer_id, assignments::rm_id))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -177,3 +177,11 @@ pub fn related_customers(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<
         .chain(group_in)
         .collect())
 }
+
+pub fn unresolved_of_rm(conn: &mut DbConn, rm_id: &str, kind: &str) -> AppResult<Vec<FlagRow>> {
+    Ok(flags::table
+        .filter(flags::rm_id.eq(rm_id))
+        .filter(flags::kind.eq(kind))
+        .filter(flags::status.ne("resolved"))
+        .load(conn)?)
+}

@@ -81,3 +81,64 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> A
         Some(_) => Ok(false),
     }
 }
+
+/// the latest snapshot on or before `date` of every loan of customers in a subtree.
+pub fn latest_until(
+    conn: &mut DbConn,
+    scope: &str,
+    date: NaiveDate,
+) -> AppResult<Vec<SnapshotRow>> {
+    use super::schema::customers;
+    let (low, high) = super::subtree_range(scope);
+    let rows: Vec<SnapshotRow> = loan_snapshots::table
+        .inner_join(customers::table.on(customers::id.eq(loan_snapshots::customer_id)))
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(loan_snapshots::as_of.le(date))
+        .select(loan_snapshots::all_columns)
+        .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.desc()))
+        .load(conn)?;
+    let mut latest: Vec<SnapshotRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if latest
+            .last()
+            .map(|l| l.loan_no != row.loan_no)
+            .unwrap_or(true)
+        {
+            latest.push(row);
+        }
+    }
+    Ok(latest)
+}
+
+/// an evaluation already made for this date and scope.
+pub fn evaluation(conn: &mut DbConn, as_of: NaiveDate, scope: &str) -> AppResult<Option<String>> {
+    use super::schema::evaluations as e;
+    Ok(e::table
+        .find((as_of, scope))
+        .select(e::summary)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_evaluation(
+    conn: &mut DbConn,
+    as_of: NaiveDate,
+    scope: &str,
+    policy_version: i64,
+    summary: &str,
+    by: &str,
+) -> AppResult<()> {
+    use super::schema::evaluations as e;
+    diesel::insert_into(e::table)
+        .values((
+            e::as_of.eq(as_of),
+            e::org_path.eq(scope),
+            e::policy_version.eq(policy_version),
+            e::summary.eq(summary),
+            e::created_by.eq(by),
+            e::created_at.eq(super::audit::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

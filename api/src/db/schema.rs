@@ -328,6 +328,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluations (as_of, org_path) {
+        as_of -> Date,
+        org_path -> Text,
+        policy_version -> BigInt,
+        summary -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -359,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     flag_events,
     loan_snapshots,
+    evaluations,
 );
 
 diesel::table! {

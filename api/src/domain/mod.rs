@@ -8,6 +8,7 @@ pub mod flag;
 pub mod loan;
 pub mod org;
 pub mod policy;
+pub mod portfolio;
 pub mod rebalancing;
 pub mod rm;
 pub mod role;

@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod evaluations;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     field_checks::configure(cfg);
     flags::configure(cfg);
     loans::configure(cfg);
+    evaluations::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }
