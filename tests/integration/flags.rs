@@ -402,3 +402,52 @@ fn r4_month_end_ratio_over_20_percent_is_out_of_control_with_inspections_and_eva
         (flags_before, checks_before, events_before)
     );
 }
+
+#[test]
+fn x2_complaints_and_incidents_build_the_rms_conduct_record() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    let complaint = |day: &str, verified: bool| json!({"customer_id": c, "rm_id": rm, "received_on": day, "verified": verified, "summary": "rude"});
+    for (day, verified) in [
+        (super::helpers::today_minus_days(10), true),
+        (super::helpers::today_minus_days(40), true),
+        (super::helpers::today_minus_days(50), false),
+    ] {
+        assert_eq!(
+            app.post("/complaints", &app.admin_token, &complaint(&day, verified))
+                .status,
+            201
+        );
+    }
+    let r = app.get(&format!("/rms/{rm}/conduct"), &app.admin_token);
+    assert_eq!(r.body["verified_complaints"].as_array().unwrap().len(), 2);
+    assert_eq!(r.body["complaints_threshold_reached"], false);
+    app.post(
+        "/complaints",
+        &app.admin_token,
+        &complaint(&super::helpers::today_minus_days(300), true),
+    );
+    assert_eq!(
+        app.get(&format!("/rms/{rm}/conduct"), &app.admin_token)
+            .body["complaints_threshold_reached"],
+        true
+    );
+
+    let incident = json!({"rm_id": rm, "item": "X-2.4", "occurred_on": super::helpers::today_minus_days(3), "description": "altered a report", "evidence": "audit memo 17"});
+    assert_eq!(
+        app.post("/incidents", &app.admin_token, &incident).status,
+        201
+    );
+    let mut bad = incident.clone();
+    bad["item"] = json!("X-2.9");
+    app.post("/incidents", &app.admin_token, &bad)
+        .assert_problem(422, "validation_failed");
+    assert_eq!(
+        app.get(&format!("/rms/{rm}/conduct"), &app.admin_token)
+            .body["incidents"][0]["item"],
+        "X-2.4"
+    );
+}

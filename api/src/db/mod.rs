@@ -7,6 +7,7 @@
 pub mod approvals;
 pub mod assignments;
 pub mod audit;
+pub mod conduct;
 pub mod customers;
 pub mod field_checks;
 pub mod flags;

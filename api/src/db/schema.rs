@@ -339,6 +339,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        customer_id -> Text,
+        rm_id -> Text,
+        received_on -> Date,
+        verified -> Bool,
+        summary -> Text,
+        org_path -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        rm_id -> Text,
+        item -> Text,
+        occurred_on -> Date,
+        description -> Text,
+        evidence -> Text,
+        org_path -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -371,6 +399,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     flag_events,
     loan_snapshots,
     evaluations,
+    complaints,
+    incidents,
 );
 
 diesel::table! {

@@ -43,6 +43,8 @@ pub enum Permission {
     ManageFlags,
     /// Acknowledge a flag seen (every role that works with customers).
     AcknowledgeFlags,
+    /// Record complaints and incidents about RMs (X-2 inputs).
+    RecordConduct,
     /// Propose a new policy version (P-1; applied after a second person approves).
     ProposePolicy,
     /// See national IDs and phone numbers unmasked (M-3).
@@ -61,6 +63,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ManageAssignments => matches!(role, Admin | Manager),
         ReadAudit => matches!(role, Admin | Auditor | RiskOfficer),
         ProposePolicy => *role == Admin,
+        RecordConduct => matches!(role, Admin | Manager | RiskOfficer),
         ManageFlags => matches!(role, Admin | RiskOfficer),
         AcknowledgeFlags => !matches!(role, Auditor),
         ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod conduct;
 pub mod customers;
 pub mod evaluations;
 pub mod field_checks;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     flags::configure(cfg);
     loans::configure(cfg);
     evaluations::configure(cfg);
+    conduct::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

@@ -1,0 +1,74 @@
+//! Complaints and incident records about RMs.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{complaints, incidents};
+use super::DbConn;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
+#[diesel(table_name = complaints)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub customer_id: String,
+    pub rm_id: String,
+    pub received_on: NaiveDate,
+    pub verified: bool,
+    pub summary: String,
+    pub org_path: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
+#[diesel(table_name = incidents)]
+pub struct IncidentRow {
+    pub id: String,
+    pub rm_id: String,
+    /// `X-2.1`, `X-2.2`, `X-2.4` or `X-3`.
+    pub item: String,
+    pub occurred_on: NaiveDate,
+    pub description: String,
+    pub evidence: String,
+    pub org_path: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_complaint(conn: &mut DbConn, row: &ComplaintRow) -> AppResult<()> {
+    diesel::insert_into(complaints::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_incident(conn: &mut DbConn, row: &IncidentRow) -> AppResult<()> {
+    diesel::insert_into(incidents::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// X-2 item 3: verified complaints about the RM received in `[from, to]`.
+pub fn verified_complaints(
+    conn: &mut DbConn,
+    rm_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<ComplaintRow>> {
+    Ok(complaints::table
+        .filter(complaints::rm_id.eq(rm_id))
+        .filter(complaints::verified.eq(true))
+        .filter(complaints::received_on.ge(from))
+        .filter(complaints::received_on.le(to))
+        .order(complaints::received_on.asc())
+        .load(conn)?)
+}
+
+pub fn incidents_of(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<IncidentRow>> {
+    Ok(incidents::table
+        .filter(incidents::rm_id.eq(rm_id))
+        .order(incidents::occurred_on.asc())
+        .load(conn)?)
+}
