@@ -345,6 +345,16 @@ fn r4_month_end_ratio_over_20_percent_is_out_of_control_with_inspections_and_eva
     let r = app.post("/loans/batch", &app.admin_token, &json!(rows));
     assert_eq!(r.body["recorded"], 40, "{}", r.body);
 
+    let portfolio = app
+        .get(&format!("/rms/{rm}/portfolio"), &app.admin_token)
+        .body;
+    assert_eq!(portfolio["risk"]["loan_customers"], 40);
+    assert_eq!(portfolio["risk"]["overdue_customers"], 9);
+    assert_eq!(portfolio["risk"]["overdue_ratio"], "0.225");
+    assert_eq!(portfolio["risk"]["out_of_control"], true);
+    assert_eq!(portfolio["thresholds"]["out_of_control"], "0.20");
+    assert_eq!(portfolio["thresholds"]["min_loans"], 30);
+
     let r = app.post(
         "/evaluations",
         &app.admin_token,

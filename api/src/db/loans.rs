@@ -142,3 +142,25 @@ pub fn insert_evaluation(
         .execute(conn)?;
     Ok(())
 }
+
+/// R-4 now: for each of these customers, whether any of its loans (latest state) has unpaid
+/// interest; customers without loans are absent.
+pub fn overdue_by_customer(
+    conn: &mut DbConn,
+    customer_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, bool>> {
+    let rows: Vec<(String, i64, i64)> = loans::table
+        .filter(loans::customer_id.eq_any(customer_ids))
+        .select((
+            loans::customer_id,
+            loans::interest_due_fen,
+            loans::interest_paid_fen,
+        ))
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    for (customer, due, paid) in rows {
+        let overdue = out.entry(customer).or_insert(false);
+        *overdue |= crate::domain::loan::has_overdue_interest(due, paid);
+    }
+    Ok(out)
+}

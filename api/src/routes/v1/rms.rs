@@ -593,6 +593,27 @@ pub struct Portfolio {
     /// the sum of the RM's shares, the performance the RM is credited with in customers.
     #[schema(value_type = String, example = "11.2")]
     pub share_total: rust_decimal::Decimal,
+    /// R-4 today, over the customers the RM holds as primary, with the policy's thresholds.
+    pub risk: crate::domain::portfolio::Indicator,
+    pub thresholds: RiskThresholds,
+}
+
+/// The R-4 thresholds of the policy in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RiskThresholds {
+    #[schema(value_type = String, example = "0.05")]
+    pub settlement_day_target: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.03")]
+    pub second_check_target: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.01")]
+    pub month_end_target: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.10")]
+    pub action_required: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.03")]
+    pub month_end_inspections: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.20")]
+    pub out_of_control: rust_decimal::Decimal,
+    pub min_loans: u32,
 }
 
 /// The RM's portfolio: load against the cap, customers by role and category, and shares.
@@ -604,14 +625,38 @@ pub async fn portfolio(
     id: web::Path<String>,
 ) -> AppResult<web::Json<Portfolio>> {
     let id = id.into_inner();
-    let (rm, book, policy) = state
+    let (rm, book, policy, overdue) = state
         .db
         .read(move |conn| {
             let rm = scoped_rm(conn, &caller, &id)?;
             let book = db::assignments::active_for_rm(conn, &rm.id)?;
-            Ok((rm, book, db::policy::current(conn)?.1))
+            let primaries: Vec<String> = book
+                .iter()
+                .filter(|(a, _)| a.role == "primary")
+                .map(|(a, _)| a.customer_id.clone())
+                .collect();
+            let overdue = db::loans::overdue_by_customer(conn, &primaries)?;
+            Ok((rm, book, db::policy::current(conn)?.1, overdue))
         })
         .await?;
+    let loan_customers = overdue.len() as u32;
+    let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
+    let risk = crate::domain::portfolio::indicator(
+        loan_customers,
+        overdue_customers,
+        http::today(),
+        &policy,
+    );
+    let r = &policy.risk;
+    let thresholds = RiskThresholds {
+        settlement_day_target: r.settlement_day_normal_ratio,
+        second_check_target: r.second_check_target_ratio,
+        month_end_target: r.month_end_target_ratio,
+        action_required: r.action_required_ratio,
+        month_end_inspections: r.month_end_inspection_ratio,
+        out_of_control: r.out_of_control_ratio,
+        min_loans: r.min_loans_for_ratios,
+    };
     let line = Line::parse(&rm.line).unwrap_or(Line::Corporate);
     let (held, cap) = if line == Line::Retail {
         (
@@ -656,5 +701,7 @@ pub async fn portfolio(
         by_role,
         by_category,
         share_total: share_total.normalize(),
+        risk,
+        thresholds,
     }))
 }

@@ -61,7 +61,7 @@ pub struct NewUser {
     #[validate(length(min = 3, max = 64), custom(function = "username_chars"))]
     #[schema(example = "li.na")]
     pub username: String,
-    #[validate(length(min = 12, max = 200, message = "must be 12 to 200 characters"))]
+    #[validate(length(min = 8, max = 200, message = "must be 8 to 200 characters"))]
     pub password: String,
     #[validate(length(min = 1, max = 200))]
     #[schema(example = "Li Na")]
@@ -99,7 +99,7 @@ pub struct UserPatch {
     #[schema(value_type = Option<String>)]
     pub rm_id: Option<Option<String>>,
     pub active: Option<bool>,
-    #[validate(length(min = 12, max = 200, message = "must be 12 to 200 characters"))]
+    #[validate(length(min = 8, max = 200, message = "must be 8 to 200 characters"))]
     pub password: Option<String>,
     pub version: Option<i64>,
 }
