@@ -174,6 +174,14 @@ fn a11_rebalancing_proposal_reduces_the_spread_and_applies_nothing() {
     }
     let sensitive = app.customer_of(&team, "corporate", false, &["high_value"]);
     app.assign(&app.admin_token, &sensitive, &busy, "primary");
+    let flagged = app.customer_of(&team, "corporate", false, &[]);
+    app.assign(&app.admin_token, &flagged, &busy, "primary");
+    let r = app.post(
+        "/flags",
+        &app.admin_token,
+        &serde_json::json!({"customer_id": flagged, "kind": "anomaly", "reason": "x"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
 
     let r = app.get(
         &format!("/rebalancing/proposals?org_unit_id={branch}"),
@@ -181,14 +189,14 @@ fn a11_rebalancing_proposal_reduces_the_spread_and_applies_nothing() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let moves = r.body["moves"].as_array().unwrap();
-    assert_eq!(moves.len(), 4, "{}", r.body);
+    assert_eq!(moves.len(), 5, "{}", r.body);
     assert!(moves.iter().all(|m| m["from_rm_id"] == busy.as_str()
         && idle.contains(&m["to_rm_id"].as_str().unwrap().to_string())));
     assert!(
-        moves.iter().all(|m| m["customer_id"] != sensitive.as_str()),
-        "A-10 customers stay"
+        moves.iter().all(|m| m["customer_id"] != sensitive.as_str() && m["customer_id"] != flagged.as_str()),
+        "A-10 customers (high-value, flagged) stay"
     );
-    assert_eq!(r.body["before"]["max_customers"], 7);
+    assert_eq!(r.body["before"]["max_customers"], 8);
     assert_eq!(r.body["after"]["max_customers"], 3);
     assert!(
         r.body["after"]["customers_stddev"]
@@ -205,7 +213,7 @@ fn a11_rebalancing_proposal_reduces_the_spread_and_applies_nothing() {
     assert_eq!(
         app.get(&format!("/rms/{busy}/portfolio"), &app.admin_token)
             .body["customers"],
-        7,
+        8,
         "a proposal applies nothing"
     );
 

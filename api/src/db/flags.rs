@@ -185,3 +185,19 @@ pub fn unresolved_of_rm(conn: &mut DbConn, rm_id: &str, kind: &str) -> AppResult
         .filter(flags::status.ne("resolved"))
         .load(conn)?)
 }
+
+/// Customers of a subtree with an unresolved flag (A-10 for rebalancing).
+pub fn flagged_customers(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    let (low, high) = subtree_range(scope);
+    let ids: Vec<Option<String>> = flags::table
+        .filter(flags::org_path.ge(low))
+        .filter(flags::org_path.lt(high))
+        .filter(flags::status.ne("resolved"))
+        .filter(flags::customer_id.is_not_null())
+        .select(flags::customer_id)
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}

@@ -21,6 +21,8 @@ pub struct Book {
     /// The customer's other RMs (assistants, team members).
     pub others: Vec<Holder>,
     pub value: Decimal,
+    /// An unresolved risk flag: moving the customer needs approval.
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +149,7 @@ pub fn propose(
                 .book
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| reassignment_needs_approval(&b.facts, false, false).is_none())
+                .filter(|(_, b)| reassignment_needs_approval(&b.facts, b.flagged, false).is_none())
                 .filter(|(_, b)| {
                     check_assignment(
                         &desks[receiver].rm,
@@ -230,6 +232,7 @@ mod tests {
                 },
                 others: vec![],
                 value: Decimal::from(100 * (n as i64 + 1)),
+                flagged: false,
             })
             .collect();
         Desk { rm, book }

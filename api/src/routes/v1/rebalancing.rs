@@ -68,6 +68,7 @@ pub async fn proposals(
                 })
                 .collect();
             let values = store::loan_balances_in_subtree(conn, &unit.path)?;
+            let flagged = db::flags::flagged_customers(conn, &unit.path)?;
             let active = store::active_in_subtree(conn, &unit.path)?;
             let mut others: HashMap<String, Vec<crate::domain::assignment::Holder>> =
                 HashMap::new();
@@ -86,6 +87,7 @@ pub async fn proposals(
                 books.entry(a.rm_id.clone()).or_default().push(Book {
                     value: Decimal::new(values.get(&customer.id).copied().unwrap_or(0), 2),
                     others: others.remove(&customer.id).unwrap_or_default(),
+                    flagged: flagged.contains(&customer.id),
                     facts: facts_of_customer(&customer),
                     customer_id: customer.id,
                 });
