@@ -461,3 +461,45 @@ fn x2_complaints_and_incidents_build_the_rms_conduct_record() {
         "X-2.4"
     );
 }
+
+#[test]
+fn r6_due_list_shows_loans_falling_due_and_unpaid_interest_with_guarantors() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let borrower = app.customer_of(&team, "corporate", false, &[]);
+    let guarantor = app.customer_of(&team, "corporate", false, &[]);
+    app.post(
+        &format!("/customers/{guarantor}/relations"),
+        &app.admin_token,
+        &json!({"related_customer_id": borrower, "kind": "guarantor_of"}),
+    );
+    app.assign(&app.admin_token, &borrower, &rm, "primary");
+    let mut due = loan("D1", &borrower, &rm, "normal", "2100.00", "100.00");
+    due["matures_on"] = json!("2026-11-15");
+    assert_eq!(app.post("/loans", &app.admin_token, &due).status, 201);
+    let mut later = loan("D2", &borrower, &rm, "normal", "10.00", "10.00");
+    later["matures_on"] = json!("2027-03-01");
+    app.post("/loans", &app.admin_token, &later);
+
+    let r = app.get(
+        &format!("/rms/{rm}/due-list?month=2026-11"),
+        &app.admin_token,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["due"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["due"][0]["loan_no"], "D1");
+    assert_eq!(r.body["due"][0]["collect_by"], "2026-11-03");
+    assert_eq!(r.body["overdue_interest"][0]["unpaid_interest"], "2000.00");
+    assert_eq!(r.body["overdue_interest"][0]["chase_from"], "2026-11-20");
+    assert_eq!(
+        r.body["overdue_interest"][0]["guarantors"][0]["customer_id"],
+        guarantor.as_str()
+    );
+    app.get(
+        &format!("/rms/{rm}/due-list?month=November"),
+        &app.admin_token,
+    )
+    .assert_problem(422, "validation_failed");
+}

@@ -42,6 +42,9 @@ pub struct LoanFact {
     #[serde(default)]
     #[validate(range(max = 36500))]
     pub days_past_due: u32,
+    /// the day the loan falls due, when known.
+    #[schema(example = "2026-12-15")]
+    pub matures_on: Option<NaiveDate>,
 }
 
 /// What recording one loan fact did.
@@ -72,6 +75,7 @@ fn snapshot_of(
         interest_due_fen: money("interest_due", f.interest_due)?,
         interest_paid_fen: money("interest_paid", f.interest_paid)?,
         days_past_due: f.days_past_due as i32,
+        matures_on: f.matures_on,
     };
     if f.originated_on > f.as_of {
         return Err(AppError::field("originated_on", "must not be after as_of"));

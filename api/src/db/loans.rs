@@ -20,6 +20,8 @@ pub struct SnapshotRow {
     pub interest_due_fen: i64,
     pub interest_paid_fen: i64,
     pub days_past_due: i32,
+    /// the day the loan falls due.
+    pub matures_on: Option<NaiveDate>,
 }
 
 /// Writes the snapshot (replacing one of the same loan and date) and, when it is the newest,
@@ -58,6 +60,7 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> A
                     loans::interest_paid_fen.eq(s.interest_paid_fen),
                     loans::days_past_due.eq(s.days_past_due),
                     loans::as_of.eq(s.as_of),
+                    loans::matures_on.eq(s.matures_on),
                 ))
                 .execute(conn)?;
             Ok(true)
@@ -74,6 +77,7 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> A
                     loans::interest_paid_fen.eq(s.interest_paid_fen),
                     loans::days_past_due.eq(s.days_past_due),
                     loans::as_of.eq(s.as_of),
+                    loans::matures_on.eq(s.matures_on),
                 ))
                 .execute(conn)?;
             Ok(false)
@@ -163,4 +167,40 @@ pub fn overdue_by_customer(
         *overdue |= crate::domain::loan::has_overdue_interest(due, paid);
     }
     Ok(out)
+}
+
+/// the loans of the customers an RM holds as primary now:
+/// (loan_no, customer_id, customer name, balance fen, matures_on, interest due fen, interest paid fen).
+pub type BookLoan = (String, String, String, i64, Option<NaiveDate>, i64, i64);
+
+pub fn of_rm_book(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<BookLoan>> {
+    use super::schema::{assignments, customers};
+    Ok(loans::table
+        .inner_join(customers::table.on(customers::id.eq(loans::customer_id)))
+        .inner_join(assignments::table.on(assignments::customer_id.eq(loans::customer_id)))
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::role.eq("primary"))
+        .filter(assignments::valid_to.is_null())
+        .select((
+            loans::loan_no,
+            loans::customer_id,
+            customers::name,
+            loans::balance_fen,
+            loans::matures_on,
+            loans::interest_due_fen,
+            loans::interest_paid_fen,
+        ))
+        .order(loans::loan_no.asc())
+        .load(conn)?)
+}
+
+/// the guarantors of a customer: (id, name).
+pub fn guarantors(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<(String, String)>> {
+    use super::schema::{customer_relations as r, customers};
+    Ok(r::table
+        .inner_join(customers::table.on(customers::id.eq(r::customer_id)))
+        .filter(r::related_customer_id.eq(customer_id))
+        .filter(r::kind.eq("guarantor_of"))
+        .select((customers::id, customers::name))
+        .load(conn)?)
 }

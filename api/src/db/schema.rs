@@ -132,6 +132,7 @@ diesel::table! {
         interest_paid_fen -> BigInt,
         days_past_due -> Integer,
         as_of -> Date,
+        matures_on -> Nullable<Date>,
     }
 }
 
@@ -325,6 +326,7 @@ diesel::table! {
         interest_due_fen -> BigInt,
         interest_paid_fen -> BigInt,
         days_past_due -> Integer,
+        matures_on -> Nullable<Date>,
     }
 }
 
