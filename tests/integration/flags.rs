@@ -503,3 +503,41 @@ fn r6_due_list_shows_loans_falling_due_and_unpaid_interest_with_guarantors() {
     )
     .assert_problem(422, "validation_failed");
 }
+
+#[test]
+fn r5_npl_ratio_of_originated_loans_and_its_score_band() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let mut body = crate::helpers::TestApp::rm_body("E777", "110101198001011234", &team);
+    body["term_starts_on"] = json!("2026-01-15");
+    let rm = app.post("/rms", &app.admin_token, &body).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    let mut good = loan("N1", &c, &rm, "normal", "10.00", "10.00");
+    good["balance"] = json!("995000.00");
+    app.post("/loans", &app.admin_token, &good);
+    let mut bad = loan("N2", &c, &rm, "doubtful", "10.00", "10.00");
+    bad["balance"] = json!("5000.00");
+    app.post("/loans", &app.admin_token, &bad);
+    let mut old = loan("N3", &c, &rm, "loss", "10.00", "10.00");
+    old["originated_on"] = json!("2025-12-01");
+    app.post("/loans", &app.admin_token, &old);
+
+    let npl = app
+        .get(&format!("/rms/{rm}/portfolio"), &app.admin_token)
+        .body["npl"]
+        .clone();
+    assert_eq!(npl["since"], "2026-01-15");
+    assert_eq!(
+        npl["originated_balance"], "1000000.00",
+        "loans before the term start are not the RM's"
+    );
+    assert_eq!(npl["npl_balance"], "5000.00");
+    assert_eq!(npl["npl_ratio"], "0.005");
+    assert_eq!(npl["npl_points"], 1, "0.5% is in the 'below 1%' band");
+    assert_eq!(npl["new_npl_series"].as_array().unwrap().len(), 12);
+    assert_eq!(npl["exit_trigger_reached"], false);
+}

@@ -204,3 +204,27 @@ pub fn guarantors(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<(String
         .select((customers::id, customers::name))
         .load(conn)?)
 }
+
+/// every snapshot of the loans an RM originated on or after `since`:
+/// (loan_no, as_of, balance fen, classification).
+pub fn originated_states(
+    conn: &mut DbConn,
+    rm_id: &str,
+    since: NaiveDate,
+) -> AppResult<Vec<(String, NaiveDate, i64, String)>> {
+    let loan_nos: Vec<String> = loans::table
+        .filter(loans::rm_id.eq(rm_id))
+        .filter(loans::originated_on.ge(since))
+        .select(loans::loan_no)
+        .load(conn)?;
+    Ok(loan_snapshots::table
+        .filter(loan_snapshots::loan_no.eq_any(&loan_nos))
+        .select((
+            loan_snapshots::loan_no,
+            loan_snapshots::as_of,
+            loan_snapshots::balance_fen,
+            loan_snapshots::classification,
+        ))
+        .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
+        .load(conn)?)
+}

@@ -137,3 +137,169 @@ mod tests {
         );
     }
 }
+
+/// NPL balance over the balance of the loans an RM originated (0 when there are none).
+pub fn npl_ratio(npl_balance_fen: i64, total_balance_fen: i64) -> Decimal {
+    if total_balance_fen <= 0 {
+        return Decimal::ZERO;
+    }
+    (Decimal::from(npl_balance_fen) / Decimal::from(total_balance_fen))
+        .round_dp(6)
+        .normalize()
+}
+
+/// the points of the NPL item from the policy's bands (`scoring.npl_bands`, data not
+/// code): `ratio_below_or_equal`, `ratio_below`, then `otherwise`, first match wins.
+pub fn npl_points(ratio: Decimal, scoring: &serde_json::Value) -> Option<u32> {
+    let bands = scoring.get("npl_bands")?.as_array()?;
+    for band in bands {
+        let points = band.get("points")?.as_u64()? as u32;
+        let limit = |key: &str| {
+            band.get(key)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<Decimal>().ok())
+        };
+        if let Some(limit) = limit("ratio_below_or_equal") {
+            if ratio <= limit {
+                return Some(points);
+            }
+        } else if let Some(limit) = limit("ratio_below") {
+            if ratio < limit {
+                return Some(points);
+            }
+        } else if band.get("otherwise").and_then(|v| v.as_bool()) == Some(true) {
+            return Some(points);
+        }
+    }
+    None
+}
+
+/// X-2 item 5: whether the last `months` values of the monthly new-NPL series are all at or above
+/// the trigger.
+pub fn new_npl_trigger(series: &[Decimal], trigger: Decimal, months: u32) -> bool {
+    let months = months as usize;
+    months > 0
+        && series.len() >= months
+        && series[series.len() - months..]
+            .iter()
+            .all(|r| *r >= trigger)
+}
+
+#[cfg(test)]
+mod npl_tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn r5_npl_bands_come_from_the_policy_tables() {
+        let scoring = Policy::default().scoring;
+        assert_eq!(npl_points(Decimal::ZERO, &scoring), Some(6));
+        assert_eq!(npl_points(d("0.004"), &scoring), Some(3));
+        assert_eq!(npl_points(d("0.005"), &scoring), Some(1));
+        assert_eq!(npl_points(d("0.0099"), &scoring), Some(1));
+        assert_eq!(npl_points(d("0.01"), &scoring), Some(0));
+        assert_eq!(npl_ratio(50, 10_000), d("0.005"));
+        assert_eq!(npl_ratio(1, 0), Decimal::ZERO);
+    }
+
+    #[test]
+    fn r5_three_consecutive_months_at_one_percent_trigger_x2_item_5() {
+        let t = d("0.01");
+        assert!(new_npl_trigger(
+            &[d("0"), d("0.01"), d("0.02"), d("0.011")],
+            t,
+            3
+        ));
+        assert!(!new_npl_trigger(
+            &[d("0.02"), d("0.009"), d("0.02"), d("0.02")],
+            t,
+            3
+        ));
+        assert!(!new_npl_trigger(&[d("0.02"), d("0.02")], t, 3));
+    }
+}
+
+/// One loan snapshot as R-5 needs it.
+#[derive(Debug, Clone)]
+pub struct LoanState {
+    pub loan_no: String,
+    pub as_of: NaiveDate,
+    pub balance_fen: i64,
+    pub npl: bool,
+}
+
+/// the new-NPL ratio of each month ending on `month_ends` (ascending): the balance of loans
+/// that are NPL at that month end but were not at the previous one, over the balance of all the
+/// loans then. `states` holds every snapshot of the RM's originated loans.
+pub fn monthly_new_npl(states: &[LoanState], month_ends: &[NaiveDate]) -> Vec<Decimal> {
+    fn at<'a>(list: &[&'a LoanState], day: NaiveDate) -> Option<&'a LoanState> {
+        list.iter().rev().find(|s| s.as_of <= day).copied()
+    }
+    use std::collections::BTreeMap;
+    let mut by_loan: BTreeMap<&str, Vec<&LoanState>> = BTreeMap::new();
+    for s in states {
+        by_loan.entry(s.loan_no.as_str()).or_default().push(s);
+    }
+    for list in by_loan.values_mut() {
+        list.sort_by_key(|s| s.as_of);
+    }
+    month_ends
+        .iter()
+        .map(|&end| {
+            let previous = end.with_day(1).and_then(|d| d.pred_opt());
+            let (mut total, mut new_npl) = (0i64, 0i64);
+            for list in by_loan.values() {
+                let Some(now) = at(list, end) else { continue };
+                total += now.balance_fen;
+                let was_npl = previous.and_then(|p| at(list, p)).is_some_and(|s| s.npl);
+                if now.npl && !was_npl {
+                    new_npl += now.balance_fen;
+                }
+            }
+            npl_ratio(new_npl, total)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod series_tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    }
+
+    fn state(no: &str, as_of: &str, balance: i64, npl: bool) -> LoanState {
+        LoanState {
+            loan_no: no.into(),
+            as_of: day(as_of),
+            balance_fen: balance,
+            npl,
+        }
+    }
+
+    #[test]
+    fn r5_new_npl_counts_a_loan_in_the_month_it_turns_bad_only() {
+        let states = vec![
+            state("a", "2026-08-31", 1000, false),
+            state("a", "2026-09-30", 1000, true),
+            state("a", "2026-10-31", 1000, true),
+            state("b", "2026-08-31", 9000, false),
+        ];
+        let series = monthly_new_npl(
+            &states,
+            &[day("2026-08-31"), day("2026-09-30"), day("2026-10-31")],
+        );
+        assert_eq!(
+            series,
+            vec![
+                Decimal::ZERO,
+                "0.1".parse().unwrap_or_default(),
+                Decimal::ZERO
+            ]
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! `POST /rms/{id}/term-renewals`.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -596,6 +596,33 @@ pub struct Portfolio {
     /// R-4 today, over the customers the RM holds as primary, with the policy's thresholds.
     pub risk: crate::domain::portfolio::Indicator,
     pub thresholds: RiskThresholds,
+    pub npl: NplIndicators,
+}
+
+/// R-5 over the loans the RM originated since the start of the RM's term in the team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NplIndicators {
+    pub since: NaiveDate,
+    #[schema(value_type = String, example = "12500000.00")]
+    pub originated_balance: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "50000.00")]
+    pub npl_balance: rust_decimal::Decimal,
+    #[schema(value_type = String, example = "0.004")]
+    pub npl_ratio: rust_decimal::Decimal,
+    /// Points of the NPL item from the policy's bands.
+    pub npl_points: Option<u32>,
+    /// New-NPL ratio of each of the last 12 month ends, oldest first.
+    pub new_npl_series: Vec<MonthlyRatio>,
+    /// X-2 item 5: the ratio reached the trigger (1%) in each of the last 3 months.
+    pub exit_trigger_reached: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthlyRatio {
+    #[schema(example = "2026-10")]
+    pub month: String,
+    #[schema(value_type = String, example = "0.012")]
+    pub ratio: rust_decimal::Decimal,
 }
 
 /// The R-4 thresholds of the policy in force.
@@ -614,6 +641,77 @@ pub struct RiskThresholds {
     #[schema(value_type = String, example = "0.20")]
     pub out_of_control: rust_decimal::Decimal,
     pub min_loans: u32,
+}
+
+fn npl_indicators(
+    rm: &RmRow,
+    states: &[(String, NaiveDate, i64, String)],
+    policy: &Policy,
+) -> NplIndicators {
+    use crate::domain::loan::{from_fen, Classification};
+    use crate::domain::portfolio::{
+        monthly_new_npl, new_npl_trigger, npl_points, npl_ratio, LoanState,
+    };
+    let states: Vec<LoanState> = states
+        .iter()
+        .map(|(loan_no, as_of, balance_fen, class)| LoanState {
+            loan_no: loan_no.clone(),
+            as_of: *as_of,
+            balance_fen: *balance_fen,
+            npl: Classification::parse(class).is_some_and(|c| c.is_npl()),
+        })
+        .collect();
+    // Current state: the latest snapshot of each loan.
+    let mut latest: std::collections::BTreeMap<&str, &LoanState> =
+        std::collections::BTreeMap::new();
+    for s in &states {
+        latest
+            .entry(s.loan_no.as_str())
+            .and_modify(|l| {
+                if s.as_of >= l.as_of {
+                    *l = s
+                }
+            })
+            .or_insert(s);
+    }
+    let total: i64 = latest.values().map(|s| s.balance_fen).sum();
+    let bad: i64 = latest
+        .values()
+        .filter(|s| s.npl)
+        .map(|s| s.balance_fen)
+        .sum();
+    let ratio = npl_ratio(bad, total);
+    // The last 12 month ends, oldest first.
+    let this_month = http::today().with_day(1).unwrap_or_else(http::today);
+    let month_ends: Vec<NaiveDate> = (1..=12)
+        .rev()
+        .filter_map(|back| {
+            this_month
+                .checked_sub_months(chrono::Months::new(back - 1))
+                .and_then(|m| m.pred_opt())
+        })
+        .collect();
+    let series = monthly_new_npl(&states, &month_ends);
+    NplIndicators {
+        since: rm.term_starts_on,
+        originated_balance: from_fen(total),
+        npl_balance: from_fen(bad),
+        npl_ratio: ratio,
+        npl_points: npl_points(ratio, &policy.scoring),
+        exit_trigger_reached: new_npl_trigger(
+            &series,
+            policy.risk.new_npl_ratio_trigger,
+            policy.risk.new_npl_consecutive_months,
+        ),
+        new_npl_series: month_ends
+            .iter()
+            .zip(series)
+            .map(|(end, ratio)| MonthlyRatio {
+                month: end.format("%Y-%m").to_string(),
+                ratio,
+            })
+            .collect(),
+    }
 }
 
 /// The RM's portfolio: load against the cap, customers by role and category, and shares.
@@ -636,9 +734,12 @@ pub async fn portfolio(
                 .map(|(a, _)| a.customer_id.clone())
                 .collect();
             let overdue = db::loans::overdue_by_customer(conn, &primaries)?;
-            Ok((rm, book, db::policy::current(conn)?.1, overdue))
+            let states = db::loans::originated_states(conn, &rm.id, rm.term_starts_on)?;
+            Ok((rm, book, db::policy::current(conn)?.1, (overdue, states)))
         })
         .await?;
+    let (overdue, states) = overdue;
+    let npl = npl_indicators(&rm, &states, &policy);
     let loan_customers = overdue.len() as u32;
     let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
     let risk = crate::domain::portfolio::indicator(
@@ -703,5 +804,6 @@ pub async fn portfolio(
         share_total: share_total.normalize(),
         risk,
         thresholds,
+        npl,
     }))
 }
