@@ -16,9 +16,10 @@ use crate::db::assignments::AssignmentRow;
 use crate::db::audit::Change;
 use crate::db::audit::{self, Actor};
 use crate::db::customers::CustomerRow;
+use crate::db::loans::SnapshotRow;
 use crate::db::org_units::OrgUnitRow;
 use crate::db::rms::RmRow;
-use crate::db::schema::{assignments, customers, loans, org_units, rms};
+use crate::db::schema::{assignments, customers, loan_snapshots, loans, org_units, rms};
 use crate::db::users::UserRow;
 use crate::db::{self, Db, DbConn};
 use crate::domain::customer::{Category, CustomerKind};
@@ -591,6 +592,23 @@ fn flush(
     insert_chunks!(conn, customers::table, customers_);
     insert_chunks!(conn, assignments::table, assignments_);
     insert_chunks!(conn, loans::table, loans_);
+    // each loan's state as of the demo date is also its first snapshot.
+    let snapshots: Vec<SnapshotRow> = loans_
+        .iter()
+        .map(|l| SnapshotRow {
+            loan_no: l.loan_no.clone(),
+            as_of: l.as_of,
+            customer_id: l.customer_id.clone(),
+            rm_id: l.rm_id.clone(),
+            balance_fen: l.balance_fen,
+            classification: l.classification.clone(),
+            interest_due_fen: l.interest_due_fen,
+            interest_paid_fen: l.interest_paid_fen,
+            days_past_due: l.days_past_due,
+            matures_on: None,
+        })
+        .collect();
+    insert_chunks!(conn, loan_snapshots::table, &snapshots);
     customers_.clear();
     assignments_.clear();
     loans_.clear();
