@@ -145,7 +145,7 @@ pub fn spawn_app() -> TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Sends the stop command now; the server thread ends when its workers have stopped.
-        let _ = self.server.stop(false);
+        drop(self.server.stop(false));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

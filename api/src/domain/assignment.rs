@@ -525,14 +525,20 @@ mod tests {
     fn a1_one_primary_and_a2_two_marketers() {
         let primary = holder("p", AssignmentRole::Primary, Grade::Rm);
         assert_eq!(
-            check_slot(&[primary.clone()], "x", AssignmentRole::Primary).map_err(|e| e.rule),
+            check_slot(std::slice::from_ref(&primary), "x", AssignmentRole::Primary)
+                .map_err(|e| e.rule),
             Err("A-1")
         );
         assert_eq!(
             check_slot(&[], "x", AssignmentRole::Assistant).map_err(|e| e.code),
             Err("no_primary")
         );
-        assert!(check_slot(&[primary.clone()], "x", AssignmentRole::Assistant).is_ok());
+        assert!(check_slot(
+            std::slice::from_ref(&primary),
+            "x",
+            AssignmentRole::Assistant
+        )
+        .is_ok());
         let assistant = holder("a", AssignmentRole::Assistant, Grade::Rm);
         assert_eq!(
             check_slot(
@@ -544,7 +550,12 @@ mod tests {
             Err("too_many_marketers")
         );
         assert_eq!(
-            check_slot(&[primary.clone()], "x", AssignmentRole::TeamMember).map_err(|e| e.code),
+            check_slot(
+                std::slice::from_ref(&primary),
+                "x",
+                AssignmentRole::TeamMember
+            )
+            .map_err(|e| e.code),
             Err("team_needs_senior_lead")
         );
         let senior = holder("s", AssignmentRole::Primary, Grade::Senior);

@@ -128,7 +128,7 @@ fn resolve_links(
     org_unit_id: &str,
     rm_id: Option<&str>,
 ) -> AppResult<db::org_units::OrgUnitRow> {
-    let unit = db::org_units::referenced(conn, &scope, org_unit_id, "org_unit_id")?;
+    let unit = db::org_units::referenced(conn, scope, org_unit_id, "org_unit_id")?;
     if let Some(rm_id) = rm_id {
         db::rms::find(conn, rm_id)?
             .filter(|r| in_scope(scope, &r.org_path))
