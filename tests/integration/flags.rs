@@ -327,6 +327,112 @@ fn r1_batch_reports_refused_rows_and_all_or_nothing_records_nothing() {
 }
 
 #[test]
+fn r1_ndjson_batch_streams_rows_reports_lines_and_raises_flags() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let borrower = app.customer_of(&team, "corporate", false, &[]);
+    let guarantor = app.customer_of(&team, "corporate", false, &[]);
+    app.post(
+        &format!("/customers/{guarantor}/relations"),
+        &app.admin_token,
+        &json!({"related_customer_id": borrower, "kind": "guarantor_of"}),
+    );
+    let mut later = loan("N1", &borrower, &rm, "normal", "100.00", "0.00");
+    later["as_of"] = json!("2026-11-30");
+    let mut backdated = loan("N5", &borrower, &rm, "normal", "1.00", "1.00");
+    backdated["originated_on"] = json!("2026-12-01");
+    let lines = [
+        loan("N1", &borrower, &rm, "normal", "100.00", "100.00").to_string(),
+        String::new(),
+        r#"{"loan_no": "N2", "customer_id": "#.to_string(),
+        loan("N3", &borrower, &rm, "substandard", "100.00", "100.00").to_string(),
+        loan("N4", &borrower, "no-such-rm", "normal", "1.00", "1.00").to_string(),
+        later.to_string(),
+        backdated.to_string(),
+    ];
+    let body = lines.join("\n") + "\n";
+    let ndjson = [("Content-Type", "application/x-ndjson")];
+
+    // All or nothing: every refused line named, nothing recorded.
+    let r = app.request(
+        "POST",
+        "/loans/batch?all_or_nothing=true",
+        Some(&app.admin_token),
+        &ndjson,
+        Some(&body),
+    );
+    r.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["[3].row", "[5].rm_id", "[7].originated_on"],
+        "{}",
+        r.body
+    );
+    let flags = |c: &str| -> Vec<String> {
+        let mut kinds: Vec<String> = app
+            .get(&format!("/customers/{c}/flags"), &app.admin_token)
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect();
+        kinds.sort();
+        kinds
+    };
+    assert!(flags(&borrower).is_empty());
+
+    let r = app.request(
+        "POST",
+        "/loans/batch",
+        Some(&app.admin_token),
+        &ndjson,
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["received"], 6, "blank lines are not rows");
+    assert_eq!(r.body["recorded"], 3);
+    assert_eq!(r.body["created"], 2, "N1 twice is one loan");
+    assert_eq!(r.body["flags_raised"], 2);
+    let refused: Vec<(u64, Option<&str>)> = r.body["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["line"].as_u64().unwrap(), x["loan_no"].as_str()))
+        .collect();
+    assert_eq!(refused, vec![(3, None), (5, Some("N4")), (7, Some("N5"))]);
+    assert_eq!(flags(&borrower), vec!["npl", "overdue_interest"]);
+    assert_eq!(flags(&guarantor), vec!["related_party"]);
+    // The same file again: nothing new.
+    let r = app.request(
+        "POST",
+        "/loans/batch",
+        Some(&app.admin_token),
+        &ndjson,
+        Some(&body),
+    );
+    assert_eq!(r.body["created"], 0, "{}", r.body);
+    assert_eq!(r.body["flags_raised"], 0);
+
+    let r = app.request(
+        "POST",
+        "/loans/batch",
+        Some(&app.admin_token),
+        &[("Content-Type", "text/csv")],
+        Some("loan_no,customer_id"),
+    );
+    r.assert_problem(400, "malformed_request");
+}
+
+#[test]
 fn r4_month_end_ratio_over_20_percent_is_out_of_control_with_inspections_and_evaluating_twice_adds_nothing(
 ) {
     let app = spawn_app();

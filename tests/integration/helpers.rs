@@ -190,7 +190,11 @@ impl TestApp {
         for (name, value) in headers {
             req = req.set(name, value);
         }
+        let own_type = headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
         let result = match body {
+            Some(body) if own_type => req.send_string(body),
             Some(body) => req
                 .set("Content-Type", "application/json")
                 .send_string(body),

@@ -1,8 +1,6 @@
 //! R-4 evaluation of a date: overdue-interest ratios per RM at the month's checkpoints, the flags
 //! and required inspections they call for. Evaluating the same date twice changes nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,12 +8,11 @@ use utoipa::ToSchema;
 use super::field_checks::require_check;
 use super::flags::{raise, raise_on_rm};
 use super::Ctx;
-use crate::db::{self, assignments, loans, DbConn};
+use crate::db::{self, loans, DbConn};
 use crate::domain::field_check::CheckKind;
 use crate::domain::flag::FlagKind;
-use crate::domain::loan::has_overdue_interest;
 use crate::domain::portfolio::{indicator, Indicator};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// One RM's result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -45,34 +42,27 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
     if let Some(stored) = loans::evaluation(conn, as_of, &ctx.scope)? {
         return Ok((serde_json::from_str(&stored)?, false));
     }
-    let end_of_day = as_of
-        .and_hms_micro_opt(23, 59, 59, 999_999)
-        .ok_or_else(|| AppError::field("as_of", "not a date"))?;
-    let primaries = assignments::primaries_at(conn, &ctx.scope, end_of_day)?;
-    // Per RM: its loan customers and those with unpaid interest (count ratio, R-4).
-    let mut books: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
-    for snapshot in loans::latest_until(conn, &ctx.scope, as_of)? {
-        let Some(rm) = primaries.get(&snapshot.customer_id) else {
-            continue;
-        };
-        let book = books.entry(rm.clone()).or_default();
-        book.0.insert(snapshot.customer_id.clone());
-        if has_overdue_interest(snapshot.interest_due_fen, snapshot.interest_paid_fen) {
-            book.1.insert(snapshot.customer_id);
-        }
-    }
+    let books = loans::books_at(conn, &ctx.scope, as_of)?;
+    let flagged =
+        db::flags::customers_with_open(conn, &ctx.scope, FlagKind::OverdueInterest.as_str())?;
+    let inspected = db::field_checks::customers_with_open_required(
+        conn,
+        &ctx.scope,
+        CheckKind::PostLoanInspection.as_str(),
+    )?;
     let (policy_version, _) = db::policy::current(conn)?;
     let mut results = Vec::new();
-    for (rm_id, (customers, overdue)) in books {
-        let Some(rm) = db::rms::find(conn, &rm_id)? else {
+    for (rm_id, loan_customers) in &books.loan_customers {
+        let Some(rm) = db::rms::find(conn, rm_id)? else {
             continue;
         };
-        let ind: Indicator = indicator(
-            customers.len() as u32,
-            overdue.len() as u32,
-            as_of,
-            &ctx.policy,
-        );
+        let first = books.overdue.partition_point(|(r, _)| r < rm_id);
+        let overdue: Vec<&String> = books.overdue[first..]
+            .iter()
+            .take_while(|(r, _)| r == rm_id)
+            .map(|(_, c)| c)
+            .collect();
+        let ind: Indicator = indicator(*loan_customers, overdue.len() as u32, as_of, &ctx.policy);
         let mut result = RmEvaluation {
             rm_id: rm_id.clone(),
             indicator: serde_json::to_value(&ind)?,
@@ -84,26 +74,33 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
             "overdue-interest ratio {} ({} of {} loan customers) on {as_of}",
             ind.overdue_ratio,
             overdue.len(),
-            customers.len()
+            loan_customers
         );
-        for customer_id in &overdue {
+        for customer_id in overdue {
+            let needs_flag = !flagged.contains(customer_id);
+            let needs_inspection = ind.inspections_required && !inspected.contains(customer_id);
+            if !needs_flag && !needs_inspection {
+                continue;
+            }
             let Some(customer) = db::customers::find(conn, customer_id)? else {
                 continue;
             };
-            if raise(
-                conn,
-                ctx,
-                &customer,
-                FlagKind::OverdueInterest,
-                None,
-                "rule",
-                &format!("interest unpaid as of {as_of}"),
-            )?
-            .1
+            if needs_flag
+                && raise(
+                    conn,
+                    ctx,
+                    &customer,
+                    FlagKind::OverdueInterest,
+                    None,
+                    "rule",
+                    &format!("interest unpaid as of {as_of}"),
+                )?
+                .1
             {
                 result.overdue_interest_flags += 1;
             }
-            if ind.inspections_required {
+            if needs_inspection {
+                // Raising the flag may already have required one (A-6 entry, D-5).
                 let before = db::field_checks::open_required(
                     conn,
                     &customer.id,

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::flags::raise;
 use super::Ctx;
+use crate::db::loan_import::{self as import, StagedRow};
 use crate::db::loans::{self as store, SnapshotRow};
 use crate::db::{self, DbConn};
 use crate::domain::flag::FlagKind;
@@ -58,61 +59,60 @@ pub struct Recorded {
     pub flags_raised: Vec<FlagKind>,
 }
 
-/// Checks a fact against the registry without writing: 422 naming the field.
-fn snapshot_of(
-    conn: &mut DbConn,
-    ctx: &Ctx,
-    f: &LoanFact,
-) -> AppResult<(SnapshotRow, db::customers::CustomerRow)> {
+/// A fact in fen, checked on its own (no registry lookups): 422 naming the field.
+fn staged(line: usize, f: &LoanFact) -> AppResult<StagedRow> {
     let money = |field: &str, value: Decimal| to_fen(value).map_err(|m| AppError::field(field, m));
-    let snapshot = SnapshotRow {
+    if f.originated_on > f.as_of {
+        return Err(AppError::field("originated_on", "must not be after as_of"));
+    }
+    Ok(StagedRow {
+        line: line as i64,
+        new_id: crate::http::new_id(),
         loan_no: f.loan_no.trim().to_string(),
         as_of: f.as_of,
         customer_id: f.customer_id.clone(),
         rm_id: f.rm_id.clone(),
         balance_fen: money("balance", f.balance)?,
+        originated_on: f.originated_on,
         classification: f.classification.as_str().into(),
         interest_due_fen: money("interest_due", f.interest_due)?,
         interest_paid_fen: money("interest_paid", f.interest_paid)?,
         days_past_due: f.days_past_due as i32,
         matures_on: f.matures_on,
-    };
-    if f.originated_on > f.as_of {
-        return Err(AppError::field("originated_on", "must not be after as_of"));
-    }
+    })
+}
+
+/// Records one fact and raises the borrower's flags.
+pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded> {
+    let row = staged(1, f)?;
     let customer = db::customers::find(conn, &f.customer_id)?
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
     db::rms::find(conn, &f.rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))?;
-    Ok((snapshot, customer))
-}
-
-/// Checks one fact without writing anything (for all-or-nothing batches).
-pub fn check(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<()> {
-    snapshot_of(conn, ctx, f).map(|_| ())
-}
-
-/// Records one fact and raises the borrower's flags.
-pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded> {
-    let (snapshot, customer) = snapshot_of(conn, ctx, f)?;
+    let snapshot = SnapshotRow {
+        loan_no: row.loan_no,
+        as_of: row.as_of,
+        customer_id: row.customer_id,
+        rm_id: row.rm_id,
+        balance_fen: row.balance_fen,
+        classification: row.classification,
+        interest_due_fen: row.interest_due_fen,
+        interest_paid_fen: row.interest_paid_fen,
+        days_past_due: row.days_past_due,
+        matures_on: row.matures_on,
+    };
     let created = store::upsert(conn, &snapshot, f.originated_on)?;
     let mut flags_raised = Vec::new();
     if f.classification.is_npl() {
-        let why = format!(
-            "loan {} classified {} as of {}",
-            snapshot.loan_no, f.classification, f.as_of
-        );
+        let why = npl_reason(&snapshot.loan_no, f.as_of);
         if raise(conn, ctx, &customer, FlagKind::Npl, None, "rule", &why)?.1 {
             flags_raised.push(FlagKind::Npl);
         }
     }
     if has_overdue_interest(snapshot.interest_due_fen, snapshot.interest_paid_fen) {
-        let why = format!(
-            "loan {}: interest {} due, {} paid as of {}",
-            snapshot.loan_no, f.interest_due, f.interest_paid, f.as_of
-        );
+        let why = overdue_reason(&snapshot.loan_no, f.as_of);
         if raise(
             conn,
             ctx,
@@ -135,6 +135,166 @@ pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded>
     })
 }
 
+fn npl_reason(loan_no: &str, as_of: NaiveDate) -> String {
+    format!("loan {loan_no} classified substandard or worse as of {as_of}")
+}
+
+fn overdue_reason(loan_no: &str, as_of: NaiveDate) -> String {
+    format!("loan {loan_no}: interest of the period unpaid as of {as_of}")
+}
+
+/// The most rows one batch request may carry.
+pub const MAX_BATCH_ROWS: usize = 1_000_000;
+
+/// Parses and checks one input row on its own; a refusal names the line and the field.
+pub fn parse_row(line: usize, raw: &[u8]) -> Result<StagedRow, RefusedRow> {
+    let refuse = |err: AppError| {
+        let loan_no = serde_json::from_slice::<serde_json::Value>(raw)
+            .ok()
+            .and_then(|v| v.get("loan_no")?.as_str().map(str::to_string));
+        refusal(line, loan_no, err)
+    };
+    // Fast path; the slower parser only runs to name the field of a bad row.
+    let fact: LoanFact = match serde_json::from_slice(raw) {
+        Ok(fact) => fact,
+        Err(_) => crate::http::parse_json(raw).map_err(refuse)?,
+    };
+    fact.validate()
+        .map_err(|e| refuse(AppError::Validation(crate::http::field_errors(&e))))?;
+    staged(line, &fact).map_err(refuse)
+}
+
+/// Part of a batch as the reader hands it over: rows to stage and rows refused on their own.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<StagedRow>,
+    pub refused: Vec<RefusedRow>,
+}
+
+impl Chunk {
+    pub fn len(&self) -> usize {
+        self.rows.len() + self.refused.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn push(&mut self, parsed: Result<StagedRow, RefusedRow>) {
+        match parsed {
+            Ok(row) => self.rows.push(row),
+            Err(refused) => self.refused.push(refused),
+        }
+    }
+}
+
+/// R-1 bulk import in the caller's transaction: stages the chunks as they arrive, refuses rows
+/// whose customer or RM is unknown or out of scope, merges the rest set-based, then raises the
+/// borrowers' `npl` and `overdue_interest` flags (R-2, with `related_party` spreading) for customers
+/// that do not have them open. With `all_or_nothing`, any refusal fails the whole batch (422).
+pub fn import(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    chunks: impl Iterator<Item = AppResult<Chunk>>,
+    all_or_nothing: bool,
+) -> AppResult<BatchReport> {
+    let mut report = BatchReport::default();
+    import::begin(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut repeats = false;
+    for chunk in chunks {
+        let chunk = chunk?;
+        report.received += chunk.len();
+        if report.received > MAX_BATCH_ROWS {
+            return Err(AppError::field(
+                "body",
+                format!("at most {MAX_BATCH_ROWS} rows per request"),
+            ));
+        }
+        for row in &chunk.rows {
+            repeats |= !seen.insert(row.loan_no.clone());
+        }
+        import::stage(conn, &chunk.rows)?;
+        report.refused.extend(chunk.refused);
+    }
+    drop(seen);
+    for (column, message) in [
+        ("customer_id", "no such customer in your scope"),
+        ("rm_id", "no such RM in your scope"),
+    ] {
+        for (line, loan_no) in import::refuse_out_of_scope(conn, column, &ctx.scope)? {
+            report.refused.push(RefusedRow {
+                line: line as usize,
+                loan_no: Some(loan_no),
+                errors: vec![FieldError::new(column, message)],
+                rule: None,
+            });
+        }
+    }
+    report.refused.sort_by_key(|r| r.line);
+    if all_or_nothing && !report.refused.is_empty() {
+        return Err(as_problem(&report));
+    }
+    if repeats {
+        import::keep_last_of_repeats(conn)?;
+    }
+    report.created = import::merge(conn, repeats)? as usize;
+    report.recorded = report.received - report.refused.len();
+    let npl = Classification::ALL
+        .iter()
+        .filter(|c| c.is_npl())
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (kind, condition) in [
+        (FlagKind::Npl, format!("i.classification IN ({npl})")),
+        (
+            FlagKind::OverdueInterest,
+            "i.interest_paid_fen < i.interest_due_fen".to_string(),
+        ),
+    ] {
+        for candidate in import::flag_candidates(conn, &condition, kind.as_str())? {
+            let Some(customer) = db::customers::find(conn, &candidate.customer_id)? else {
+                continue;
+            };
+            let why = match kind {
+                FlagKind::Npl => npl_reason(&candidate.loan_no, candidate.as_of),
+                _ => overdue_reason(&candidate.loan_no, candidate.as_of),
+            };
+            if raise(conn, ctx, &customer, kind, None, "rule", &why)?.1 {
+                report.flags_raised += 1;
+            }
+        }
+    }
+    import::finish(conn)?;
+    let change = crate::db::audit::Change::new("loan.import", "loan_batch", "", &ctx.scope).after(
+        &serde_json::json!({
+            "received": report.received,
+            "recorded": report.recorded,
+            "created": report.created,
+            "refused": report.refused.len(),
+            "flags_raised": report.flags_raised,
+        }),
+    )?;
+    crate::db::audit::record(conn, &ctx.actor, change)?;
+    Ok(report)
+}
+
+/// A refused batch as one 422, naming each row's field as `[line].field`.
+pub fn as_problem(report: &BatchReport) -> AppError {
+    AppError::Validation(
+        report
+            .refused
+            .iter()
+            .flat_map(|r| {
+                r.errors.iter().map(move |e| {
+                    FieldError::new(format!("[{}].{}", r.line, e.field), e.message.clone())
+                })
+            })
+            .collect(),
+    )
+}
+
 /// A row of a batch that was not recorded.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RefusedRow {
@@ -147,35 +307,32 @@ pub struct RefusedRow {
 }
 
 /// The report of a batch.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct BatchReport {
+    /// Rows read (blank lines of NDJSON not counted).
     pub received: usize,
+    /// Rows recorded (a later row of the same loan and date replaces an earlier one).
     pub recorded: usize,
+    /// Loans not known before.
     pub created: usize,
+    /// Customers newly flagged `npl` or `overdue_interest` by the batch.
+    pub flags_raised: usize,
+    /// The rows not recorded, by line.
     pub refused: Vec<RefusedRow>,
-    /// With `all_or_nothing`, true when a refusal stopped the whole batch.
-    pub rolled_back: bool,
 }
 
 /// Why a row was refused, from its error.
-pub fn refusal(
-    line: usize,
-    loan_no: Option<String>,
-    err: AppError,
-) -> Result<RefusedRow, AppError> {
-    match err {
-        AppError::Validation(errors) => Ok(RefusedRow {
-            line,
-            loan_no,
-            errors,
-            rule: None,
-        }),
-        AppError::Rule(v) => Ok(RefusedRow {
-            line,
-            loan_no,
-            errors: vec![FieldError::new("row", v.detail)],
-            rule: Some(v.rule.into()),
-        }),
-        other => Err(other),
+pub fn refusal(line: usize, loan_no: Option<String>, err: AppError) -> RefusedRow {
+    let (errors, rule) = match err {
+        AppError::Validation(errors) => (errors, None),
+        AppError::Rule(v) => (vec![FieldError::new("row", v.detail)], Some(v.rule.into())),
+        AppError::Malformed(message) => (vec![FieldError::new("row", message)], None),
+        other => (vec![FieldError::new("row", other.to_string())], None),
+    };
+    RefusedRow {
+        line,
+        loan_no,
+        errors,
+        rule,
     }
 }

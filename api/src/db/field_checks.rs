@@ -321,3 +321,21 @@ pub fn activities_between(
         .order(rm_activities::occurred_at.asc())
         .load(conn)?)
 }
+
+/// The customers in a subtree with an open required check of `kind`.
+pub fn customers_with_open_required(
+    conn: &mut DbConn,
+    scope: &str,
+    kind: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(required_checks::table
+        .filter(required_checks::org_path.ge(low))
+        .filter(required_checks::org_path.lt(high))
+        .filter(required_checks::kind.eq(kind))
+        .filter(required_checks::closed_at.is_null())
+        .select(required_checks::customer_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -201,3 +201,20 @@ pub fn flagged_customers(
         .load(conn)?;
     Ok(ids.into_iter().flatten().collect())
 }
+
+/// The customers in a subtree with an unresolved flag of `kind`.
+pub fn customers_with_open(
+    conn: &mut DbConn,
+    scope: &str,
+    kind: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    let (low, high) = super::subtree_range(scope);
+    let ids: Vec<Option<String>> = flags::table
+        .filter(flags::org_path.ge(low))
+        .filter(flags::org_path.lt(high))
+        .filter(flags::kind.eq(kind))
+        .filter(flags::status.ne("resolved"))
+        .select(flags::customer_id)
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}

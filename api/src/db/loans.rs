@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
 use super::schema::{loan_snapshots, loans};
 use super::DbConn;
@@ -86,33 +87,77 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> A
     }
 }
 
-/// R-4: the latest snapshot on or before `date` of every loan of customers in a subtree.
-pub fn latest_until(
-    conn: &mut DbConn,
-    scope: &str,
-    date: NaiveDate,
-) -> AppResult<Vec<SnapshotRow>> {
-    use super::schema::customers;
+/// R-4: the loan book of each RM at the end of `date`: per RM holding customers with loans as primary
+/// then, the number of loan customers, and the customers whose latest loan state on or before
+/// `date` leaves interest unpaid. Computed in the database (one pass over the loans; snapshots are
+/// read only for loans updated after `date`).
+pub struct Books {
+    pub loan_customers: std::collections::BTreeMap<String, u32>,
+    /// (rm_id, customer_id), ordered.
+    pub overdue: Vec<(String, String)>,
+}
+
+#[derive(QueryableByName)]
+struct BookRow {
+    #[diesel(sql_type = Text)]
+    rm_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    customer_id: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Books> {
     let (low, high) = super::subtree_range(scope);
-    let rows: Vec<SnapshotRow> = loan_snapshots::table
-        .inner_join(customers::table.on(customers::id.eq(loan_snapshots::customer_id)))
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
-        .filter(loan_snapshots::as_of.le(date))
-        .select(loan_snapshots::all_columns)
-        .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.desc()))
-        .load(conn)?;
-    let mut latest: Vec<SnapshotRow> = Vec::with_capacity(rows.len());
+    let end_of_day = date
+        .and_hms_micro_opt(23, 59, 59, 999_999)
+        .unwrap_or_default();
+    let sql = "WITH latest AS ( \
+           SELECT customer_id, interest_due_fen, interest_paid_fen FROM loans WHERE as_of <= $3 \
+           UNION ALL \
+           SELECT s.customer_id, s.interest_due_fen, s.interest_paid_fen FROM loans l \
+           JOIN loan_snapshots s ON s.loan_no = l.loan_no \
+           WHERE l.as_of > $3 AND s.as_of = (SELECT MAX(t.as_of) FROM loan_snapshots t \
+             WHERE t.loan_no = l.loan_no AND t.as_of <= $3)), \
+         book AS MATERIALIZED ( \
+           SELECT a.rm_id, x.customer_id, \
+             MAX(CASE WHEN x.interest_paid_fen < x.interest_due_fen THEN 1 ELSE 0 END) AS overdue \
+           FROM latest x JOIN customers c ON c.id = x.customer_id \
+           JOIN assignments a ON a.customer_id = x.customer_id \
+           WHERE c.org_path >= $1 AND c.org_path < $2 AND a.role = 'primary' \
+             AND a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4) \
+           GROUP BY a.rm_id, x.customer_id) \
+         SELECT rm_id, NULL AS customer_id, COUNT(*) AS n FROM book GROUP BY rm_id \
+         UNION ALL \
+         SELECT rm_id, customer_id, 1 AS n FROM book WHERE overdue = 1";
+    let rows: Vec<BookRow> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
+            .bind::<Text, _>(&low)
+            .bind::<Text, _>(&high)
+            .bind::<Date, _>(date)
+            .bind::<Timestamp, _>(end_of_day)
+            .load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql)
+            .bind::<Text, _>(&low)
+            .bind::<Text, _>(&high)
+            .bind::<Date, _>(date)
+            .bind::<Timestamp, _>(end_of_day)
+            .load(c)?,
+    };
+    let mut books = Books {
+        loan_customers: Default::default(),
+        overdue: Vec::new(),
+    };
     for row in rows {
-        if latest
-            .last()
-            .map(|l| l.loan_no != row.loan_no)
-            .unwrap_or(true)
-        {
-            latest.push(row);
+        match row.customer_id {
+            None => {
+                books.loan_customers.insert(row.rm_id, row.n as u32);
+            }
+            Some(customer) => books.overdue.push((row.rm_id, customer)),
         }
     }
-    Ok(latest)
+    books.overdue.sort();
+    Ok(books)
 }
 
 /// R-4: an evaluation already made for this date and scope.

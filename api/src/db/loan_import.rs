@@ -1,0 +1,250 @@
+//! Bulk loan import (R-1): rows are staged in a temporary table of the importing transaction, checked
+//! against the registry and merged into `loan_snapshots` and `loans` set-based, so that a million
+//! rows cost a few statements rather than a million round trips. PostgreSQL stages with binary
+//! `COPY`, SQLite with multi-row inserts; the SQL after staging is the same on both.
+
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+
+use super::DbConn;
+use crate::error::AppResult;
+
+diesel::table! {
+    /// Temporary: exists only inside an import's transaction.
+    loan_import (line) {
+        line -> BigInt,
+        new_id -> Text,
+        loan_no -> Text,
+        as_of -> Date,
+        customer_id -> Text,
+        rm_id -> Text,
+        balance_fen -> BigInt,
+        originated_on -> Date,
+        classification -> Text,
+        interest_due_fen -> BigInt,
+        interest_paid_fen -> BigInt,
+        days_past_due -> Integer,
+        matures_on -> Nullable<Date>,
+    }
+}
+
+/// One accepted row of the input, as staged.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = loan_import, treat_none_as_default_value = false)]
+pub struct StagedRow {
+    pub line: i64,
+    /// The id the loan gets if it is new.
+    pub new_id: String,
+    pub loan_no: String,
+    pub as_of: NaiveDate,
+    pub customer_id: String,
+    pub rm_id: String,
+    pub balance_fen: i64,
+    pub originated_on: NaiveDate,
+    pub classification: String,
+    pub interest_due_fen: i64,
+    pub interest_paid_fen: i64,
+    pub days_past_due: i32,
+    pub matures_on: Option<NaiveDate>,
+}
+
+const COLUMNS: &str = "line BIGINT NOT NULL, new_id TEXT NOT NULL, loan_no TEXT NOT NULL, \
+    as_of DATE NOT NULL, customer_id TEXT NOT NULL, rm_id TEXT NOT NULL, balance_fen BIGINT NOT NULL, \
+    originated_on DATE NOT NULL, classification TEXT NOT NULL, interest_due_fen BIGINT NOT NULL, \
+    interest_paid_fen BIGINT NOT NULL, days_past_due INTEGER NOT NULL, matures_on DATE";
+
+/// Runs `$body` with `$c` bound to the inner connection of either backend.
+macro_rules! on_inner {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            DbConn::Sqlite($c) => $body,
+            DbConn::Pg($c) => $body,
+        }
+    };
+}
+
+/// Text of a statement with `$1`-style parameters for the connection's dialect.
+fn dialect(conn: &DbConn, sql: &str) -> String {
+    match conn {
+        DbConn::Sqlite(_) => sql.replace('$', "?"),
+        DbConn::Pg(_) => sql.to_string(),
+    }
+}
+
+/// Creates the staging table (dropped again by [`finish`] or by the transaction's rollback).
+pub fn begin(conn: &mut DbConn) -> AppResult<()> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => format!(
+            "DROP TABLE IF EXISTS temp.loan_import; CREATE TEMP TABLE loan_import ({COLUMNS})"
+        ),
+        DbConn::Pg(_) => format!(
+            "DROP TABLE IF EXISTS pg_temp.loan_import; CREATE TEMP TABLE loan_import ({COLUMNS}) ON COMMIT DROP"
+        ),
+    };
+    conn.batch_execute(&sql)?;
+    Ok(())
+}
+
+/// Stages rows (already parsed and checked on their own).
+pub fn stage(conn: &mut DbConn, rows: &[StagedRow]) -> AppResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(loan_import::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+        DbConn::Pg(c) => {
+            diesel::copy_from(loan_import::table)
+                .from_insertable(rows)
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Refused {
+    #[diesel(sql_type = BigInt)]
+    line: i64,
+    #[diesel(sql_type = Text)]
+    loan_no: String,
+}
+
+/// Removes and returns (line, loan_no) of staged rows whose customer (`column` = "customer_id",
+/// table "customers") or RM ("rm_id", "rms") is unknown or outside the subtree `scope`.
+pub fn refuse_out_of_scope(
+    conn: &mut DbConn,
+    column: &str,
+    scope: &str,
+) -> AppResult<Vec<(i64, String)>> {
+    let table = match column {
+        "customer_id" => "customers",
+        _ => "rms",
+    };
+    let (low, high) = super::subtree_range(scope);
+    let select = dialect(
+        conn,
+        &format!(
+            "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM {table} t \
+             WHERE t.id = i.{column} AND t.org_path >= $1 AND t.org_path < $2) ORDER BY line"
+        ),
+    );
+    let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
+        .bind::<Text, _>(&low)
+        .bind::<Text, _>(&high)
+        .load(c)?);
+    if !refused.is_empty() {
+        let delete = dialect(
+            conn,
+            &format!(
+                "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM {table} t \
+                 WHERE t.id = loan_import.{column} AND t.org_path >= $1 AND t.org_path < $2)"
+            ),
+        );
+        on_inner!(conn, c => diesel::sql_query(&delete)
+            .bind::<Text, _>(&low)
+            .bind::<Text, _>(&high)
+            .execute(c)?);
+    }
+    Ok(refused.into_iter().map(|r| (r.line, r.loan_no)).collect())
+}
+
+/// When a loan number occurs more than once in the input: the last line of each (loan, as-of)
+/// wins, as if the rows had been recorded one after another.
+pub fn keep_last_of_repeats(conn: &mut DbConn) -> AppResult<()> {
+    conn.batch_execute(
+        "CREATE INDEX loan_import_key ON loan_import (loan_no, as_of, line); \
+         DELETE FROM loan_import WHERE EXISTS (SELECT 1 FROM loan_import j \
+         WHERE j.loan_no = loan_import.loan_no AND j.as_of = loan_import.as_of \
+         AND j.line > loan_import.line)",
+    )?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Merges the staged rows: each is the loan's snapshot of its date (replacing one of the same loan
+/// and date); the newest per loan becomes the loan's current state unless a newer one is known.
+/// Returns the number of loans that were new. `repeats`: a loan occurs on more than one date.
+pub fn merge(conn: &mut DbConn, repeats: bool) -> AppResult<u64> {
+    let newest = if repeats {
+        "NOT EXISTS (SELECT 1 FROM loan_import j WHERE j.loan_no = i.loan_no AND j.as_of > i.as_of)"
+    } else {
+        "1 = 1"
+    };
+    let created: Vec<Count> = on_inner!(conn, c => diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM loan_import i WHERE {newest} \
+         AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.loan_no = i.loan_no)"
+    ))
+    .load(c)?);
+    conn.batch_execute(
+        "INSERT INTO loan_snapshots (loan_no, as_of, customer_id, rm_id, balance_fen, classification, \
+         interest_due_fen, interest_paid_fen, days_past_due, matures_on) \
+         SELECT loan_no, as_of, customer_id, rm_id, balance_fen, classification, interest_due_fen, \
+         interest_paid_fen, days_past_due, matures_on FROM loan_import WHERE 1 = 1 \
+         ON CONFLICT (loan_no, as_of) DO UPDATE SET customer_id = excluded.customer_id, \
+         rm_id = excluded.rm_id, balance_fen = excluded.balance_fen, \
+         classification = excluded.classification, interest_due_fen = excluded.interest_due_fen, \
+         interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
+         matures_on = excluded.matures_on",
+    )?;
+    conn.batch_execute(&format!(
+        "INSERT INTO loans (id, loan_no, customer_id, rm_id, balance_fen, originated_on, \
+         classification, interest_due_fen, interest_paid_fen, days_past_due, as_of, matures_on) \
+         SELECT new_id, loan_no, customer_id, rm_id, balance_fen, originated_on, classification, \
+         interest_due_fen, interest_paid_fen, days_past_due, as_of, matures_on FROM loan_import i \
+         WHERE {newest} \
+         ON CONFLICT (loan_no) DO UPDATE SET customer_id = excluded.customer_id, \
+         rm_id = excluded.rm_id, balance_fen = excluded.balance_fen, \
+         originated_on = excluded.originated_on, classification = excluded.classification, \
+         interest_due_fen = excluded.interest_due_fen, \
+         interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
+         as_of = excluded.as_of, matures_on = excluded.matures_on \
+         WHERE loans.as_of <= excluded.as_of"
+    ))?;
+    Ok(created.first().map(|c| c.n as u64).unwrap_or(0))
+}
+
+/// A customer the staged rows call for a flag on, with the loan that shows it.
+#[derive(Debug, QueryableByName)]
+pub struct FlagCandidate {
+    #[diesel(sql_type = Text)]
+    pub customer_id: String,
+    #[diesel(sql_type = Text)]
+    pub loan_no: String,
+    #[diesel(sql_type = Date)]
+    pub as_of: NaiveDate,
+}
+
+/// R-2: customers with a staged row matching `condition` (SQL over the staging columns) and no
+/// open flag of `kind` yet.
+pub fn flag_candidates(
+    conn: &mut DbConn,
+    condition: &str,
+    kind: &str,
+) -> AppResult<Vec<FlagCandidate>> {
+    let sql = dialect(
+        conn,
+        &format!(
+            "SELECT i.customer_id, MIN(i.loan_no) AS loan_no, MAX(i.as_of) AS as_of \
+             FROM loan_import i WHERE {condition} AND NOT EXISTS (SELECT 1 FROM flags f \
+             WHERE f.customer_id = i.customer_id AND f.kind = $1 AND f.status <> 'resolved') \
+             GROUP BY i.customer_id ORDER BY i.customer_id"
+        ),
+    );
+    Ok(on_inner!(conn, c => diesel::sql_query(&sql).bind::<Text, _>(kind).load(c)?))
+}
+
+/// Drops the staging table.
+pub fn finish(conn: &mut DbConn) -> AppResult<()> {
+    conn.batch_execute("DROP TABLE loan_import")?;
+    Ok(())
+}
