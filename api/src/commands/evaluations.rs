@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::field_checks::require_check;
-use super::flags::{raise, raise_on_rm};
+use super::field_checks::require_checks;
+use super::flags::{raise_many, raise_on_rm};
 use super::Ctx;
 use crate::db::{self, loans, DbConn};
 use crate::domain::field_check::CheckKind;
@@ -76,49 +76,33 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
             overdue.len(),
             loan_customers
         );
-        for customer_id in overdue {
-            let needs_flag = !flagged.contains(customer_id);
-            let needs_inspection = ind.inspections_required && !inspected.contains(customer_id);
-            if !needs_flag && !needs_inspection {
-                continue;
-            }
-            let Some(customer) = db::customers::find(conn, customer_id)? else {
-                continue;
-            };
-            if needs_flag
-                && raise(
-                    conn,
-                    ctx,
-                    &customer,
-                    FlagKind::OverdueInterest,
-                    None,
-                    "rule",
-                    &format!("interest unpaid as of {as_of}"),
-                )?
-                .1
-            {
-                result.overdue_interest_flags += 1;
-            }
-            if needs_inspection {
-                // Raising the flag may already have required one (A-6 entry, D-5).
-                let before = db::field_checks::open_required(
-                    conn,
-                    &customer.id,
-                    CheckKind::PostLoanInspection.as_str(),
-                )?
-                .len();
-                require_check(
-                    conn,
-                    ctx,
-                    &customer,
-                    CheckKind::PostLoanInspection,
-                    "R-4",
-                    &why,
-                )?;
-                if before == 0 {
-                    result.inspections_required += 1;
-                }
-            }
+        let to_flag: Vec<String> = overdue
+            .iter()
+            .filter(|c| !flagged.contains(**c))
+            .map(|c| c.to_string())
+            .collect();
+        if !to_flag.is_empty() {
+            let items = db::customers::find_many(conn, &to_flag)?
+                .into_iter()
+                .map(|c| (c, format!("interest unpaid as of {as_of}")))
+                .collect();
+            result.overdue_interest_flags =
+                raise_many(conn, ctx, FlagKind::OverdueInterest, items)? as u32;
+        }
+        let to_inspect: Vec<String> = overdue
+            .iter()
+            .filter(|c| ind.inspections_required && !inspected.contains(**c))
+            .map(|c| c.to_string())
+            .collect();
+        if !to_inspect.is_empty() {
+            // Raising the flag above may already have required some (A-6 entry, D-5).
+            let customers = db::customers::find_many(conn, &to_inspect)?;
+            let wanted: Vec<_> = customers
+                .iter()
+                .map(|c| (c, CheckKind::PostLoanInspection))
+                .collect();
+            result.inspections_required =
+                require_checks(conn, ctx, &wanted, "R-4", &why)?.len() as u32;
         }
         if ind.action_required && raise_on_rm(conn, ctx, &rm, FlagKind::ActionRequired, &why)?.1 {
             result

@@ -311,43 +311,62 @@ pub fn require_check(
     source: &str,
     reason: &str,
 ) -> AppResult<RequiredCheckRow> {
-    if let Some(open) = store::open_required(conn, &customer.id, kind.as_str())?
+    if let Some(added) = require_checks(conn, ctx, &[(customer, kind)], source, reason)?.pop() {
+        return Ok(added);
+    }
+    store::open_required(conn, &customer.id, kind.as_str())?
         .into_iter()
         .next()
-    {
-        return Ok(open);
-    }
+        .ok_or_else(|| AppError::Internal("an open required check vanished".into()))
+}
+
+/// [`require_check`] for many customers at once (one customer once); returns the checks added.
+pub fn require_checks(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    wanted: &[(&CustomerRow, CheckKind)],
+    source: &str,
+    reason: &str,
+) -> AppResult<Vec<RequiredCheckRow>> {
+    let ids: Vec<String> = wanted.iter().map(|(c, _)| c.id.clone()).collect();
+    let open = store::open_required_of(conn, &ids)?;
     let due_on: NaiveDate = ctx
         .today
         .checked_add_days(Days::new(
             ctx.policy.field_checks.required_inspection_due_days.into(),
         ))
         .unwrap_or(NaiveDate::MAX);
-    let row = RequiredCheckRow {
-        id: crate::http::new_id(),
-        customer_id: customer.id.clone(),
-        kind: kind.as_str().into(),
-        source: source.into(),
-        reason: reason.into(),
-        due_on,
-        org_path: customer.org_path.clone(),
-        closed_by_check_id: None,
-        closed_at: None,
-        created_at: ctx.now,
-    };
-    store::insert_required(conn, &row)?;
-    audit::record(
-        conn,
-        &ctx.actor,
-        Change::new(
-            "required_check.create",
-            "required_check",
-            &row.id,
-            &row.org_path,
-        )
-        .after(&row)?,
-    )?;
-    Ok(row)
+    let rows: Vec<RequiredCheckRow> = wanted
+        .iter()
+        .filter(|(c, kind)| !open.contains(&(c.id.clone(), kind.as_str().to_string())))
+        .map(|(customer, kind)| RequiredCheckRow {
+            id: crate::http::new_id(),
+            customer_id: customer.id.clone(),
+            kind: kind.as_str().into(),
+            source: source.into(),
+            reason: reason.into(),
+            due_on,
+            org_path: customer.org_path.clone(),
+            closed_by_check_id: None,
+            closed_at: None,
+            created_at: ctx.now,
+        })
+        .collect();
+    store::insert_required_many(conn, &rows)?;
+    let changes = rows
+        .iter()
+        .map(|row| {
+            Change::new(
+                "required_check.create",
+                "required_check",
+                &row.id,
+                &row.org_path,
+            )
+            .after(row)
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    audit::record_many(conn, &ctx.actor, changes)?;
+    Ok(rows)
 }
 
 /// D-5: a customer entering an A-6 category (a marker, or an open flag) gets a required check due
@@ -361,16 +380,32 @@ pub fn on_entering_a6(
     if was_a6 || customer.needs_second_rm_since.is_none() {
         return Ok(());
     }
-    let kind = if db::customers::has_loans(conn, &customer.id)? {
-        CheckKind::PostLoanInspection
-    } else {
-        CheckKind::SiteVisit
-    };
-    require_check(
+    on_entering_a6_many(conn, ctx, std::slice::from_ref(customer))
+}
+
+/// [`on_entering_a6`] for customers that have just entered.
+pub fn on_entering_a6_many(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    customers: &[CustomerRow],
+) -> AppResult<()> {
+    let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
+    let with_loans = db::customers::with_loans(conn, &ids)?;
+    let wanted: Vec<(&CustomerRow, CheckKind)> = customers
+        .iter()
+        .map(|c| {
+            let kind = if with_loans.contains(&c.id) {
+                CheckKind::PostLoanInspection
+            } else {
+                CheckKind::SiteVisit
+            };
+            (c, kind)
+        })
+        .collect();
+    require_checks(
         conn,
         ctx,
-        customer,
-        kind,
+        &wanted,
         "A-6",
         "the customer entered an A-6 category",
     )?;

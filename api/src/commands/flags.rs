@@ -1,7 +1,7 @@
 //! Customer flags: raise, acknowledge, resolve; open flags put the customer in the A-6
 //! queue; `npl` and `blacklisted` mark related parties.
 
-use super::field_checks::on_entering_a6;
+use super::field_checks::{on_entering_a6, on_entering_a6_many};
 use super::Ctx;
 use crate::db::audit::{self, Change};
 use crate::db::customers::CustomerRow;
@@ -42,7 +42,30 @@ pub fn raise(
     {
         return Ok((existing, false));
     }
-    let row = FlagRow {
+    let row = new_flag(ctx, customer, kind, severity, source, reason);
+    store::insert(conn, &row)?;
+    event(conn, ctx, &row, "raise", reason)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("flag.raise", "flag", &row.id, &row.org_path).after(&row)?,
+    )?;
+    enter_a6(conn, ctx, customer)?;
+    if kind.spreads_to_related() {
+        spread_to_related(conn, ctx, customer, kind)?;
+    }
+    Ok((row, true))
+}
+
+fn new_flag(
+    ctx: &Ctx,
+    customer: &CustomerRow,
+    kind: FlagKind,
+    severity: Option<Severity>,
+    source: &str,
+    reason: &str,
+) -> FlagRow {
+    FlagRow {
         id: crate::http::new_id(),
         customer_id: Some(customer.id.clone()),
         rm_id: None,
@@ -56,46 +79,106 @@ pub fn raise(
         raised_at: ctx.now,
         updated_at: ctx.now,
         version: 1,
-    };
-    store::insert(conn, &row)?;
-    event(conn, ctx, &row, "raise", reason)?;
-    audit::record(
-        conn,
-        &ctx.actor,
-        Change::new("flag.raise", "flag", &row.id, &row.org_path).after(&row)?,
-    )?;
-    enter_a6(conn, ctx, customer)?;
-    if kind.spreads_to_related() {
-        let depth = ctx.policy.risk.related_party_depth;
-        let mut lookup_error = None;
-        let related = related_parties(&customer.id, depth, |c| {
-            store::related_customers(conn, c).unwrap_or_else(|e| {
-                lookup_error.get_or_insert(e);
-                Vec::new()
-            })
-        });
-        if let Some(e) = lookup_error {
-            return Err(e);
-        }
-        for other in related {
-            if let Some(party) = db::customers::find(conn, &other)? {
-                let why = format!(
-                    "related to customer {} ({}) flagged {kind}",
-                    customer.name, customer.id
-                );
-                raise(
-                    conn,
-                    ctx,
-                    &party,
-                    FlagKind::RelatedParty,
-                    None,
-                    "rule",
-                    &why,
-                )?;
-            }
+    }
+}
+
+/// `related_party` on the guarantors and group members of a customer flagged `kind`, to the
+/// policy's depth (cycles safe).
+fn spread_to_related(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    customer: &CustomerRow,
+    kind: FlagKind,
+) -> AppResult<()> {
+    let depth = ctx.policy.risk.related_party_depth;
+    let mut lookup_error = None;
+    let related = related_parties(&customer.id, depth, |c| {
+        store::related_customers(conn, c).unwrap_or_else(|e| {
+            lookup_error.get_or_insert(e);
+            Vec::new()
+        })
+    });
+    if let Some(e) = lookup_error {
+        return Err(e);
+    }
+    for other in related {
+        if let Some(party) = db::customers::find(conn, &other)? {
+            let why = format!(
+                "related to customer {} ({}) flagged {kind}",
+                customer.name, customer.id
+            );
+            raise(
+                conn,
+                ctx,
+                &party,
+                FlagKind::RelatedParty,
+                None,
+                "rule",
+                &why,
+            )?;
         }
     }
-    Ok((row, true))
+    Ok(())
+}
+
+/// [`raise`] for many customers at once (bulk loan imports): the same flags, events, audit events,
+/// A-6 entry and spreading, written with multi-row statements. Customers with an unresolved flag of
+/// the kind are skipped; returns the number of flags raised.
+pub fn raise_many(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    kind: FlagKind,
+    items: Vec<(CustomerRow, String)>,
+) -> AppResult<usize> {
+    let ids: Vec<String> = items.iter().map(|(c, _)| c.id.clone()).collect();
+    let open = store::with_unresolved(conn, &ids, kind.as_str())?;
+    let items: Vec<(CustomerRow, String)> = items
+        .into_iter()
+        .filter(|(c, _)| !open.contains(&c.id))
+        .collect();
+    let flags: Vec<FlagRow> = items
+        .iter()
+        .map(|(c, why)| new_flag(ctx, c, kind, None, "rule", why))
+        .collect();
+    let events: Vec<FlagEventRow> = flags
+        .iter()
+        .map(|f| FlagEventRow {
+            id: crate::http::new_id(),
+            flag_id: f.id.clone(),
+            action: "raise".into(),
+            note: f.reason.clone(),
+            by_user: ctx.actor.username.clone(),
+            at: ctx.now,
+        })
+        .collect();
+    store::insert_many(conn, &flags, &events)?;
+    let changes = flags
+        .iter()
+        .map(|f| Change::new("flag.raise", "flag", &f.id, &f.org_path).after(f))
+        .collect::<AppResult<Vec<_>>>()?;
+    audit::record_many(conn, &ctx.actor, changes)?;
+    // an open flag puts the customer in the second-RM queue with a required check.
+    let ids: Vec<String> = items.iter().map(|(c, _)| c.id.clone()).collect();
+    let marked: std::collections::HashSet<String> =
+        db::customers::mark_needing_second_rm(conn, &ids, ctx.now)?
+            .into_iter()
+            .collect();
+    let entered: Vec<CustomerRow> = items
+        .iter()
+        .filter(|(c, _)| marked.contains(&c.id))
+        .map(|(c, _)| CustomerRow {
+            needs_second_rm_since: Some(ctx.now),
+            ..c.clone()
+        })
+        .collect();
+    on_entering_a6_many(conn, ctx, &entered)?;
+    if kind.spreads_to_related() {
+        let linked = store::with_relations(conn, &ids)?;
+        for (customer, _) in items.iter().filter(|(c, _)| linked.contains(&c.id)) {
+            spread_to_related(conn, ctx, customer, kind)?;
+        }
+    }
+    Ok(flags.len())
 }
 
 /// a customer with an open flag needs a second RM (queue and required check).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::flags::raise;
+use super::flags::{raise, raise_many};
 use super::Ctx;
 use crate::db::loan_import::{self as import, StagedRow};
 use crate::db::loans::{self as store, SnapshotRow};
@@ -253,18 +253,24 @@ pub fn import(
             "i.interest_paid_fen < i.interest_due_fen".to_string(),
         ),
     ] {
-        for candidate in import::flag_candidates(conn, &condition, kind.as_str())? {
-            let Some(customer) = db::customers::find(conn, &candidate.customer_id)? else {
-                continue;
-            };
-            let why = match kind {
-                FlagKind::Npl => npl_reason(&candidate.loan_no, candidate.as_of),
-                _ => overdue_reason(&candidate.loan_no, candidate.as_of),
-            };
-            if raise(conn, ctx, &customer, kind, None, "rule", &why)?.1 {
-                report.flags_raised += 1;
-            }
-        }
+        let candidates = import::flag_candidates(conn, &condition, kind.as_str())?;
+        let ids: Vec<String> = candidates.iter().map(|c| c.customer_id.clone()).collect();
+        let mut customers: std::collections::HashMap<String, db::customers::CustomerRow> =
+            db::customers::find_many(conn, &ids)?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect();
+        let items = candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let why = match kind {
+                    FlagKind::Npl => npl_reason(&candidate.loan_no, candidate.as_of),
+                    _ => overdue_reason(&candidate.loan_no, candidate.as_of),
+                };
+                Some((customers.remove(&candidate.customer_id)?, why))
+            })
+            .collect();
+        report.flags_raised += raise_many(conn, ctx, kind, items)?;
     }
     import::finish(conn)?;
     let change = crate::db::audit::Change::new("loan.import", "loan_batch", "", &ctx.scope).after(

@@ -33,7 +33,7 @@ impl Actor {
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, Serialize)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct AuditEventRow {
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
@@ -128,41 +128,55 @@ impl Change {
 /// Appends one event to the chain. Call inside the transaction of the change it records: the
 /// first statement takes the chain head's row lock, so concurrent writers append one at a time.
 pub fn record(conn: &mut DbConn, actor: &Actor, change: Change) -> AppResult<i64> {
+    record_many(conn, actor, vec![change])
+}
+
+/// Appends events in order, chained one to the next, with one lock of the chain head and multi-row
+/// inserts (bulk imports). Returns the last sequence number.
+pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> AppResult<i64> {
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    let n = changes.len() as i64;
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+        .set(audit_head::last_seq.eq(audit_head::last_seq + n))
         .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = audit_head::table
+    let (last_seq, mut prev_hash): (i64, String) = audit_head::table
         .find(1)
         .select((audit_head::last_seq, audit_head::last_hash))
         .first(conn)?;
     let policy_version = policy::current_version(conn)?;
-    let mut row = AuditEventRow {
-        seq,
-        occurred_at: now(),
-        actor_user_id: actor.user_id.clone(),
-        actor_username: actor.username.clone(),
-        actor_roles: actor.roles.clone(),
-        actor_org_unit_id: actor.org_unit_id.clone(),
-        action: change.action,
-        entity: change.entity,
-        entity_id: change.entity_id,
-        org_path: change.org_path,
-        before_state: change.before,
-        after_state: change.after,
-        request_id: actor.request_id.clone(),
-        policy_version,
-        prev_hash,
-        hash: String::new(),
-    };
-    let at = format_instant(&row.occurred_at);
-    row.hash = event_hash(&row.content(&at));
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
+    let occurred_at = now();
+    let at = format_instant(&occurred_at);
+    let mut rows = Vec::with_capacity(changes.len());
+    for (i, change) in changes.into_iter().enumerate() {
+        let mut row = AuditEventRow {
+            seq: last_seq - n + 1 + i as i64,
+            occurred_at,
+            actor_user_id: actor.user_id.clone(),
+            actor_username: actor.username.clone(),
+            actor_roles: actor.roles.clone(),
+            actor_org_unit_id: actor.org_unit_id.clone(),
+            action: change.action,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            org_path: change.org_path,
+            before_state: change.before,
+            after_state: change.after,
+            request_id: actor.request_id.clone(),
+            policy_version,
+            prev_hash,
+            hash: String::new(),
+        };
+        row.hash = event_hash(&row.content(&at));
+        prev_hash = row.hash.clone();
+        rows.push(row);
+    }
+    super::insert_rows!(conn, audit_events::table, &rows);
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_hash.eq(&row.hash))
+        .set(audit_head::last_hash.eq(&prev_hash))
         .execute(conn)?;
-    Ok(seq)
+    Ok(last_seq)
 }
 
 #[derive(Debug, Default, Clone)]

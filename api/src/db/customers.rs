@@ -170,3 +170,62 @@ pub fn has_loans(conn: &mut DbConn, customer_id: &str) -> AppResult<bool> {
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// The customers with these ids (unknown ids are absent).
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CustomerRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            customers::table
+                .filter(customers::id.eq_any(chunk))
+                .load::<CustomerRow>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// A-6 in bulk: marks those of these customers not yet marked as needing a second RM since `at`;
+/// returns the ids it marked.
+pub fn mark_needing_second_rm(
+    conn: &mut DbConn,
+    ids: &[String],
+    at: chrono::NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let mut marked = Vec::new();
+    for chunk in ids.chunks(1000) {
+        marked.extend(
+            diesel::update(
+                customers::table
+                    .filter(customers::id.eq_any(chunk))
+                    .filter(customers::needs_second_rm_since.is_null()),
+            )
+            .set((
+                customers::needs_second_rm_since.eq(Some(at)),
+                customers::version.eq(customers::version + 1),
+                customers::updated_at.eq(at),
+            ))
+            .returning(customers::id)
+            .get_results::<String>(conn)?,
+        );
+    }
+    Ok(marked)
+}
+
+/// Of these customers, those with at least one loan.
+pub fn with_loans(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> AppResult<std::collections::HashSet<String>> {
+    use super::schema::loans;
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            loans::table
+                .filter(loans::customer_id.eq_any(chunk))
+                .select(loans::customer_id)
+                .distinct()
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
+}

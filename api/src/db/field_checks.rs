@@ -131,7 +131,7 @@ pub fn of_rm_between(
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
-#[diesel(table_name = required_checks)]
+#[diesel(table_name = required_checks, treat_none_as_default_value = false)]
 pub struct RequiredCheckRow {
     pub id: String,
     pub customer_id: String,
@@ -338,4 +338,27 @@ pub fn customers_with_open_required(
         .load::<String>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Of these customers, (customer, kind) of their open required checks.
+pub fn open_required_of(
+    conn: &mut DbConn,
+    customer_ids: &[String],
+) -> AppResult<std::collections::HashSet<(String, String)>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in customer_ids.chunks(1000) {
+        out.extend(
+            required_checks::table
+                .filter(required_checks::customer_id.eq_any(chunk))
+                .filter(required_checks::closed_at.is_null())
+                .select((required_checks::customer_id, required_checks::kind))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+pub fn insert_required_many(conn: &mut DbConn, rows: &[RequiredCheckRow]) -> AppResult<()> {
+    super::insert_rows!(conn, required_checks::table, rows);
+    Ok(())
 }

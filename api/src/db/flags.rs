@@ -8,7 +8,7 @@ use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset, serde::Serialize)]
-#[diesel(table_name = flags, treat_none_as_null = true)]
+#[diesel(table_name = flags, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct FlagRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -27,7 +27,7 @@ pub struct FlagRow {
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
-#[diesel(table_name = flag_events)]
+#[diesel(table_name = flag_events, treat_none_as_default_value = false)]
 pub struct FlagEventRow {
     pub id: String,
     pub flag_id: String,
@@ -217,4 +217,52 @@ pub fn customers_with_open(
         .select(flags::customer_id)
         .load(conn)?;
     Ok(ids.into_iter().flatten().collect())
+}
+
+/// Bulk raise (loan imports): the flags and their first events.
+pub fn insert_many(conn: &mut DbConn, rows: &[FlagRow], events: &[FlagEventRow]) -> AppResult<()> {
+    super::insert_rows!(conn, flags::table, rows);
+    super::insert_rows!(conn, flag_events::table, events);
+    Ok(())
+}
+
+/// Of these customers, those with an unresolved flag of `kind`.
+pub fn with_unresolved(
+    conn: &mut DbConn,
+    customer_ids: &[String],
+    kind: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in customer_ids.chunks(1000) {
+        let ids: Vec<Option<String>> = flags::table
+            .filter(flags::customer_id.eq_any(chunk))
+            .filter(flags::kind.eq(kind))
+            .filter(flags::status.ne("resolved"))
+            .select(flags::customer_id)
+            .load(conn)?;
+        out.extend(ids.into_iter().flatten());
+    }
+    Ok(out)
+}
+
+/// Of these customers, those with any guarantee or group link (either side).
+pub fn with_relations(
+    conn: &mut DbConn,
+    customer_ids: &[String],
+) -> AppResult<std::collections::HashSet<String>> {
+    use customer_relations as r;
+    let mut out = std::collections::HashSet::new();
+    for chunk in customer_ids.chunks(1000) {
+        let from: Vec<String> = r::table
+            .filter(r::customer_id.eq_any(chunk))
+            .select(r::customer_id)
+            .load(conn)?;
+        let to: Vec<String> = r::table
+            .filter(r::related_customer_id.eq_any(chunk))
+            .select(r::related_customer_id)
+            .load(conn)?;
+        out.extend(from);
+        out.extend(to);
+    }
+    Ok(out)
 }

@@ -4,6 +4,24 @@
 //! connection (writes queue in process instead of failing with "database is locked") and a pool of
 //! readers; PostgreSQL gets one pool for both.
 
+/// Multi-row insert in chunks, on the inner connection (batch inserts do not go through the
+/// `MultiConnection` enum).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        for chunk in $rows.chunks(1000) {
+            match &mut *$conn {
+                $crate::db::DbConn::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                $crate::db::DbConn::Pg(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+            };
+        }
+    }};
+}
+pub(crate) use insert_rows;
+
 pub mod approvals;
 pub mod assignments;
 pub mod audit;
