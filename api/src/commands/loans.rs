@@ -199,11 +199,20 @@ pub fn import(
     all_or_nothing: bool,
 ) -> AppResult<BatchReport> {
     let mut report = BatchReport::default();
+    let started = std::time::Instant::now();
+    let lap = |phase: &str| {
+        tracing::info!(
+            phase,
+            ms = started.elapsed().as_millis() as u64,
+            "loan import"
+        )
+    };
     import::begin(conn)?;
     let mut seen = std::collections::HashSet::new();
     let mut repeats = false;
+    let rms = db::rms::ids_in_subtree(conn, &ctx.scope)?;
     for chunk in chunks {
-        let chunk = chunk?;
+        let mut chunk = chunk?;
         report.received += chunk.len();
         if report.received > MAX_BATCH_ROWS {
             return Err(AppError::field(
@@ -211,35 +220,47 @@ pub fn import(
                 format!("at most {MAX_BATCH_ROWS} rows per request"),
             ));
         }
-        for row in &chunk.rows {
+        let (rows, unknown_rm): (Vec<StagedRow>, Vec<StagedRow>) =
+            chunk.rows.into_iter().partition(|r| rms.contains(&r.rm_id));
+        chunk
+            .refused
+            .extend(unknown_rm.into_iter().map(|r| RefusedRow {
+                line: r.line as usize,
+                loan_no: Some(r.loan_no),
+                errors: vec![FieldError::new("rm_id", "no such RM in your scope")],
+                rule: None,
+            }));
+        for row in &rows {
             repeats |= !seen.insert(row.loan_no.clone());
         }
-        import::stage(conn, &chunk.rows)?;
+        import::stage(conn, &rows)?;
         report.refused.extend(chunk.refused);
     }
     drop(seen);
-    for (column, message) in [
-        ("customer_id", "no such customer in your scope"),
-        ("rm_id", "no such RM in your scope"),
-    ] {
-        for (line, loan_no) in import::refuse_out_of_scope(conn, column, &ctx.scope)? {
-            report.refused.push(RefusedRow {
-                line: line as usize,
-                loan_no: Some(loan_no),
-                errors: vec![FieldError::new(column, message)],
-                rule: None,
-            });
-        }
+    import::staged(conn)?;
+    lap("staged");
+    for (line, loan_no) in import::refuse_customers_out_of_scope(conn, &ctx.scope)? {
+        report.refused.push(RefusedRow {
+            line: line as usize,
+            loan_no: Some(loan_no),
+            errors: vec![FieldError::new(
+                "customer_id",
+                "no such customer in your scope",
+            )],
+            rule: None,
+        });
     }
     report.refused.sort_by_key(|r| r.line);
     if all_or_nothing && !report.refused.is_empty() {
         return Err(as_problem(&report));
     }
+    lap("checked");
     if repeats {
         import::keep_last_of_repeats(conn)?;
     }
     report.created = import::merge(conn, repeats)? as usize;
     report.recorded = report.received - report.refused.len();
+    lap("merged");
     let npl = Classification::ALL
         .iter()
         .filter(|c| c.is_npl())
@@ -271,6 +292,7 @@ pub fn import(
             })
             .collect();
         report.flags_raised += raise_many(conn, ctx, kind, items)?;
+        lap(kind.as_str());
     }
     import::finish(conn)?;
     let change = crate::db::audit::Change::new("loan.import", "loan_batch", "", &ctx.scope).after(

@@ -106,6 +106,15 @@ pub fn stage(conn: &mut DbConn, rows: &[StagedRow]) -> AppResult<()> {
     Ok(())
 }
 
+/// After staging: PostgreSQL has no statistics on a new temporary table and plans the checks and
+/// merges badly without them.
+pub fn staged(conn: &mut DbConn) -> AppResult<()> {
+    if let DbConn::Pg(_) = conn {
+        conn.batch_execute("ANALYZE loan_import")?;
+    }
+    Ok(())
+}
+
 #[derive(QueryableByName)]
 struct Refused {
     #[diesel(sql_type = BigInt)]
@@ -114,24 +123,17 @@ struct Refused {
     loan_no: String,
 }
 
-/// Removes and returns (line, loan_no) of staged rows whose customer (`column` = "customer_id",
-/// table "customers") or RM ("rm_id", "rms") is unknown or outside the subtree `scope`.
-pub fn refuse_out_of_scope(
+/// Removes and returns (line, loan_no) of staged rows whose customer is unknown or outside the
+/// subtree `scope`.
+pub fn refuse_customers_out_of_scope(
     conn: &mut DbConn,
-    column: &str,
     scope: &str,
 ) -> AppResult<Vec<(i64, String)>> {
-    let table = match column {
-        "customer_id" => "customers",
-        _ => "rms",
-    };
     let (low, high) = super::subtree_range(scope);
     let select = dialect(
         conn,
-        &format!(
-            "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM {table} t \
-             WHERE t.id = i.{column} AND t.org_path >= $1 AND t.org_path < $2) ORDER BY line"
-        ),
+        "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM customers t \
+             WHERE t.id = i.customer_id AND t.org_path >= $1 AND t.org_path < $2)",
     );
     let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
         .bind::<Text, _>(&low)
@@ -140,10 +142,8 @@ pub fn refuse_out_of_scope(
     if !refused.is_empty() {
         let delete = dialect(
             conn,
-            &format!(
-                "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM {table} t \
-                 WHERE t.id = loan_import.{column} AND t.org_path >= $1 AND t.org_path < $2)"
-            ),
+            "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM customers t \
+             WHERE t.id = loan_import.customer_id AND t.org_path >= $1 AND t.org_path < $2)",
         );
         on_inner!(conn, c => diesel::sql_query(&delete)
             .bind::<Text, _>(&low)

@@ -184,3 +184,18 @@ pub fn active_in_subtree(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmRow>
         .order(rms::id.asc())
         .load(conn)?)
 }
+
+/// The ids of every RM (of any status) in a subtree.
+pub fn ids_in_subtree(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(rms::table
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .select(rms::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
