@@ -130,10 +130,18 @@ pub fn refuse_customers_out_of_scope(
     scope: &str,
 ) -> AppResult<Vec<(i64, String)>> {
     let (low, high) = super::subtree_range(scope);
+    let in_scope = if super::org_units::is_whole_bank(conn, scope)? {
+        // Every customer is in scope: only existence is checked (the id index alone).
+        "$1 = $1 AND $2 = $2"
+    } else {
+        "t.org_path >= $1 AND t.org_path < $2"
+    };
     let select = dialect(
         conn,
-        "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM customers t \
-             WHERE t.id = i.customer_id AND t.org_path >= $1 AND t.org_path < $2)",
+        &format!(
+            "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM customers t \
+             WHERE t.id = i.customer_id AND {in_scope})"
+        ),
     );
     let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
         .bind::<Text, _>(&low)
@@ -142,8 +150,10 @@ pub fn refuse_customers_out_of_scope(
     if !refused.is_empty() {
         let delete = dialect(
             conn,
-            "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM customers t \
-             WHERE t.id = loan_import.customer_id AND t.org_path >= $1 AND t.org_path < $2)",
+            &format!(
+                "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM customers t \
+                 WHERE t.id = loan_import.customer_id AND {in_scope})"
+            ),
         );
         on_inner!(conn, c => diesel::sql_query(&delete)
             .bind::<Text, _>(&low)

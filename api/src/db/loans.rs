@@ -112,7 +112,17 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
     let end_of_day = date
         .and_hms_micro_opt(23, 59, 59, 999_999)
         .unwrap_or_default();
-    let sql = "WITH latest AS ( \
+    // The whole bank's evaluation needs no per-customer scope test.
+    let (customers, in_scope) = if super::org_units::is_whole_bank(conn, scope)? {
+        ("", "$1 = $1 AND $2 = $2")
+    } else {
+        (
+            "JOIN customers c ON c.id = x.customer_id",
+            "c.org_path >= $1 AND c.org_path < $2",
+        )
+    };
+    let sql = format!(
+        "WITH latest AS ( \
            SELECT customer_id, interest_due_fen, interest_paid_fen FROM loans WHERE as_of <= $3 \
            UNION ALL \
            SELECT s.customer_id, s.interest_due_fen, s.interest_paid_fen FROM loans l \
@@ -122,14 +132,15 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
          book AS MATERIALIZED ( \
            SELECT a.rm_id, x.customer_id, \
              MAX(CASE WHEN x.interest_paid_fen < x.interest_due_fen THEN 1 ELSE 0 END) AS overdue \
-           FROM latest x JOIN customers c ON c.id = x.customer_id \
+           FROM latest x {customers} \
            JOIN assignments a ON a.customer_id = x.customer_id \
-           WHERE c.org_path >= $1 AND c.org_path < $2 AND a.role = 'primary' \
+           WHERE {in_scope} AND a.role = 'primary' \
              AND a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4) \
            GROUP BY a.rm_id, x.customer_id) \
          SELECT rm_id, NULL AS customer_id, COUNT(*) AS n FROM book GROUP BY rm_id \
          UNION ALL \
-         SELECT rm_id, customer_id, 1 AS n FROM book WHERE overdue = 1";
+         SELECT rm_id, customer_id, 1 AS n FROM book WHERE overdue = 1"
+    );
     let rows: Vec<BookRow> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
             .bind::<Text, _>(&low)
@@ -137,7 +148,7 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
             .bind::<Date, _>(date)
             .bind::<Timestamp, _>(end_of_day)
             .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql)
+        DbConn::Pg(c) => diesel::sql_query(&sql)
             .bind::<Text, _>(&low)
             .bind::<Text, _>(&high)
             .bind::<Date, _>(date)

@@ -100,3 +100,9 @@ pub fn list(
         .limit(limit + 1)
         .load(conn)?)
 }
+
+/// Whether a scope is the whole bank (the root unit's subtree): set-based queries then skip the
+/// per-row scope test.
+pub fn is_whole_bank(conn: &mut DbConn, scope: &str) -> AppResult<bool> {
+    Ok(root(conn)?.is_some_and(|r| r.path == scope))
+}
