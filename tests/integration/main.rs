@@ -8,6 +8,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod errors;
+mod exits;
 mod field_checks;
 mod flags;
 mod handovers;

@@ -74,7 +74,7 @@ fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
         org_path: row.org_path.clone(),
         qualified_on: row.qualified_on,
         term_ends_on: row.term_ends_on,
-        under_exit_review: false,
+        under_exit_review: !db::exit_cases::open_of_rm(conn, &row.id)?.is_empty(),
         banned: db::rms::is_banned(conn, &row.national_id)?,
         key_accounts: 0,
         vip_customers: 0,

@@ -200,5 +200,6 @@ pub fn confirm(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<(HandoverRow
             .before(&before)?
             .after(&after)?,
     )?;
+    super::exit_cases::on_handover_confirmed(conn, ctx, &after.id)?;
     Ok((after, moves))
 }

@@ -4,10 +4,12 @@
 pub mod approvals;
 pub mod assignments;
 pub mod evaluations;
+pub mod exit_cases;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
 pub mod loans;
+pub mod performance;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

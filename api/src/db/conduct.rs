@@ -72,3 +72,22 @@ pub fn incidents_of(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<IncidentRow
         .order(incidents::occurred_on.asc())
         .load(conn)?)
 }
+
+/// X-2 item 3: verified complaints per RM in a subtree received in `[from, to]`: (rm_id, count).
+pub fn verified_complaint_counts(
+    conn: &mut DbConn,
+    scope: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(String, i64)>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(complaints::table
+        .filter(complaints::org_path.ge(low))
+        .filter(complaints::org_path.lt(high))
+        .filter(complaints::verified.eq(true))
+        .filter(complaints::received_on.ge(from))
+        .filter(complaints::received_on.le(to))
+        .group_by(complaints::rm_id)
+        .select((complaints::rm_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -106,3 +106,8 @@ pub fn list(
 pub fn is_whole_bank(conn: &mut DbConn, scope: &str) -> AppResult<bool> {
     Ok(root(conn)?.is_some_and(|r| r.path == scope))
 }
+
+/// Every org unit (the tree is small: hundreds of units).
+pub fn all(conn: &mut DbConn) -> AppResult<Vec<OrgUnitRow>> {
+    Ok(org_units::table.order(org_units::path.asc()).load(conn)?)
+}

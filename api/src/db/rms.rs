@@ -199,3 +199,53 @@ pub fn ids_in_subtree(
         .into_iter()
         .collect())
 }
+
+/// Every RM not exited in a subtree.
+pub fn serving_in_subtree(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmRow>> {
+    let (low, high) = subtree_range(scope);
+    Ok(rms::table
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .filter(rms::status.ne("exited"))
+        .order(rms::id.asc())
+        .load(conn)?)
+}
+
+/// sets performance levels (rm id, level) in one statement per level.
+pub fn set_levels(conn: &mut DbConn, levels: &[(String, i32)]) -> AppResult<()> {
+    for level in 1..=3 {
+        let ids: Vec<&str> = levels
+            .iter()
+            .filter(|(_, l)| *l == level)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        for chunk in ids.chunks(1000) {
+            diesel::update(rms::table.filter(rms::id.eq_any(chunk)))
+                .set((
+                    rms::performance_level.eq(level),
+                    rms::version.eq(rms::version + 1),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// item 5: RMs in a subtree that originated a loan now non-performing.
+pub fn with_npl_originations(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<std::collections::HashSet<String>> {
+    use super::schema::loans;
+    let (low, high) = subtree_range(scope);
+    Ok(loans::table
+        .inner_join(rms::table.on(rms::id.eq(loans::rm_id)))
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .filter(loans::classification.eq_any(["substandard", "doubtful", "loss"]))
+        .select(loans::rm_id)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}

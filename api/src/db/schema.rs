@@ -369,6 +369,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    performance_metrics (rm_id, month) {
+        rm_id -> Text,
+        month -> Text,
+        new_loan_accounts -> BigInt,
+        new_loan_amount_fen -> BigInt,
+        managed_accounts_increase -> BigInt,
+        savings_increase_fen -> BigInt,
+        corporate_increase_fen -> BigInt,
+        new_bank_cards -> BigInt,
+        payroll_small -> BigInt,
+        payroll_large -> BigInt,
+        personal_ebank -> BigInt,
+        corporate_ebank -> BigInt,
+        pos_merchants -> BigInt,
+        npl_ratio -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    performance_scores (rm_id, month) {
+        rm_id -> Text,
+        month -> Text,
+        scoring_table -> Text,
+        total -> Text,
+        items -> Text,
+        risk_fund -> Text,
+        org_unit_id -> Text,
+        org_path -> Text,
+        line -> Text,
+        rank -> Integer,
+        rank_of -> Integer,
+        policy_version -> BigInt,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exit_cases (id) {
+        id -> Text,
+        rm_id -> Text,
+        kind -> Text,
+        trigger_item -> Nullable<Text>,
+        status -> Text,
+        reason -> Text,
+        evidence -> Text,
+        proposed_by -> Text,
+        decided_by -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        handover_id -> Nullable<Text>,
+        org_path -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    exit_case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        action -> Text,
+        note -> Text,
+        by_user -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
@@ -376,6 +446,10 @@ diesel::joinable!(assignments -> rms (rm_id));
 diesel::joinable!(loans -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    performance_metrics,
+    performance_scores,
+    exit_cases,
+    exit_case_events,
     org_units,
     rms,
     rm_qualifications,

@@ -12,6 +12,7 @@ pub mod portfolio;
 pub mod rebalancing;
 pub mod rm;
 pub mod role;
+pub mod scoring;
 
 /// A closed set of lower-case snake_case names stored as text, e.g. `Line::Corporate` ⇄ `"corporate"`.
 macro_rules! text_enum {

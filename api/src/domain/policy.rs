@@ -155,6 +155,15 @@ pub struct ExitPolicy {
     pub level_shares: [Decimal; 3],
     /// months averaged for an RM's first rating.
     pub first_rating_months: u32,
+    /// a yearly average score below this is below the standard of any rank: the RM is
+    /// proposed for demotion one rank.
+    #[serde(default = "default_rank_standard")]
+    #[schema(value_type = String, example = "60")]
+    pub rank_standard_min_score: Decimal,
+}
+
+fn default_rank_standard() -> Decimal {
+    dec("60")
 }
 
 /// X-6 pay effects (reported, not paid).
@@ -221,6 +230,7 @@ impl Default for Policy {
                 bottom_score_share: dec("0.20"),
                 level_shares: [dec("0.30"), dec("0.50"), dec("0.20")],
                 first_rating_months: 6,
+                rank_standard_min_score: default_rank_standard(),
             },
             pay: PayPolicy {
                 level_allowances: [dec("1500"), dec("1200"), dec("900")],

@@ -303,3 +303,25 @@ mod series_tests {
         );
     }
 }
+
+/// the NPL ratio of an RM's originated loans on `day` (each loan's latest state then).
+pub fn npl_ratio_at(states: &[LoanState], day: NaiveDate) -> Decimal {
+    let mut latest: std::collections::BTreeMap<&str, &LoanState> = Default::default();
+    for s in states.iter().filter(|s| s.as_of <= day) {
+        latest
+            .entry(s.loan_no.as_str())
+            .and_modify(|l| {
+                if s.as_of >= l.as_of {
+                    *l = s
+                }
+            })
+            .or_insert(s);
+    }
+    let total: i64 = latest.values().map(|s| s.balance_fen).sum();
+    let bad: i64 = latest
+        .values()
+        .filter(|s| s.npl)
+        .map(|s| s.balance_fen)
+        .sum();
+    npl_ratio(bad, total)
+}

@@ -49,6 +49,14 @@ pub enum Permission {
     ProposePolicy,
     /// See national IDs and phone numbers unmasked (M-3).
     ReadPersonalData,
+    /// Record RMs' monthly business (X-1 inputs).
+    RecordPerformance,
+    /// Run the monthly scores and triggers and the yearly levels.
+    RunPerformance,
+    /// Open an exit, disqualification or demotion case.
+    ProposeExit,
+    /// Decide a case (X-5, M-1: not one's own).
+    DecideExit,
 }
 
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
@@ -67,6 +75,10 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ManageFlags => matches!(role, Admin | RiskOfficer),
         AcknowledgeFlags => !matches!(role, Auditor),
         ReadPersonalData => matches!(role, Admin | Manager | RiskOfficer | Committee),
+        RecordPerformance => matches!(role, Admin | Manager),
+        RunPerformance => matches!(role, Admin | RiskOfficer),
+        ProposeExit => matches!(role, Admin | Manager | RiskOfficer | Committee),
+        DecideExit => *role == Committee,
     })
 }
 

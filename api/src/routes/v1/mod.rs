@@ -7,11 +7,13 @@ pub mod auth;
 pub mod conduct;
 pub mod customers;
 pub mod evaluations;
+pub mod exit_cases;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
 pub mod loans;
 pub mod org_units;
+pub mod performance;
 pub mod policy;
 pub mod queues;
 pub mod rebalancing;
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     loans::configure(cfg);
     evaluations::configure(cfg);
     conduct::configure(cfg);
+    performance::configure(cfg);
+    exit_cases::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }
