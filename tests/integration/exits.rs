@@ -172,6 +172,10 @@ fn x3_forced_exit_suspends_at_once_m1_committee_decides_a9_handover_then_exited_
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let case = r.body["id"].as_str().unwrap().to_string();
+    assert!(
+        r.body["handover_id"].is_string(),
+        "X-3: the handover starts at once"
+    );
     assert_eq!(
         app.get(&format!("/rms/{leaving}"), &app.admin_token).body["status"],
         "suspended",
@@ -223,7 +227,10 @@ fn x3_forced_exit_suspends_at_once_m1_committee_decides_a9_handover_then_exited_
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, vec!["propose", "suspend", "approve", "close"]);
+    assert_eq!(
+        steps,
+        vec!["propose", "suspend", "handover", "approve", "close"]
+    );
     let rm = app.get(&format!("/rms/{leaving}"), &app.admin_token);
     assert_eq!(rm.body["status"], "exited");
 

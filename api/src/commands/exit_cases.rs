@@ -240,15 +240,36 @@ pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCas
         &ctx.actor,
         Change::new("exit_case.propose", "exit_case", &case.id, &case.org_path).after(&case)?,
     )?;
-    if new.kind == CaseKind::Forced && rm.status == RmStatus::Active.as_str() {
-        set_rm_status(conn, ctx, &rm, RmStatus::Suspended, None)?;
-        event(
-            conn,
-            ctx,
-            &case,
-            "suspend",
-            "X-3: suspended at once; no new assignments",
-        )?;
+    if new.kind == CaseKind::Forced {
+        // suspended at once and the handover starts; removal waits for the committee.
+        if rm.status == RmStatus::Active.as_str() {
+            set_rm_status(conn, ctx, &rm, RmStatus::Suspended, None)?;
+            event(
+                conn,
+                ctx,
+                &case,
+                "suspend",
+                "X-3: suspended at once; no new assignments",
+            )?;
+        }
+        if db::rms::active_assignment_count(conn, &rm.id)? > 0 {
+            let (handover, _) = super::handovers::propose(
+                conn,
+                ctx,
+                &rm.id,
+                &format!("forced exit case {}", case.id),
+            )?;
+            let mut after = case.clone();
+            after.handover_id = Some(handover.id.clone());
+            return save(
+                conn,
+                ctx,
+                &case,
+                after,
+                "handover",
+                &format!("A-9: handover {} proposed at once", handover.id),
+            );
+        }
     }
     Ok(case)
 }
@@ -340,6 +361,20 @@ pub fn decide(
     if db::rms::active_assignment_count(conn, &rm.id)? == 0 {
         let after = save(conn, ctx, &before, after, "approve", note)?;
         return finish(conn, ctx, after, &rm);
+    }
+    if let Some((pending, _)) = before
+        .handover_id
+        .as_deref()
+        .map(|id| db::handovers::find(conn, id))
+        .transpose()?
+        .flatten()
+        .filter(|(h, _)| h.status == "proposed")
+    {
+        let note = format!(
+            "{note} — the case closes when handover {} is confirmed",
+            pending.id
+        );
+        return save(conn, ctx, &before, after, "approve", &note);
     }
     let (handover, _) = super::handovers::propose(
         conn,
