@@ -36,6 +36,8 @@ pub struct Size {
     /// RMs; by default one per 250 customers (at least 3 per team).
     pub rms: Option<usize>,
     pub seed: u64,
+    /// Record a chained audit event per customer created (`customer.create`, with its snapshot).
+    pub audit: bool,
 }
 
 impl Default for Size {
@@ -44,6 +46,7 @@ impl Default for Size {
             customers: 20_000,
             rms: None,
             seed: 20261123,
+            audit: false,
         }
     }
 }
@@ -62,6 +65,7 @@ impl Size {
                 "--customers" => size.customers = value("--customers")?,
                 "--rms" => size.rms = Some(value("--rms")?),
                 "--seed" => size.seed = value("--seed")? as u64,
+                "--audit" => size.audit = true,
                 other => return Err(format!("unknown demo flag {other:?}")),
             }
         }
@@ -484,6 +488,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 &mut customer_batch,
                 &mut assignment_batch,
                 &mut loan_batch,
+                size.audit,
             )?;
         }
     }
@@ -492,6 +497,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         &mut customer_batch,
         &mut assignment_batch,
         &mut loan_batch,
+        size.audit,
     )?;
 
     // People to log in as, with the admin password, when one is configured.
@@ -588,8 +594,16 @@ fn flush(
     customers_: &mut Vec<CustomerRow>,
     assignments_: &mut Vec<AssignmentRow>,
     loans_: &mut Vec<LoanRow>,
+    audit: bool,
 ) -> AppResult<()> {
     insert_chunks!(conn, customers::table, customers_);
+    if audit {
+        let changes = customers_
+            .iter()
+            .map(|c| Change::new("customer.create", "customer", &c.id, &c.org_path).after(c))
+            .collect::<AppResult<Vec<_>>>()?;
+        crate::db::audit::record_many(conn, &Actor::system("demo"), changes)?;
+    }
     insert_chunks!(conn, assignments::table, assignments_);
     insert_chunks!(conn, loans::table, loans_);
     // each loan's state as of the demo date is also its first snapshot.

@@ -13,3 +13,4 @@ pub mod error;
 pub mod http;
 pub mod routes;
 pub mod startup;
+pub mod verify;

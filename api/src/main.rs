@@ -1,4 +1,4 @@
-//! The `rmdesk` binary: `serve`, `migrate`, `openapi`, `demo`.
+//! The `rmdesk` binary: `serve`, `migrate`, `openapi`, `demo`, `verify-export`.
 
 use std::process::ExitCode;
 
@@ -9,7 +9,10 @@ const USAGE: &str = "usage: rmdesk <command>
   serve [--demo]                 run the server (RMDESK_BIND); --demo fills an empty database first
   migrate                        apply database migrations and exit
   openapi [FILE]                 write the OpenAPI document (stdout when no FILE)
-  demo [--customers N] [--rms N] fill an empty database with a demo bank (default 20000 customers)";
+  demo [--customers N] [--rms N] [--audit]
+                                 fill an empty database with a demo bank (default 20000 customers);
+                                 --audit also records a chained audit event per customer
+  verify-export FILE             check an audit_events export offline (digest, hashes, links)";
 
 fn main() -> ExitCode {
     init_logging();
@@ -58,6 +61,22 @@ fn run(args: &[String]) -> Result<(), String> {
             let config = Config::from_env()?;
             let size = rmdesk::demo::Size::from_args(rest)?;
             rmdesk::demo::run(&config, &size)
+        }
+        "verify-export" => {
+            let path = rest.first().ok_or("verify-export needs a FILE")?;
+            let report = rmdesk::verify::verify_export(std::path::Path::new(path))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
+            if report.ok {
+                Ok(())
+            } else {
+                Err(match &report.first_break {
+                    Some(b) => format!("the chain breaks at event {} ({})", b.seq, b.reason),
+                    None => "the items do not match the manifest".into(),
+                })
+            }
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

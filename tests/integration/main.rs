@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod errors;
 mod exits;
+mod exports;
 mod field_checks;
 mod flags;
 mod handovers;

@@ -322,3 +322,23 @@ pub fn primaries_at(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// M-3 exports: every assignment row (history included) of customers in a subtree, by id.
+pub fn history_in_subtree(
+    conn: &mut DbConn,
+    scope: &str,
+    after_id: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<AssignmentRow>> {
+    let (low, high) = super::subtree_range(scope);
+    let mut q = assignments::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .select(assignments::all_columns)
+        .into_boxed();
+    if let Some(after) = after_id {
+        q = q.filter(assignments::id.gt(after.to_string()));
+    }
+    Ok(q.order(assignments::id.asc()).limit(limit).load(conn)?)
+}

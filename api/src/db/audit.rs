@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use super::schema::{audit_events, audit_head};
 use super::{policy, DbConn};
-use crate::domain::audit_chain::{check_link, event_hash, Break, ChainedContent, GENESIS_HASH};
+use crate::domain::audit_chain::{
+    check_link, event_hash, state_digest, Break, ChainedContent, GENESIS_HASH,
+};
 use crate::error::AppResult;
 
 /// Who did it (user, roles, unit) and in which request.
@@ -80,8 +82,8 @@ impl AuditEventRow {
             entity: &self.entity,
             entity_id: &self.entity_id,
             org_path: &self.org_path,
-            before_state: self.before_state.as_deref(),
-            after_state: self.after_state.as_deref(),
+            before_sha256: self.before_state.as_deref().map(state_digest),
+            after_sha256: self.after_state.as_deref().map(state_digest),
             request_id: &self.request_id,
             policy_version: self.policy_version,
             prev_hash: &self.prev_hash,

@@ -227,6 +227,11 @@ impl Db {
         .await?
     }
 
+    /// A reader connection held for a long read (streamed exports), outside the async workers.
+    pub fn reader(&self) -> AppResult<r2d2::PooledConnection<Manager>> {
+        Ok(self.read.get()?)
+    }
+
     /// A writer connection for start-up and batch jobs (not for request handlers).
     pub fn writer(&self) -> AppResult<r2d2::PooledConnection<Manager>> {
         Ok(self.write.get()?)

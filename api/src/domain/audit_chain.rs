@@ -21,11 +21,18 @@ pub struct ChainedContent<'a> {
     pub entity_id: &'a str,
     /// The org path of the unit the entity belongs to.
     pub org_path: &'a str,
-    pub before_state: Option<&'a str>,
-    pub after_state: Option<&'a str>,
+    /// The snapshots enter the hash as their SHA-256 (hex), so that an export with personal data
+    /// masked (M-3) can still be verified offline.
+    pub before_sha256: Option<String>,
+    pub after_sha256: Option<String>,
     pub request_id: &'a str,
     pub policy_version: i64,
     pub prev_hash: &'a str,
+}
+
+/// SHA-256 (hex) of a stored snapshot's text.
+pub fn state_digest(state: &str) -> String {
+    hex::encode(Sha256::digest(state.as_bytes()))
 }
 
 /// SHA-256 (hex) over the canonical JSON of the content.
@@ -80,8 +87,8 @@ mod tests {
             entity: "customer",
             entity_id: "c1",
             org_path: "/ho/",
-            before_state: None,
-            after_state: after,
+            before_sha256: None,
+            after_sha256: after.map(state_digest),
             request_id: "r1",
             policy_version: 1,
             prev_hash: prev,

@@ -9,6 +9,7 @@ pub mod loan;
 pub mod org;
 pub mod policy;
 pub mod portfolio;
+pub mod privacy;
 pub mod rebalancing;
 pub mod rm;
 pub mod role;

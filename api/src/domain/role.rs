@@ -57,6 +57,8 @@ pub enum Permission {
     ProposeExit,
     /// Decide a case (X-5, M-1: not one's own).
     DecideExit,
+    /// Pull evidence exports (M-3): auditors and admins.
+    Export,
 }
 
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
@@ -79,18 +81,8 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         RunPerformance => matches!(role, Admin | RiskOfficer),
         ProposeExit => matches!(role, Admin | Manager | RiskOfficer | Committee),
         DecideExit => *role == Committee,
+        Export => matches!(role, Admin | Auditor),
     })
-}
-
-/// Masks all but the first 3 and last 4 characters: `110***********1234`.
-pub fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
 #[cfg(test)]
@@ -111,8 +103,6 @@ mod tests {
             &[Role::Rm, Role::Manager],
             Permission::ReadPersonalData
         ));
-        assert_eq!(mask("110101199001011234"), "110***********1234");
-        assert_eq!(mask("1234"), "****");
     }
 
     #[test]

@@ -7,19 +7,25 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::db::{self, audit::AuditEventRow, audit::Verification};
-use crate::domain::audit_chain::Break;
+use crate::domain::audit_chain::{state_digest, Break};
+use crate::domain::privacy;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult};
-use crate::http::{self, Page, PageParams, Query};
+use crate::http::{Page, PageParams, Query};
 use crate::startup::AppState;
+use serde_json::value::RawValue;
 
 /// One audit event: who (user, roles, unit), what (action, entity, before and after), when,
-/// request id, policy version, and its place in the hash chain.
+/// request id, policy version, and its place in the hash chain. Personal data in the snapshots is
+/// masked for callers without the right to see it (M-3); the hash covers the snapshots' SHA-256,
+/// given here, so the chain stays verifiable either way.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
     /// Position in the chain, from 1; also the event's identifier.
     pub seq: i64,
-    pub occurred_at: DateTime<Utc>,
+    /// As hashed: RFC 3339 UTC with microseconds.
+    #[schema(example = "2026-11-23T10:00:00.000001Z")]
+    pub occurred_at: String,
     pub actor_user_id: Option<String>,
     pub actor_username: String,
     pub actor_roles: Vec<String>,
@@ -32,29 +38,45 @@ pub struct AuditEvent {
     /// The org path of the unit the entity belongs to (`/head-office-id/.../unit-id/`).
     pub org_path: String,
     #[schema(value_type = Option<Object>)]
-    pub before: Option<serde_json::Value>,
+    pub before: Option<Box<RawValue>>,
     #[schema(value_type = Option<Object>)]
-    pub after: Option<serde_json::Value>,
+    pub after: Option<Box<RawValue>>,
+    /// SHA-256 of the stored (unmasked) snapshot text.
+    pub before_sha256: Option<String>,
+    pub after_sha256: Option<String>,
     pub request_id: String,
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
 }
 
-impl From<AuditEventRow> for AuditEvent {
-    fn from(r: AuditEventRow) -> Self {
-        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+/// A stored snapshot as a reader may see it.
+fn snapshot(text: Option<String>, unmasked: bool) -> Option<Box<RawValue>> {
+    let text = text?;
+    if unmasked || !privacy::may_hold_personal_data(&text) {
+        return RawValue::from_string(text).ok();
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    privacy::mask_json(&mut value);
+    serde_json::value::to_raw_value(&value).ok()
+}
+
+impl AuditEvent {
+    /// The event as a reader sees it: personal data masked unless `unmasked`.
+    pub fn view(r: AuditEventRow, unmasked: bool) -> Self {
         AuditEvent {
             seq: r.seq,
-            occurred_at: http::utc(r.occurred_at),
+            occurred_at: db::audit::format_instant(&r.occurred_at),
             actor_roles: r
                 .actor_roles
                 .split(',')
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            before: parse(r.before_state),
-            after: parse(r.after_state),
+            before_sha256: r.before_state.as_deref().map(state_digest),
+            after_sha256: r.after_state.as_deref().map(state_digest),
+            before: snapshot(r.before_state, unmasked),
+            after: snapshot(r.after_state, unmasked),
             actor_user_id: r.actor_user_id,
             actor_username: r.actor_username,
             actor_org_unit_id: r.actor_org_unit_id,
@@ -114,6 +136,7 @@ pub async fn events(
         to: q.to.map(|t| t.naive_utc()),
         after_seq,
     };
+    let unmasked = caller.may(Permission::ReadPersonalData);
     let rows = state
         .db
         .read(move |conn| db::audit::list(conn, &caller.org_path, &filter, limit + 1))
@@ -123,7 +146,7 @@ pub async fn events(
         rows.into_iter().zip(seqs).collect(),
         limit,
         |(_, s)| s,
-        |(r, _)| AuditEvent::from(r),
+        |(r, _)| AuditEvent::view(r, unmasked),
     );
     Ok(web::Json(page))
 }

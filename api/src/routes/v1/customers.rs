@@ -13,7 +13,7 @@ use crate::domain::customer::{
     join_categories, split_categories, Category, CustomerKind, CustomerSize, RelationKind,
 };
 use crate::domain::org::in_scope;
-use crate::domain::role::{mask, Permission};
+use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
 use crate::startup::AppState;
@@ -47,15 +47,21 @@ pub struct Customer {
 }
 
 impl Customer {
-    fn view(r: CustomerRow, caller: &Caller) -> Self {
+    pub(crate) fn view(r: CustomerRow, caller: &Caller) -> Self {
         let unmasked = caller.may(Permission::ReadPersonalData);
-        let personal = |v: Option<String>| if unmasked { v } else { v.map(|s| mask(&s)) };
+        let personal = |field: &str, v: Option<String>| {
+            if unmasked {
+                v
+            } else {
+                v.map(|s| crate::domain::privacy::mask_field(field, &s))
+            }
+        };
         Customer {
             kind: CustomerKind::parse(&r.kind).unwrap_or(CustomerKind::Corporate),
             size: r.size.as_deref().and_then(CustomerSize::parse),
             categories: split_categories(&r.categories),
-            national_id: personal(r.national_id),
-            phone: personal(r.phone),
+            national_id: personal("national_id", r.national_id),
+            phone: personal("phone", r.phone),
             id: r.id,
             name: r.name,
             org_unit_id: r.org_unit_id,

@@ -8,6 +8,7 @@ pub mod conduct;
 pub mod customers;
 pub mod evaluations;
 pub mod exit_cases;
+pub mod exports;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     conduct::configure(cfg);
     performance::configure(cfg);
     exit_cases::configure(cfg);
+    exports::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
 }

@@ -13,7 +13,7 @@ use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
 use crate::domain::org::{in_scope, OrgUnitKind};
 use crate::domain::policy::Policy;
 use crate::domain::rm::{self as rules, ExitKind, Grade, Line, RmStatus};
-use crate::domain::role::{mask, Permission};
+use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
 use crate::startup::AppState;
@@ -51,13 +51,13 @@ pub struct Rm {
 }
 
 impl Rm {
-    fn view(r: RmRow, caller: &Caller, policy: &Policy) -> Self {
+    pub(crate) fn view(r: RmRow, caller: &Caller, policy: &Policy) -> Self {
         let today = http::today();
         Rm {
             national_id: if caller.may(Permission::ReadPersonalData) {
                 r.national_id
             } else {
-                mask(&r.national_id)
+                crate::domain::privacy::mask_national_id(&r.national_id)
             },
             line: Line::parse(&r.line).unwrap_or(Line::Corporate),
             grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
