@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(
             mask_address("上海市浦东新区陆家嘴环路1000号"),
-            "上海市浦东新************"
+            "上海市浦东新***********"
         );
         assert_eq!(mask_national_id("1234"), "****");
         let mut v = serde_json::json!({"name": "Li", "national_id": "110101199001011234",
