@@ -97,6 +97,6 @@ mod tests {
         mask_json(&mut v);
         assert_eq!(v, again);
         assert!(may_hold_personal_data(r#"{"phone":"1"}"#));
-        assert!(!may_hold_personal_data(r#"{"name":"phone"}"#));
+        assert!(!may_hold_personal_data(r#"{"name":"Li","mobile":"x"}"#));
     }
 }
