@@ -65,8 +65,19 @@ pub fn truncate(at: NaiveDateTime) -> NaiveDateTime {
     at.trunc_subsecs(6)
 }
 
+/// RFC 3339 UTC with microseconds, as the chain hashes it: `2026-11-23T10:00:00.000001Z`.
 pub fn format_instant(at: &NaiveDateTime) -> String {
-    at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.nanosecond() / 1_000
+    )
 }
 
 impl AuditEventRow {
@@ -199,11 +210,14 @@ pub fn list(
     filter: &EventFilter,
     limit: i64,
 ) -> AppResult<Vec<AuditEventRow>> {
-    let (low, high) = super::subtree_range(scope);
-    let mut query = audit_events::table
-        .filter(audit_events::org_path.ge(low))
-        .filter(audit_events::org_path.lt(high))
-        .into_boxed();
+    let mut query = audit_events::table.into_boxed();
+    // The whole bank reads in sequence order straight off the key; a unit by its scope index.
+    if !super::org_units::is_whole_bank(conn, scope)? {
+        let (low, high) = super::subtree_range(scope);
+        query = query
+            .filter(audit_events::org_path.ge(low))
+            .filter(audit_events::org_path.lt(high));
+    }
     if let Some(v) = &filter.entity {
         query = query.filter(audit_events::entity.eq(v.clone()));
     }

@@ -56,6 +56,9 @@ fn snapshot(text: Option<String>, unmasked: bool) -> Option<Box<RawValue>> {
     if unmasked || !privacy::may_hold_personal_data(&text) {
         return RawValue::from_string(text).ok();
     }
+    if let Some(masked) = privacy::mask_json_text(&text) {
+        return RawValue::from_string(masked).ok();
+    }
     let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
     privacy::mask_json(&mut value);
     serde_json::value::to_raw_value(&value).ok()

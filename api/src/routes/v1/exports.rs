@@ -101,9 +101,36 @@ pub struct Filters {
 /// Rows per page read from the database.
 const PAGE: i64 = 2_000;
 
+/// Items serialised back to back: item `i` is `bytes[ends[i-1]..ends[i]]`.
+#[derive(Default)]
+struct Items {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Items {
+    fn push(&mut self, item: &[u8]) {
+        self.bytes.extend_from_slice(item);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter())
+            .map(|(a, b)| &self.bytes[a..*b])
+    }
+
+    fn append(&mut self, other: Items) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+}
+
 /// One page of items, serialised, with the cursor after it and (audit events) chain links.
 struct Page {
-    items: Vec<Vec<u8>>,
+    items: Items,
     next: Option<String>,
     links: Option<(String, String)>,
 }
@@ -134,7 +161,7 @@ fn item<T: Serialize>(view: &T, unmasked: bool) -> AppResult<Vec<u8>> {
 fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
     let keep = |at: NaiveDateTime| within(at, &job.range);
     let mut out = Page {
-        items: Vec::new(),
+        items: Items::default(),
         next: None,
         links: None,
     };
@@ -146,7 +173,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
             }
             for r in rows {
                 if keep($at(&r)) {
-                    out.items.push(item(&$view(r), job.unmasked)?);
+                    out.items.push(&item(&$view(r), job.unmasked)?);
                 }
             }
         }};
@@ -166,10 +193,31 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
             if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
                 out.links = Some((first.prev_hash.clone(), last.hash.clone()));
             }
-            for r in rows {
-                out.items
-                    .push(serde_json::to_vec(&AuditEvent::view(r, job.unmasked))?);
-            }
+            // Views are the costly part (digests, masking, serialising): both cores share a page.
+            // Each thread builds from borrowed rows, so memory is freed where it was allocated.
+            let unmasked = job.unmasked;
+            let (first, second) = rows.split_at(rows.len().div_ceil(2));
+            let render = |part: &[db::audit::AuditEventRow]| -> AppResult<Items> {
+                let mut items = Items {
+                    bytes: Vec::with_capacity(part.len() * 1536),
+                    ends: Vec::with_capacity(part.len()),
+                };
+                for r in part {
+                    serde_json::to_writer(
+                        &mut items.bytes,
+                        &AuditEvent::view(r.clone(), unmasked),
+                    )?;
+                    items.ends.push(items.bytes.len());
+                }
+                Ok(items)
+            };
+            let (a, b) = std::thread::scope(|s| {
+                let other = s.spawn(|| render(second));
+                (render(first), other.join())
+            });
+            out.items = a?;
+            out.items
+                .append(b.map_err(|_| AppError::Internal("export worker panicked".into()))??);
         }
         Dataset::Assignments => by_id!(
             db::assignments::history_in_subtree(conn, &job.scope, after, PAGE)?,
@@ -218,7 +266,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
                     &month(job.range.0, "0000-01"),
                     &month(to, "9999-12"),
                 )? {
-                    out.items.push(item(&Score::from_row(r)?, job.unmasked)?);
+                    out.items.push(&item(&Score::from_row(r)?, job.unmasked)?);
                 }
             }
         }
@@ -255,8 +303,8 @@ fn produce(
                 manifest.chain_from.get_or_insert(from);
                 manifest.chain_to = Some(to);
             }
-            let mut chunk = Vec::with_capacity(p.items.len() * 512);
-            for item in &p.items {
+            let mut chunk = Vec::with_capacity(p.items.bytes.len() + p.items.ends.len() + 1);
+            for item in p.items.iter() {
                 digest.update(item);
                 digest.update(b"\n");
                 if format == Format::Json && manifest.row_count > 0 {
