@@ -296,33 +296,58 @@ fn produce(
         if format == Format::Json && !send(b"{\"items\":[".to_vec()) {
             return Ok(());
         }
-        let mut after: Option<String> = None;
-        loop {
-            let p = page(conn, job, after.as_deref())?;
-            if let Some((from, to)) = p.links {
-                manifest.chain_from.get_or_insert(from);
-                manifest.chain_to = Some(to);
-            }
-            let mut chunk = Vec::with_capacity(p.items.bytes.len() + p.items.ends.len() + 1);
-            for item in p.items.iter() {
-                digest.update(item);
-                digest.update(b"\n");
-                if format == Format::Json && manifest.row_count > 0 {
-                    chunk.push(b',');
+        // Reading and rendering pages overlaps with digesting and sending the one before.
+        let (pages, inbox) = std::sync::mpsc::sync_channel::<Page>(2);
+        let sent_all = std::thread::scope(|scope| {
+            let emitter = scope.spawn(|| {
+                for p in inbox {
+                    if let Some((from, to)) = p.links {
+                        manifest.chain_from.get_or_insert(from);
+                        manifest.chain_to = Some(to);
+                    }
+                    let mut chunk =
+                        Vec::with_capacity(p.items.bytes.len() + p.items.ends.len() + 1);
+                    for item in p.items.iter() {
+                        digest.update(item);
+                        digest.update(b"\n");
+                        if format == Format::Json && manifest.row_count > 0 {
+                            chunk.push(b',');
+                        }
+                        chunk.extend_from_slice(item);
+                        if format == Format::Ndjson {
+                            chunk.push(b'\n');
+                        }
+                        manifest.row_count += 1;
+                    }
+                    if !chunk.is_empty() && !send(chunk) {
+                        return false;
+                    }
                 }
-                chunk.extend_from_slice(item);
-                if format == Format::Ndjson {
-                    chunk.push(b'\n');
+                true
+            });
+            let mut after: Option<String> = None;
+            let read = loop {
+                let p = match page(conn, job, after.as_deref()) {
+                    Ok(p) => p,
+                    Err(e) => break Err(e),
+                };
+                let next = p.next.clone();
+                if pages.send(p).is_err() {
+                    break Ok(());
                 }
-                manifest.row_count += 1;
-            }
-            if !chunk.is_empty() && !send(chunk) {
-                return Ok(());
-            }
-            match p.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break Ok(()),
+                }
+            };
+            drop(pages);
+            let sent = emitter
+                .join()
+                .map_err(|_| AppError::Internal("export emitter panicked".into()))?;
+            read.map(|_| sent)
+        })?;
+        if !sent_all {
+            return Ok(());
         }
         manifest.complete = true;
         Ok::<(), AppError>(())
