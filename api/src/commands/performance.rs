@@ -500,8 +500,8 @@ pub struct Rating {
 
 /// the year's performance levels by forced distribution of the average score inside each
 /// unit (top 30% level 1, next 50% level 2, bottom 20% level 3); RMs with fewer scored months than
-/// the first rating needs stay at level 3. An average below the rank standard opens a demotion
-/// case (decided by the committee).
+/// the first rating needs keep their level (new RMs start at 3). An average below the rank
+/// standard opens a demotion case (decided by the committee).
 pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Rating>> {
     let rms: HashMap<String, RmRow> = db::rms::serving_in_subtree(conn, &ctx.scope)?
         .into_iter()
@@ -540,7 +540,8 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
                 org_unit_id: rm.org_unit_id.clone(),
                 average,
                 months_scored: scores.len(),
-                level: 3,
+                // Unrated RMs keep their level (new RMs start at 3).
+                level: rm.performance_level,
                 demotion_case_id: None,
             },
         );
@@ -558,6 +559,7 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
     }
     let levels: Vec<(String, i32)> = ratings
         .values()
+        .filter(|r| r.months_scored >= ctx.policy.exit.first_rating_months as usize)
         .map(|r| (r.rm_id.clone(), r.level))
         .collect();
     db::rms::set_levels(conn, &levels)?;
@@ -591,15 +593,16 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
             r.demotion_case_id = Some(case.id);
         }
     }
-    db::audit::record(
-        conn,
-        &ctx.actor,
-        db::audit::Change::new("performance.levels", "performance_year", &year.to_string(), &ctx.scope)
-            .after(&serde_json::json!({
-                "rated": ratings.len(),
-                "levels": levels.iter().fold([0usize; 3], |mut n, (_, l)| { n[(*l - 1).clamp(0, 2) as usize] += 1; n }),
-            }))?,
-    )?;
+    // M-2: every level set, by RM.
+    let set: BTreeMap<&str, i32> = levels.iter().map(|(id, l)| (id.as_str(), *l)).collect();
+    let change = db::audit::Change::new(
+        "performance.levels",
+        "performance_year",
+        &year.to_string(),
+        &ctx.scope,
+    )
+    .after(&serde_json::json!({"rated": set.len(), "levels": set}))?;
+    db::audit::record(conn, &ctx.actor, change)?;
     Ok(ratings.into_values().collect())
 }
 

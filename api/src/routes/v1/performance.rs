@@ -163,7 +163,7 @@ pub struct LevelsRequest {
 
 /// The yearly performance levels (admin, risk officer; X-4): forced distribution 30/50/20 of the
 /// year's average score inside each unit; RMs with fewer scored months than the first rating needs
-/// stay at level 3; an average below the rank standard opens a demotion case.
+/// keep their level (new RMs start at 3); an average below the rank standard opens a demotion case.
 #[utoipa::path(
     tag = "performance",
     request_body = LevelsRequest,
