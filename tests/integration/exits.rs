@@ -329,3 +329,51 @@ fn x4_levels_by_forced_distribution_demotion_case_and_x6_pay() {
     }
     assert_eq!(r.body["managers"][0]["linked_share"], "0.10");
 }
+
+#[test]
+fn x5_rejected_forced_exit_reactivates_the_rm_and_withdraws_its_handover() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    app.rm(&team, "corporate", "rm");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    assert_eq!(app.assign(&app.admin_token, &c, &rm, "primary").status, 201);
+    let r = app.post(
+        "/exit-cases",
+        &app.admin_token,
+        &json!({"rm_id": rm, "kind": "forced", "reason": "suspected misuse of funds"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["trigger"], "X-3");
+    let case = r.body["id"].as_str().unwrap().to_string();
+    let handover = r.body["handover_id"].as_str().unwrap().to_string();
+    let committee = app.user_token("committee", &["committee"], &root);
+    let r = app.post(
+        &format!("/exit-cases/{case}/decide"),
+        &committee,
+        &json!({"decision": "reject", "note": "not proven"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "rejected");
+    assert_eq!(
+        app.get(&format!("/rms/{rm}"), &app.admin_token).body["status"],
+        "active"
+    );
+    assert_eq!(
+        app.get(&format!("/handovers/{handover}"), &app.admin_token)
+            .body["status"],
+        "withdrawn"
+    );
+    app.post(
+        &format!("/handovers/{handover}/confirm"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .assert_problem(409, "version_conflict");
+    let other = app.customer_of(&team, "corporate", false, &[]);
+    assert_eq!(
+        app.assign(&app.admin_token, &other, &rm, "primary").status,
+        201
+    );
+}

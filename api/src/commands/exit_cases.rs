@@ -312,6 +312,32 @@ pub fn decide(
         if kind == CaseKind::Forced && rm.status == RmStatus::Suspended.as_str() {
             set_rm_status(conn, ctx, &rm, RmStatus::Active, None)?;
         }
+        // The X-3 handover started at proposal is withdrawn with the case.
+        if let Some((handover, _)) = before
+            .handover_id
+            .as_deref()
+            .map(|id| db::handovers::find(conn, id))
+            .transpose()?
+            .flatten()
+            .filter(|(h, _)| h.status == "proposed")
+        {
+            let mut withdrawn = handover.clone();
+            withdrawn.status = "withdrawn".into();
+            withdrawn.version += 1;
+            db::handovers::update(conn, &withdrawn, handover.version)?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Change::new(
+                    "handover.withdraw",
+                    "handover",
+                    &handover.id,
+                    &handover.org_path,
+                )
+                .before(&handover)?
+                .after(&withdrawn)?,
+            )?;
+        }
         return Ok(after);
     }
     if kind == CaseKind::Demotion {

@@ -20,7 +20,7 @@ use crate::startup::AppState;
 pub struct Handover {
     pub id: String,
     pub from_rm_id: String,
-    /// `proposed` or `confirmed`.
+    /// `proposed`, `confirmed`, or `withdrawn` (its exit case was rejected).
     #[schema(example = "proposed")]
     pub status: String,
     pub reason: String,
