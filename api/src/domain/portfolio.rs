@@ -304,8 +304,9 @@ mod series_tests {
     }
 }
 
-/// the NPL ratio of an RM's originated loans on `day` (each loan's latest state then).
-pub fn npl_ratio_at(states: &[LoanState], day: NaiveDate) -> Decimal {
+/// the balance of an RM's originated loans on `day` and the part of it non-performing, in
+/// fen (each loan's latest state then).
+pub fn balances_at(states: &[LoanState], day: NaiveDate) -> (i64, i64) {
     let mut latest: std::collections::BTreeMap<&str, &LoanState> = Default::default();
     for s in states.iter().filter(|s| s.as_of <= day) {
         latest
@@ -323,5 +324,11 @@ pub fn npl_ratio_at(states: &[LoanState], day: NaiveDate) -> Decimal {
         .filter(|s| s.npl)
         .map(|s| s.balance_fen)
         .sum();
+    (total, bad)
+}
+
+/// the NPL ratio of an RM's originated loans on `day`.
+pub fn npl_ratio_at(states: &[LoanState], day: NaiveDate) -> Decimal {
+    let (total, bad) = balances_at(states, day);
     npl_ratio(bad, total)
 }

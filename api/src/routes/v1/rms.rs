@@ -650,7 +650,7 @@ fn npl_indicators(
 ) -> NplIndicators {
     use crate::domain::loan::{from_fen, Classification};
     use crate::domain::portfolio::{
-        monthly_new_npl, new_npl_trigger, npl_points, npl_ratio, LoanState,
+        balances_at, monthly_new_npl, new_npl_trigger, npl_points, npl_ratio, LoanState,
     };
     let states: Vec<LoanState> = states
         .iter()
@@ -662,24 +662,7 @@ fn npl_indicators(
         })
         .collect();
     // Current state: the latest snapshot of each loan.
-    let mut latest: std::collections::BTreeMap<&str, &LoanState> =
-        std::collections::BTreeMap::new();
-    for s in &states {
-        latest
-            .entry(s.loan_no.as_str())
-            .and_modify(|l| {
-                if s.as_of >= l.as_of {
-                    *l = s
-                }
-            })
-            .or_insert(s);
-    }
-    let total: i64 = latest.values().map(|s| s.balance_fen).sum();
-    let bad: i64 = latest
-        .values()
-        .filter(|s| s.npl)
-        .map(|s| s.balance_fen)
-        .sum();
+    let (total, bad) = balances_at(&states, NaiveDate::MAX);
     let ratio = npl_ratio(bad, total);
     // The last 12 month ends, oldest first.
     let this_month = http::today().with_day(1).unwrap_or_else(http::today);
