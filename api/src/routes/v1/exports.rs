@@ -131,6 +131,8 @@ impl Items {
 /// One page of items, serialised, with the cursor after it and (audit events) chain links.
 struct Page {
     items: Items,
+    /// Audit events still to render (rendering overlaps with reading the next page).
+    events: Vec<db::audit::AuditEventRow>,
     next: Option<String>,
     links: Option<(String, String)>,
 }
@@ -158,10 +160,35 @@ fn item<T: Serialize>(view: &T, unmasked: bool) -> AppResult<Vec<u8>> {
     Ok(serde_json::to_vec(&value)?)
 }
 
+/// Audit events as the reader sees them: the costly part (snapshot digests, masking, serialising),
+/// so both cores share a page. Each thread builds from borrowed rows.
+fn render_events(rows: &[db::audit::AuditEventRow], unmasked: bool) -> AppResult<Items> {
+    let render = |part: &[db::audit::AuditEventRow]| -> AppResult<Items> {
+        let mut items = Items {
+            bytes: Vec::with_capacity(part.len() * 1536),
+            ends: Vec::with_capacity(part.len()),
+        };
+        for r in part {
+            serde_json::to_writer(&mut items.bytes, &AuditEvent::view(r.clone(), unmasked))?;
+            items.ends.push(items.bytes.len());
+        }
+        Ok(items)
+    };
+    let (first, second) = rows.split_at(rows.len().div_ceil(2));
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| render(second));
+        (render(first), other.join())
+    });
+    let mut items = a?;
+    items.append(b.map_err(|_| AppError::Internal("export worker panicked".into()))??);
+    Ok(items)
+}
+
 fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
     let keep = |at: NaiveDateTime| within(at, &job.range);
     let mut out = Page {
         items: Items::default(),
+        events: Vec::new(),
         next: None,
         links: None,
     };
@@ -193,31 +220,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
             if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
                 out.links = Some((first.prev_hash.clone(), last.hash.clone()));
             }
-            // Views are the costly part (digests, masking, serialising): both cores share a page.
-            // Each thread builds from borrowed rows, so memory is freed where it was allocated.
-            let unmasked = job.unmasked;
-            let (first, second) = rows.split_at(rows.len().div_ceil(2));
-            let render = |part: &[db::audit::AuditEventRow]| -> AppResult<Items> {
-                let mut items = Items {
-                    bytes: Vec::with_capacity(part.len() * 1536),
-                    ends: Vec::with_capacity(part.len()),
-                };
-                for r in part {
-                    serde_json::to_writer(
-                        &mut items.bytes,
-                        &AuditEvent::view(r.clone(), unmasked),
-                    )?;
-                    items.ends.push(items.bytes.len());
-                }
-                Ok(items)
-            };
-            let (a, b) = std::thread::scope(|s| {
-                let other = s.spawn(|| render(second));
-                (render(first), other.join())
-            });
-            out.items = a?;
-            out.items
-                .append(b.map_err(|_| AppError::Internal("export worker panicked".into()))??);
+            out.events = rows;
         }
         Dataset::Assignments => by_id!(
             db::assignments::history_in_subtree(conn, &job.scope, after, PAGE)?,
@@ -296,11 +299,17 @@ fn produce(
         if format == Format::Json && !send(b"{\"items\":[".to_vec()) {
             return Ok(());
         }
-        // Reading and rendering pages overlaps with digesting and sending the one before.
+        // Reading a page overlaps with rendering, digesting and sending the one before. Rows go
+        // back to the reading thread to be freed where they were allocated.
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Page>(2);
+        let (spent, graveyard) = std::sync::mpsc::channel::<Vec<db::audit::AuditEventRow>>();
         let sent_all = std::thread::scope(|scope| {
-            let emitter = scope.spawn(|| {
-                for p in inbox {
+            let emitter = scope.spawn(|| -> AppResult<bool> {
+                for mut p in inbox {
+                    if !p.events.is_empty() {
+                        p.items = render_events(&p.events, job.unmasked)?;
+                        let _ = spent.send(std::mem::take(&mut p.events));
+                    }
                     if let Some((from, to)) = p.links {
                         manifest.chain_from.get_or_insert(from);
                         manifest.chain_to = Some(to);
@@ -320,13 +329,16 @@ fn produce(
                         manifest.row_count += 1;
                     }
                     if !chunk.is_empty() && !send(chunk) {
-                        return false;
+                        return Ok(false);
                     }
                 }
-                true
+                Ok(true)
             });
             let mut after: Option<String> = None;
             let read = loop {
+                while let Ok(rows) = graveyard.try_recv() {
+                    drop(rows);
+                }
                 let p = match page(conn, job, after.as_deref()) {
                     Ok(p) => p,
                     Err(e) => break Err(e),
@@ -343,7 +355,7 @@ fn produce(
             drop(pages);
             let sent = emitter
                 .join()
-                .map_err(|_| AppError::Internal("export emitter panicked".into()))?;
+                .map_err(|_| AppError::Internal("export emitter panicked".into()))??;
             read.map(|_| sent)
         })?;
         if !sent_all {
