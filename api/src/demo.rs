@@ -112,19 +112,6 @@ fn has_customers(db: &Db) -> Result<bool, String> {
     Ok(n > 0)
 }
 
-/// Inserts `rows` into `table` in chunks, on the inner connection (batch inserts do not compile
-/// through the MultiConnection enum).
-macro_rules! insert_chunks {
-    ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(1000) {
-            match $conn {
-                DbConn::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                DbConn::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
-        }
-    }};
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = loans)]
 struct LoanRow {
@@ -255,7 +242,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         units.push(region);
     }
     units.sort_by_key(|u| u.depth);
-    insert_chunks!(conn, org_units::table, &units);
+    crate::db::insert_rows!(conn, org_units::table, &units);
 
     // RMs: corporate teams hold corporate and SME RMs, retail teams retail RMs.
     let rm_count = size
@@ -330,7 +317,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             team_slots[t].business.push(i);
         }
     }
-    insert_chunks!(conn, rms::table, &rm_rows);
+    crate::db::insert_rows!(conn, rms::table, &rm_rows);
 
     // Customers, each with a primary RM of a fitting line under the A-3 caps.
     let retail_teams: Vec<usize> = (0..teams.len()).filter(|&t| teams[t].2 == 1).collect();
@@ -596,7 +583,7 @@ fn flush(
     loans_: &mut Vec<LoanRow>,
     audit: bool,
 ) -> AppResult<()> {
-    insert_chunks!(conn, customers::table, customers_);
+    crate::db::insert_rows!(conn, customers::table, customers_);
     if audit {
         let changes = customers_
             .iter()
@@ -604,8 +591,8 @@ fn flush(
             .collect::<AppResult<Vec<_>>>()?;
         crate::db::audit::record_many(conn, &Actor::system("demo"), changes)?;
     }
-    insert_chunks!(conn, assignments::table, assignments_);
-    insert_chunks!(conn, loans::table, loans_);
+    crate::db::insert_rows!(conn, assignments::table, assignments_);
+    crate::db::insert_rows!(conn, loans::table, loans_);
     // each loan's state as of the demo date is also its first snapshot.
     let snapshots: Vec<SnapshotRow> = loans_
         .iter()
@@ -622,7 +609,7 @@ fn flush(
             matures_on: None,
         })
         .collect();
-    insert_chunks!(conn, loan_snapshots::table, &snapshots);
+    crate::db::insert_rows!(conn, loan_snapshots::table, &snapshots);
     customers_.clear();
     assignments_.clear();
     loans_.clear();

@@ -182,6 +182,17 @@ fn set_rm_status(
     Ok(after)
 }
 
+/// The handover a case started that is still waiting for confirmation.
+fn pending_handover(
+    conn: &mut DbConn,
+    case: &ExitCaseRow,
+) -> AppResult<Option<(db::handovers::HandoverRow, Vec<db::handovers::MoveRow>)>> {
+    let Some(id) = case.handover_id.as_deref() else {
+        return Ok(None);
+    };
+    Ok(db::handovers::find(conn, id)?.filter(|(h, _)| h.status == "proposed"))
+}
+
 fn rm_of(conn: &mut DbConn, case: &ExitCaseRow) -> AppResult<RmRow> {
     db::rms::find(conn, &case.rm_id)?.ok_or(AppError::NotFound("RM"))
 }
@@ -313,14 +324,7 @@ pub fn decide(
             set_rm_status(conn, ctx, &rm, RmStatus::Active, None)?;
         }
         // The X-3 handover started at proposal is withdrawn with the case.
-        if let Some((handover, _)) = before
-            .handover_id
-            .as_deref()
-            .map(|id| db::handovers::find(conn, id))
-            .transpose()?
-            .flatten()
-            .filter(|(h, _)| h.status == "proposed")
-        {
+        if let Some((handover, _)) = pending_handover(conn, &before)? {
             let mut withdrawn = handover.clone();
             withdrawn.status = "withdrawn".into();
             withdrawn.version += 1;
@@ -388,14 +392,7 @@ pub fn decide(
         let after = save(conn, ctx, &before, after, "approve", note)?;
         return finish(conn, ctx, after, &rm);
     }
-    if let Some((pending, _)) = before
-        .handover_id
-        .as_deref()
-        .map(|id| db::handovers::find(conn, id))
-        .transpose()?
-        .flatten()
-        .filter(|(h, _)| h.status == "proposed")
-    {
+    if let Some((pending, _)) = pending_handover(conn, &before)? {
         let note = format!(
             "{note} — the case closes when handover {} is confirmed",
             pending.id

@@ -8,7 +8,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
-use super::DbConn;
+use super::{dialect, DbConn};
 use crate::error::AppResult;
 
 diesel::table! {
@@ -54,24 +54,6 @@ const COLUMNS: &str = "line BIGINT NOT NULL, new_id TEXT NOT NULL, loan_no TEXT 
     as_of DATE NOT NULL, customer_id TEXT NOT NULL, rm_id TEXT NOT NULL, balance_fen BIGINT NOT NULL, \
     originated_on DATE NOT NULL, classification TEXT NOT NULL, interest_due_fen BIGINT NOT NULL, \
     interest_paid_fen BIGINT NOT NULL, days_past_due INTEGER NOT NULL, matures_on DATE";
-
-/// Runs `$body` with `$c` bound to the inner connection of either backend.
-macro_rules! on_inner {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            DbConn::Sqlite($c) => $body,
-            DbConn::Pg($c) => $body,
-        }
-    };
-}
-
-/// Text of a statement with `$1`-style parameters for the connection's dialect.
-fn dialect(conn: &DbConn, sql: &str) -> String {
-    match conn {
-        DbConn::Sqlite(_) => sql.replace('$', "?"),
-        DbConn::Pg(_) => sql.to_string(),
-    }
-}
 
 /// Creates the staging table (dropped again by [`finish`] or by the transaction's rollback).
 pub fn begin(conn: &mut DbConn) -> AppResult<()> {

@@ -141,20 +141,13 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
          UNION ALL \
          SELECT rm_id, customer_id, 1 AS n FROM book WHERE overdue = 1"
     );
-    let rows: Vec<BookRow> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
-            .bind::<Text, _>(&low)
-            .bind::<Text, _>(&high)
-            .bind::<Date, _>(date)
-            .bind::<Timestamp, _>(end_of_day)
-            .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(&sql)
-            .bind::<Text, _>(&low)
-            .bind::<Text, _>(&high)
-            .bind::<Date, _>(date)
-            .bind::<Timestamp, _>(end_of_day)
-            .load(c)?,
-    };
+    let sql = super::dialect(conn, &sql);
+    let rows: Vec<BookRow> = super::on_inner!(conn, c => diesel::sql_query(&sql)
+        .bind::<Text, _>(&low)
+        .bind::<Text, _>(&high)
+        .bind::<Date, _>(date)
+        .bind::<Timestamp, _>(end_of_day)
+        .load(c)?);
     let mut books = Books {
         loan_customers: Default::default(),
         overdue: Vec::new(),

@@ -22,6 +22,25 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
+/// Runs `$body` with `$c` bound to the inner connection of either backend (raw SQL, `COPY`).
+macro_rules! on_inner {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use on_inner;
+
+/// Text of a raw statement written with `$1`-style parameters, for the connection's dialect.
+pub fn dialect(conn: &DbConn, sql: &str) -> String {
+    match conn {
+        DbConn::Sqlite(_) => sql.replace('$', "?"),
+        DbConn::Pg(_) => sql.to_string(),
+    }
+}
+
 pub mod approvals;
 pub mod assignments;
 pub mod audit;
