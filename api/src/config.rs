@@ -16,6 +16,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub db_pool_size: u32,
     pub workers: usize,
+    /// The built dashboard (`frontend/dist`), from `RMDESK_FRONTEND_DIR`.
+    pub frontend_dir: PathBuf,
 }
 
 impl Config {
@@ -49,6 +51,9 @@ impl Config {
             data_dir,
             admin_password: var("RMDESK_ADMIN_PASSWORD"),
             jwt_secret: var("RMDESK_JWT_SECRET"),
+            frontend_dir: var("RMDESK_FRONTEND_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(default_frontend_dir),
             token_ttl_seconds: number("RMDESK_TOKEN_TTL_SECONDS", 3600)?,
             cors_origins: var("RMDESK_CORS_ORIGINS")
                 .map(|v| {
@@ -62,4 +67,14 @@ impl Config {
             workers: workers.clamp(1, 64) as usize,
         })
     }
+}
+
+/// `frontend/dist` under the working directory, else the one of the source tree rmdesk was built
+/// from (so `cargo run` works from any directory of the checkout).
+fn default_frontend_dir() -> PathBuf {
+    let here = PathBuf::from("frontend/dist");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/dist"))
 }

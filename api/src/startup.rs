@@ -67,6 +67,7 @@ impl Application {
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let api = openapi();
+        let dashboard = routes::frontend::Dashboard::load(&config.frontend_dir)?;
         let cors_origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
             // Docs first: the /api/v1 scope would otherwise answer /api/v1/openapi.json with 404.
@@ -89,7 +90,7 @@ impl Application {
                         .default_service(web::to(routes::ops::not_found)),
                 )
                 .map(|app| {
-                    app.configure(routes::frontend::configure)
+                    app.configure(|cfg| routes::frontend::configure(cfg, dashboard.clone()))
                         .default_service(web::to(routes::ops::not_found))
                         .wrap(from_fn(request_context))
                         .wrap(cors(&cors_origins))

@@ -64,9 +64,19 @@ impl Resp {
 }
 
 pub fn spawn_app() -> TestApp {
+    spawn_app_with_dashboard(&[])
+}
+
+/// A server whose dashboard build holds these files (path under the build, content).
+pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
     let data_dir =
         std::env::temp_dir().join(format!("rmdesk-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
+    for (path, content) in files {
+        let path = data_dir.join("dashboard").join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dashboard dir");
+        std::fs::write(path, content).expect("dashboard file");
+    }
     let (database, pg_cleanup) = match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -109,6 +119,7 @@ pub fn spawn_app() -> TestApp {
         cors_origins: vec![ALLOWED_ORIGIN.into()],
         db_pool_size: 4,
         workers: 1,
+        frontend_dir: data_dir.join("dashboard"),
     };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -15,4 +15,5 @@ mod flags;
 mod handovers;
 mod openapi;
 mod ops;
+mod overview;
 mod registry;

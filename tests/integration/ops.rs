@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, ALLOWED_ORIGIN};
+use crate::helpers::{spawn_app, spawn_app_with_dashboard, ALLOWED_ORIGIN};
 
 #[test]
 fn health_ready_and_dashboard_answer() {
@@ -11,6 +11,58 @@ fn health_ready_and_dashboard_answer() {
     let r = app.request("GET", "/", None, &[], None);
     assert_eq!(r.status, 200);
     assert!(r.content_type.starts_with("text/html"));
+}
+
+#[test]
+fn dashboard_files_cached_by_kind_gzipped_and_index_answers_client_routes() {
+    let script = format!("console.log('rmdesk');{}", " ".repeat(2000));
+    let app = spawn_app_with_dashboard(&[
+        (
+            "index.html",
+            "<!doctype html><title>rmdesk dashboard</title>",
+        ),
+        ("assets/index-abc123.js", &script),
+    ]);
+    let get = |path: &str, gzip: bool| {
+        let mut req = ureq::get(&format!("{}{path}", app.base));
+        if gzip {
+            req = req.set("Accept-Encoding", "gzip");
+        }
+        match req.call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        }
+    };
+    let index = get("/", false);
+    assert_eq!(index.status(), 200);
+    assert_eq!(index.header("cache-control"), Some("no-cache"));
+    assert!(index
+        .into_string()
+        .unwrap_or_default()
+        .contains("rmdesk dashboard"));
+
+    // Client-side routes fall back to index.html.
+    let route = get("/customers/0190-abc", false);
+    assert_eq!(route.status(), 200);
+    assert!(route
+        .into_string()
+        .unwrap_or_default()
+        .contains("rmdesk dashboard"));
+
+    let asset = get("/assets/index-abc123.js", true);
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(asset.header("content-encoding"), Some("gzip"));
+    assert!(asset.content_type().contains("javascript"));
+
+    // A missing file and an unknown API path are 404s, not the app.
+    assert_eq!(get("/assets/missing-1.js", false).status(), 404);
+    let api = get("/api/v2/customers", false);
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.content_type(), "application/problem+json");
 }
 
 #[test]

@@ -54,6 +54,7 @@ pub mod idempotency;
 pub mod loan_import;
 pub mod loans;
 pub mod org_units;
+pub mod overview;
 pub mod performance;
 pub mod policy;
 pub mod rms;

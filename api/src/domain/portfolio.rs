@@ -96,12 +96,48 @@ pub fn indicator(
     }
 }
 
+/// Where an overdue-interest ratio stands against the R-4 bands, for the heat map of RMs: at or
+/// under the settlement-day normal ratio (5%), above it, at the action trigger (10%), at the
+/// out-of-control trigger (20%). The bands are the policy's (P-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskBand {
+    Normal,
+    AboveNormal,
+    ActionRequired,
+    OutOfControl,
+}
+
+pub fn band(ratio: Decimal, policy: &Policy) -> RiskBand {
+    let r = &policy.risk;
+    if ratio >= r.out_of_control_ratio {
+        RiskBand::OutOfControl
+    } else if ratio >= r.action_required_ratio {
+        RiskBand::ActionRequired
+    } else if ratio > r.settlement_day_normal_ratio {
+        RiskBand::AboveNormal
+    } else {
+        RiskBand::Normal
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn r4_bands_of_the_heat_map_at_5_10_and_20_percent() {
+        let p = Policy::default();
+        let at = |s: &str| band(s.parse().unwrap_or(Decimal::MAX), &p);
+        assert_eq!(at("0.05"), RiskBand::Normal);
+        assert_eq!(at("0.0501"), RiskBand::AboveNormal);
+        assert_eq!(at("0.10"), RiskBand::ActionRequired);
+        assert_eq!(at("0.1999"), RiskBand::ActionRequired);
+        assert_eq!(at("0.20"), RiskBand::OutOfControl);
     }
 
     #[test]

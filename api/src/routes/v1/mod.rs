@@ -14,6 +14,7 @@ pub mod flags;
 pub mod handovers;
 pub mod loans;
 pub mod org_units;
+pub mod overview;
 pub mod performance;
 pub mod policy;
 pub mod queues;
@@ -26,6 +27,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     org_units::configure(cfg);
+    overview::configure(cfg);
     users::configure(cfg);
     rms::configure(cfg);
     customers::configure(cfg);

@@ -164,6 +164,20 @@ pub async fn list(
     )))
 }
 
+/// The signed-in user: who the token belongs to, with roles and org unit (for front ends).
+#[utoipa::path(tag = "users", responses((status = 200, body = User), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<User>> {
+    let row = state
+        .db
+        .read(move |conn| db::users::find(conn, &caller.user_id))
+        .await?
+        .ok_or(AppError::Unauthorized(
+            "the user of this token no longer exists",
+        ))?;
+    Ok(web::Json(row.into()))
+}
+
 /// One user.
 #[utoipa::path(tag = "users", responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/users/{id}")]
@@ -332,7 +346,8 @@ pub async fn update(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
+    cfg.service(me)
+        .service(list)
         .service(create)
         .service(get_one)
         .service(update);

@@ -1,0 +1,128 @@
+//! The counts behind the dashboard's overview, each over one org subtree.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::schema::{approvals, exit_cases, flags, performance_scores, required_checks, rms};
+use super::{subtree_range, DbConn};
+use crate::error::AppResult;
+
+/// Open and acknowledged flags per (kind, severity).
+pub fn unresolved_flags(conn: &mut DbConn, scope: &str) -> AppResult<Vec<(String, String, i64)>> {
+    let (low, high) = subtree_range(scope);
+    Ok(flags::table
+        .filter(flags::org_path.ge(low))
+        .filter(flags::org_path.lt(high))
+        .filter(flags::status.ne("resolved"))
+        .group_by((flags::kind, flags::severity))
+        .select((flags::kind, flags::severity, count_star()))
+        .order((flags::kind, flags::severity))
+        .load(conn)?)
+}
+
+/// Open required checks (D-5): (due on or after `today`, overdue).
+pub fn open_required_checks(
+    conn: &mut DbConn,
+    scope: &str,
+    today: NaiveDate,
+) -> AppResult<(i64, i64)> {
+    let (low, high) = subtree_range(scope);
+    let open = || {
+        required_checks::table
+            .filter(required_checks::org_path.ge(low.clone()))
+            .filter(required_checks::org_path.lt(high.clone()))
+            .filter(required_checks::closed_at.is_null())
+    };
+    let due: i64 = open()
+        .filter(required_checks::due_on.ge(today))
+        .select(count_star())
+        .first(conn)?;
+    let overdue: i64 = open()
+        .filter(required_checks::due_on.lt(today))
+        .select(count_star())
+        .first(conn)?;
+    Ok((due, overdue))
+}
+
+pub fn pending_approvals(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
+    let (low, high) = subtree_range(scope);
+    Ok(approvals::table
+        .filter(approvals::org_path.ge(low))
+        .filter(approvals::org_path.lt(high))
+        .filter(approvals::status.eq("pending"))
+        .select(count_star())
+        .first(conn)?)
+}
+
+/// Exit cases not yet closed or rejected.
+pub fn open_exit_cases(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
+    let (low, high) = subtree_range(scope);
+    Ok(exit_cases::table
+        .filter(exit_cases::org_path.ge(low))
+        .filter(exit_cases::org_path.lt(high))
+        .filter(exit_cases::status.eq_any(["proposed", "handover"]))
+        .select(count_star())
+        .first(conn)?)
+}
+
+/// Flags raised, checks required and exit cases opened in `[from, to)`.
+pub fn opened_between(
+    conn: &mut DbConn,
+    scope: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<(i64, i64, i64)> {
+    let (low, high) = subtree_range(scope);
+    let flags_raised: i64 = flags::table
+        .filter(flags::org_path.ge(&low))
+        .filter(flags::org_path.lt(&high))
+        .filter(flags::raised_at.ge(from))
+        .filter(flags::raised_at.lt(to))
+        .select(count_star())
+        .first(conn)?;
+    let checks_required: i64 = required_checks::table
+        .filter(required_checks::org_path.ge(&low))
+        .filter(required_checks::org_path.lt(&high))
+        .filter(required_checks::created_at.ge(from))
+        .filter(required_checks::created_at.lt(to))
+        .select(count_star())
+        .first(conn)?;
+    let cases_opened: i64 = exit_cases::table
+        .filter(exit_cases::org_path.ge(&low))
+        .filter(exit_cases::org_path.lt(&high))
+        .filter(exit_cases::created_at.ge(from))
+        .filter(exit_cases::created_at.lt(to))
+        .select(count_star())
+        .first(conn)?;
+    Ok((flags_raised, checks_required, cases_opened))
+}
+
+/// (month, total) of every score in the subtree from `first_month` (`YYYY-MM`) on.
+pub fn score_totals_since(
+    conn: &mut DbConn,
+    scope: &str,
+    first_month: &str,
+) -> AppResult<Vec<(String, String)>> {
+    let (low, high) = subtree_range(scope);
+    Ok(performance_scores::table
+        .filter(performance_scores::org_path.ge(low))
+        .filter(performance_scores::org_path.lt(high))
+        .filter(performance_scores::month.ge(first_month))
+        .select((performance_scores::month, performance_scores::total))
+        .load(conn)?)
+}
+
+/// (id, name, org unit) of the given RMs.
+pub fn rm_names(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, String)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            rms::table
+                .filter(rms::id.eq_any(chunk))
+                .select((rms::id, rms::name, rms::org_unit_id))
+                .load::<(String, String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,85 @@
+use serde_json::json;
+
+use crate::helpers::{spawn_app, today_minus_days};
+
+#[test]
+fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "senior");
+    let today = today_minus_days(0);
+    let mut customers = Vec::new();
+    for n in 0..4 {
+        let c = app.customer_of(&team, "sme", false, &[]);
+        assert_eq!(app.assign(&app.admin_token, &c, &rm, "primary").status, 201);
+        let paid = if n == 0 { "0.00" } else { "2100.00" };
+        let r = app.post(
+            "/loans",
+            &app.admin_token,
+            &json!({"loan_no": format!("OV{n}"), "customer_id": c, "rm_id": rm, "balance": "500000.00",
+                    "originated_on": "2026-03-01", "classification": "normal",
+                    "interest_due": "2100.00", "interest_paid": paid, "as_of": today}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        customers.push(c);
+    }
+    // A blacklisting waits for a second person (M-1): one pending approval.
+    let r = app.post(
+        "/flags",
+        &app.admin_token,
+        &json!({"customer_id": customers[1], "kind": "blacklisted", "reason": "fraudulent statements"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+
+    let o = app.get("/overview", &app.admin_token);
+    assert_eq!(o.status, 200, "{}", o.body);
+    let b = &o.body;
+    assert_eq!(b["as_of"], today);
+    assert_eq!(
+        b["flags"],
+        json!([{"kind": "overdue_interest", "severity": "warning", "count": 1}])
+    );
+    assert_eq!(b["rm_risk"].as_array().map(Vec::len), Some(1));
+    let mine = &b["rm_risk"][0];
+    assert_eq!(mine["rm_id"], rm.as_str());
+    assert_eq!(
+        (&mine["loan_customers"], &mine["overdue_customers"]),
+        (&json!(4), &json!(1))
+    );
+    assert_eq!(mine["overdue_ratio"], "0.25");
+    assert_eq!(mine["band"], "out_of_control");
+    assert_eq!(mine["ratio_applies"], false, "fewer than 30 loans (R-4)");
+    assert_eq!(
+        b["bands"],
+        json!({"normal": "0.05", "action_required": "0.10", "out_of_control": "0.20"})
+    );
+    assert_eq!(b["approvals_pending"], 1);
+    assert_eq!(b["exit_cases_open"], 0);
+    let trends = b["trends"].as_array().expect("trends");
+    assert_eq!(trends.len(), 12);
+    let this_month = &today[..7];
+    assert_eq!(trends[11]["month"], this_month);
+    assert_eq!(trends[11]["flags_raised"], 1);
+    assert!(trends[..11].iter().all(|m| m["flags_raised"] == 0));
+
+    // A unit outside the caller's scope is not found; a manager sees only their unit.
+    let other = app.unit("Retail Team 9", "team", &root);
+    let manager = app.user_token("ov.manager", &["manager"], &other);
+    let theirs = app.get("/overview", &manager).body;
+    assert_eq!(theirs["rm_risk"], json!([]));
+    assert_eq!(theirs["flags"], json!([]));
+    app.get(&format!("/overview?org_unit_id={team}"), &manager)
+        .assert_problem(404, "not_found");
+}
+
+#[test]
+fn me_tells_the_signed_in_user_and_needs_a_token() {
+    let app = spawn_app();
+    let me = app.get("/me", &app.admin_token);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["username"], "admin");
+    assert_eq!(me.body["roles"], json!(["admin"]));
+    app.request("GET", "/me", None, &[], None)
+        .assert_problem(401, "unauthorized");
+}
