@@ -40,3 +40,33 @@ fn docs_render_without_internet() {
     let js = app.request("GET", "/docs/swagger-ui-bundle.js", None, &[], None);
     assert_eq!(js.status, 200, "Swagger UI is served from the binary");
 }
+
+/// Two Rust types with one schema name once made the document describe the wrong body; each body
+/// must resolve to its own schema.
+#[test]
+fn each_body_resolves_to_its_own_schema() {
+    let app = spawn_app();
+    let doc = app
+        .request("GET", "/api/v1/openapi.json", None, &[], None)
+        .body;
+    let schema = |reference: &serde_json::Value| {
+        let name = reference["$ref"]
+            .as_str()
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
+        doc["components"]["schemas"][&name].clone()
+    };
+    let approve = &doc["paths"]["/api/v1/approvals/{id}/approve"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert!(
+        schema(approve)["properties"]["note"].is_object(),
+        "{approve}"
+    );
+    let handover = schema(&serde_json::json!({"$ref": "#/components/schemas/Handover"}));
+    let handover_move = schema(&handover["properties"]["moves"]["items"]);
+    assert!(handover_move["properties"]["assignment_id"].is_object());
+    let proposal_move =
+        schema(&serde_json::json!({"$ref": "#/components/schemas/RebalancingMove"}));
+    assert!(proposal_move["properties"]["from_rm_id"].is_object());
+}

@@ -46,6 +46,7 @@ pub struct Spread {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = RebalancingMove)]
 pub struct Move {
     pub customer_id: String,
     pub from_rm_id: String,

@@ -87,6 +87,7 @@ pub enum ApprovalStatus {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalDecision)]
 pub struct Decision {
     #[validate(length(min = 1, max = 1000))]
     pub note: Option<String>,

@@ -34,6 +34,7 @@ pub struct Handover {
 
 /// One assignment to move.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HandoverMove)]
 pub struct Move {
     pub assignment_id: String,
     pub customer_id: String,
