@@ -18,7 +18,16 @@ credit-risk flags and the exit rules. Rule IDs (A-3, D-2, R-4, X-2 ...) refer to
 application/problem+json with `code`, `rule` and `errors`."
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    // Enums used only in query parameters are not collected from the routes: listed here so
+    // every `$ref` of the document resolves.
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        v1::approvals::ApprovalStatus,
+        v1::field_checks::RequiredStatus,
+        v1::exports::Format,
+        crate::commands::exit_cases::CaseStatus,
+    )),
     tags(
         (name = "auth", description = "Tokens"),
         (name = "org-units", description = "The org tree (O-1)"),
