@@ -63,6 +63,11 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     assert_eq!(trends[11]["flags_raised"], 1);
     assert!(trends[..11].iter().all(|m| m["flags_raised"] == 0));
 
+    // Flag lists name the customer, so a front end needs no lookup per row.
+    let listed = app.get("/flags?status=open", &app.admin_token).body;
+    assert_eq!(listed["items"][0]["customer_id"], customers[0].as_str());
+    assert!(listed["items"][0]["customer_name"].is_string(), "{listed}");
+
     // A unit outside the caller's scope is not found; a manager sees only their unit.
     let other = app.unit("Retail Team 9", "team", &root);
     let manager = app.user_token("ov.manager", &["manager"], &other);

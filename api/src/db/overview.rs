@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::{approvals, exit_cases, flags, performance_scores, required_checks, rms};
+use super::schema::{approvals, exit_cases, flags, performance_scores, required_checks};
 use super::{subtree_range, DbConn};
 use crate::error::AppResult;
 
@@ -111,18 +111,4 @@ pub fn score_totals_since(
         .filter(performance_scores::month.ge(first_month))
         .select((performance_scores::month, performance_scores::total))
         .load(conn)?)
-}
-
-/// (id, name, org unit) of the given RMs.
-pub fn rm_names(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, String)>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(
-            rms::table
-                .filter(rms::id.eq_any(chunk))
-                .select((rms::id, rms::name, rms::org_unit_id))
-                .load::<(String, String, String)>(conn)?,
-        );
-    }
-    Ok(out)
 }

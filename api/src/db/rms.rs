@@ -249,3 +249,16 @@ pub fn with_npl_originations(
         .into_iter()
         .collect())
 }
+
+/// The given RMs (those that exist), in no particular order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<RmRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            rms::table
+                .filter(rms::id.eq_any(chunk))
+                .load::<RmRow>(conn)?,
+        );
+    }
+    Ok(out)
+}

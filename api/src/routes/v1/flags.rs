@@ -1,6 +1,8 @@
 //! Credit-risk flags: `GET/POST /flags`, `GET /flags/{id}`,
 //! `POST /flags/{id}/acknowledge|resolve`, `GET /customers/{id}/flags`.
 
+use std::collections::HashMap;
+
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,12 @@ pub struct Flag {
     pub raised_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// In lists: the customer's name, so a front end need not look each one up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    /// In lists: the RM's name for flags on an RM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rm_name: Option<String>,
 }
 
 impl From<FlagRow> for Flag {
@@ -54,6 +62,8 @@ impl From<FlagRow> for Flag {
             reason: r.reason,
             raised_by: r.raised_by,
             version: r.version,
+            customer_name: None,
+            rm_name: None,
         }
     }
 }
@@ -149,14 +159,35 @@ pub async fn list(
                 status: q.status.map(|v| v.as_str().into()),
                 rm_id: q.rm_id,
             };
-            store::list(conn, &scope, &filter, after.as_deref(), limit)
+            let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
+            let customer_ids: Vec<String> =
+                rows.iter().filter_map(|r| r.customer_id.clone()).collect();
+            let rm_ids: Vec<String> = rows.iter().filter_map(|r| r.rm_id.clone()).collect();
+            let customers: HashMap<String, String> = db::customers::find_many(conn, &customer_ids)?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            let rms: HashMap<String, String> = db::rms::find_many(conn, &rm_ids)?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect();
+            Ok((rows, customers, rms))
         })
         .await?;
+    let (rows, customers, rms) = rows;
     Ok(web::Json(Page::from_rows(
         rows,
         limit,
         |r| &r.id,
-        Flag::from,
+        |r| {
+            let mut flag = Flag::from(r);
+            flag.customer_name = flag
+                .customer_id
+                .as_ref()
+                .and_then(|id| customers.get(id).cloned());
+            flag.rm_name = flag.rm_id.as_ref().and_then(|id| rms.get(id).cloned());
+            flag
+        },
     )))
 }
 

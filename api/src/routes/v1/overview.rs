@@ -122,9 +122,10 @@ pub async fn overview(
 
             let books = db::loans::books_at(conn, &scope, today)?;
             let ids: Vec<String> = books.loan_customers.keys().cloned().collect();
-            let mut rm_risk: Vec<RmRisk> = store::rm_names(conn, &ids)?
+            let mut rm_risk: Vec<RmRisk> = db::rms::find_many(conn, &ids)?
                 .into_iter()
-                .map(|(rm_id, name, org_unit_id)| {
+                .map(|rm| {
+                    let (rm_id, name, org_unit_id) = (rm.id, rm.name, rm.org_unit_id);
                     let loans = books.loan_customers.get(&rm_id).copied().unwrap_or(0);
                     let first = books.overdue.partition_point(|(r, _)| *r < rm_id);
                     let overdue = books.overdue[first..]
