@@ -184,6 +184,24 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CustomerRow
     Ok(out)
 }
 
+/// The names of the given customers by id (for lists that show whom a row is about).
+pub fn names(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = ids.into_iter().collect();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            customers::table
+                .filter(customers::id.eq_any(chunk))
+                .select((customers::id, customers::name))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// A-6 in bulk: marks those of these customers not yet marked as needing a second RM since `at`;
 /// returns the ids it marked.
 pub fn mark_needing_second_rm(

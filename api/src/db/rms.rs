@@ -262,3 +262,21 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<RmRow>> {
     }
     Ok(out)
 }
+
+/// The names of the given RMs by id (for lists that show whom a row is about).
+pub fn names(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = ids.into_iter().collect();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            rms::table
+                .filter(rms::id.eq_any(chunk))
+                .select((rms::id, rms::name))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}

@@ -39,6 +39,9 @@ pub struct ExitCase {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// In lists: the RM's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rm_name: Option<String>,
 }
 
 impl From<ExitCaseRow> for ExitCase {
@@ -58,6 +61,7 @@ impl From<ExitCaseRow> for ExitCase {
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
             version: r.version,
+            rm_name: None,
         }
     }
 }
@@ -130,10 +134,22 @@ pub async fn list(
                 status: q.status.map(|s| s.as_str().into()),
                 trigger: q.trigger,
             };
-            store::list(conn, &scope, &filter, after.as_deref(), limit)
+            let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
+            let names = db::rms::names(conn, rows.iter().map(|r| r.rm_id.clone()))?;
+            Ok((rows, names))
         })
         .await?;
-    let mut page = Page::from_rows(rows, limit, |r| &r.id, ExitCase::from);
+    let (rows, names) = rows;
+    let mut page = Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        |r| {
+            let mut case = ExitCase::from(r);
+            case.rm_name = names.get(&case.rm_id).cloned();
+            case
+        },
+    );
     if let Some(kind) = kind {
         page.items.retain(|c| c.kind == kind.as_str());
     }

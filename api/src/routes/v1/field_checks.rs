@@ -39,6 +39,9 @@ pub struct FieldCheck {
     pub decided_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+    /// In lists: the customer's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
 }
 
 impl From<FieldCheckRow> for FieldCheck {
@@ -59,6 +62,7 @@ impl From<FieldCheckRow> for FieldCheck {
             submitted_by: r.submitted_by,
             confirmed_by: r.confirmed_by,
             version: r.version,
+            customer_name: None,
         }
     }
 }
@@ -131,14 +135,21 @@ pub async fn list(
                 from: q.from.map(|t| t.naive_utc()),
                 to: q.to.map(|t| t.naive_utc()),
             };
-            store::list(conn, &scope, &filter, after.as_deref(), limit)
+            let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
+            let names = db::customers::names(conn, rows.iter().map(|r| r.customer_id.clone()))?;
+            Ok((rows, names))
         })
         .await?;
+    let (rows, names) = rows;
     Ok(web::Json(Page::from_rows(
         rows,
         limit,
         |r| &r.id,
-        FieldCheck::from,
+        |r| {
+            let mut check = FieldCheck::from(r);
+            check.customer_name = names.get(&check.customer_id).cloned();
+            check
+        },
     )))
 }
 
@@ -429,6 +440,9 @@ pub struct RequiredCheck {
     pub closed_by_check_id: Option<String>,
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// In lists: the customer's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
 }
 
 fn required_view(r: RequiredCheckRow, today: NaiveDate) -> RequiredCheck {
@@ -443,6 +457,7 @@ fn required_view(r: RequiredCheckRow, today: NaiveDate) -> RequiredCheck {
         reason: r.reason,
         due_on: r.due_on,
         closed_by_check_id: r.closed_by_check_id,
+        customer_name: None,
     }
 }
 
@@ -490,14 +505,21 @@ pub async fn required(
                 rm_id: q.rm_id,
                 today: Some(today),
             };
-            store::list_required(conn, &scope, &filter, after.as_deref(), limit)
+            let rows = store::list_required(conn, &scope, &filter, after.as_deref(), limit)?;
+            let names = db::customers::names(conn, rows.iter().map(|r| r.customer_id.clone()))?;
+            Ok((rows, names))
         })
         .await?;
+    let (rows, names) = rows;
     Ok(web::Json(Page::from_rows(
         rows,
         limit,
         |r| &r.id,
-        |r| required_view(r, today),
+        |r| {
+            let mut check = required_view(r, today);
+            check.customer_name = names.get(&check.customer_id).cloned();
+            check
+        },
     )))
 }
 

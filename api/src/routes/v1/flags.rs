@@ -1,8 +1,6 @@
 //! Credit-risk flags: `GET/POST /flags`, `GET /flags/{id}`,
 //! `POST /flags/{id}/acknowledge|resolve`, `GET /customers/{id}/flags`.
 
-use std::collections::HashMap;
-
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -160,17 +158,9 @@ pub async fn list(
                 rm_id: q.rm_id,
             };
             let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
-            let customer_ids: Vec<String> =
-                rows.iter().filter_map(|r| r.customer_id.clone()).collect();
-            let rm_ids: Vec<String> = rows.iter().filter_map(|r| r.rm_id.clone()).collect();
-            let customers: HashMap<String, String> = db::customers::find_many(conn, &customer_ids)?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect();
-            let rms: HashMap<String, String> = db::rms::find_many(conn, &rm_ids)?
-                .into_iter()
-                .map(|r| (r.id, r.name))
-                .collect();
+            let customers =
+                db::customers::names(conn, rows.iter().filter_map(|r| r.customer_id.clone()))?;
+            let rms = db::rms::names(conn, rows.iter().filter_map(|r| r.rm_id.clone()))?;
             Ok((rows, customers, rms))
         })
         .await?;

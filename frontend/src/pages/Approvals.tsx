@@ -1,0 +1,153 @@
+import { useState } from "react";
+import { api, ok, type Schemas } from "../api/client";
+import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
+import { dateTime } from "../format";
+import { useAction, useLoad } from "../hooks";
+import { useI18n } from "../i18n";
+import { Link, navigate, useLocation } from "../router";
+import { MoreButton } from "./Customers";
+import { appendPage, type Paged } from "../state";
+
+type Approval = Schemas["Approval"];
+type Status = "pending" | "approved" | "rejected";
+
+export function Approvals() {
+  const { t } = useI18n();
+  const { query } = useLocation();
+  const status = (query.get("status") ?? "pending") as Status;
+  const [pages, setPages] = useState<Paged<Approval> | null>(null);
+  const [notice, setNotice] = useState<{ text: string; customerId: string | null } | null>(null);
+  const load = useLoad(async () => {
+    const first = appendPage(null, await ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50 } } })));
+    setPages(first);
+    return first;
+  }, [status]);
+  const more = async () => {
+    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor: pages.next } } }))));
+  };
+
+  return (
+    <section aria-labelledby="approvals-title">
+      <h1 id="approvals-title">{t("approvals.title")}</h1>
+      <div className="tabs" role="tablist">
+        {(["pending", "approved", "rejected"] as const).map((s) => (
+          <button key={s} type="button" role="tab" aria-selected={s === status} onClick={() => navigate(`/approvals?status=${s}`)}>
+            {t(`approvals.${s}`)}
+          </button>
+        ))}
+      </div>
+      {notice && (
+        <p className="notice notice-ok" role="status" data-testid="decision-notice">
+          {notice.text} {notice.customerId && <Link to={`/customers/${notice.customerId}`}>{t("approvals.customer")} →</Link>}
+        </p>
+      )}
+      <Loaded load={load}>
+        {() =>
+          !pages || pages.items.length === 0 ? (
+            <Empty>{status === "pending" ? t("approvals.none") : undefined}</Empty>
+          ) : (
+            <>
+              <ul className="cards" data-testid="approvals">
+                {pages.items.map((a) => (
+                  <ApprovalCard
+                    key={a.id}
+                    approval={a}
+                    onDecided={(text) => {
+                      const payload = a.payload as Record<string, unknown>;
+                      setNotice({ text, customerId: typeof payload.customer_id === "string" ? payload.customer_id : null });
+                      load.reload();
+                    }}
+                  />
+                ))}
+              </ul>
+              {pages.next && <MoreButton onMore={more} />}
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+/** The customer and RM a stored command names, by name. */
+function Subject({ payload }: { payload: Record<string, unknown> }) {
+  const { t } = useI18n();
+  const customerId = typeof payload.customer_id === "string" ? payload.customer_id : null;
+  const rmId = typeof payload.to_rm_id === "string" ? payload.to_rm_id : typeof payload.rm_id === "string" ? payload.rm_id : null;
+  const names = useLoad(async () => {
+    const [customer, rm] = await Promise.all([
+      customerId ? ok(api.GET("/api/v1/customers/{id}", { params: { path: { id: customerId } } })).catch(() => null) : null,
+      rmId ? ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: rmId } } })).catch(() => null) : null,
+    ]);
+    return { customer: customer?.name, rm: rm?.name };
+  }, [customerId, rmId]);
+  return (
+    <dl className="facts">
+      {customerId && (
+        <>
+          <dt>{t("approvals.customer")}</dt>
+          <dd>
+            <Link to={`/customers/${customerId}`}>{names.data?.customer ?? customerId}</Link>
+          </dd>
+        </>
+      )}
+      {rmId && (
+        <>
+          <dt>{t("approvals.toRm")}</dt>
+          <dd>
+            <Link to={`/rms/${rmId}`}>{names.data?.rm ?? rmId}</Link>
+          </dd>
+        </>
+      )}
+      {typeof payload.reason === "string" && (
+        <>
+          <dt>{t("field.reason")}</dt>
+          <dd>{payload.reason}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: (message: string) => void }) {
+  const { t, code, locale } = useI18n();
+  const [note, setNote] = useState("");
+  const decide = useAction(async (decision: "approve" | "reject") => {
+    const body = { note: note.trim() || undefined };
+    const params = { path: { id: a.id } };
+    if (decision === "approve") await ok(api.POST("/api/v1/approvals/{id}/approve", { params, body }));
+    else await ok(api.POST("/api/v1/approvals/{id}/reject", { params, body }));
+    onDecided(t(decision === "approve" ? "approvals.approvedDone" : "approvals.rejectedDone"));
+  });
+  const noteId = `note-${a.id}`;
+  return (
+    <li className="card approval" data-approval={a.id}>
+      <h2>
+        {code(a.command)} <Pill tone="info">{a.rule}</Pill> <Pill tone={a.status === "pending" ? "warning" : a.status === "approved" ? "ok" : "critical"}>{code(a.status)}</Pill>
+      </h2>
+      <p>{a.reason}</p>
+      <Subject payload={a.payload as Record<string, unknown>} />
+      <p className="muted small">
+        <span data-testid="maker">{t("approvals.maker", { maker: a.maker_username })}</span> · {dateTime(a.created_at, locale)} ·{" "}
+        {t("approvals.roles", { roles: a.approver_roles.map((r) => code(r)).join(", ") })}
+      </p>
+      {a.status === "pending" ? (
+        <div className="decide">
+          <label htmlFor={noteId}>{t("approvals.note")}</label>
+          <textarea id={noteId} value={note} maxLength={1000} placeholder={t("approvals.notePlaceholder")} onChange={(e) => setNote(e.target.value)} />
+          <div className="buttons">
+            <button type="button" className="primary" disabled={decide.busy} aria-busy={decide.busy} onClick={() => decide.run("approve")}>
+              {decide.busy ? t("state.working") : t("approvals.approve")}
+            </button>
+            <button type="button" className="danger" disabled={decide.busy} onClick={() => decide.run("reject")}>
+              {t("approvals.reject")}
+            </button>
+          </div>
+          {decide.error && <ErrorMessage error={decide.error} />}
+        </div>
+      ) : (
+        a.decided_at && <p className="muted small">{t("approvals.decidedBy", { date: dateTime(a.decided_at, locale), note: a.decision_note ?? "—" })}</p>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,327 @@
+import { useState, type FormEvent } from "react";
+import { api, ok, type Schemas } from "../api/client";
+import { Empty, Loaded, Pill } from "../components/status";
+import { date, dateTime, percent } from "../format";
+import { useLoad } from "../hooks";
+import { useI18n } from "../i18n";
+import { Link, navigate, useLocation } from "../router";
+import { appendPage, type Paged } from "../state";
+
+type Customer = Schemas["Customer"];
+type Flag = Schemas["Flag"];
+type CustomerKind = Schemas["CustomerKind"];
+
+const KINDS: CustomerKind[] = ["corporate", "sme", "institution", "retail"];
+
+export function Customers() {
+  const { t, code } = useI18n();
+  const { query } = useLocation();
+  const name = query.get("name") ?? "";
+  const kind = (query.get("kind") ?? "") as CustomerKind | "";
+  const [draftName, setDraftName] = useState(name);
+  const [draftKind, setDraftKind] = useState<CustomerKind | "">(kind);
+  const [pages, setPages] = useState<Paged<Customer> | null>(null);
+
+  const load = useLoad(async () => {
+    const page = await ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50 } } }));
+    const first = appendPage(null, page);
+    setPages(first);
+    return first;
+  }, [name, kind]);
+  const more = async () => {
+    if (!pages?.next) return;
+    const page = await ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor: pages.next } } }));
+    setPages(appendPage(pages, page));
+  };
+
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (draftName.trim()) q.set("name", draftName.trim());
+    if (draftKind) q.set("kind", draftKind);
+    navigate(`/customers${q.size ? `?${q}` : ""}`);
+  };
+
+  return (
+    <section aria-labelledby="customers-title">
+      <h1 id="customers-title">{t("customers.title")}</h1>
+      <form className="filters" onSubmit={search} role="search">
+        <label>
+          {t("customers.search")}
+          <input name="name" value={draftName} onChange={(e) => setDraftName(e.target.value)} />
+        </label>
+        <label>
+          {t("customers.kind")}
+          <select value={draftKind} onChange={(e) => setDraftKind(e.target.value as CustomerKind | "")}>
+            <option value="">{t("customers.any")}</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {code(k)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary">
+          {t("customers.find")}
+        </button>
+      </form>
+      <Loaded load={load}>
+        {() =>
+          !pages || pages.items.length === 0 ? (
+            <Empty />
+          ) : (
+            <>
+              <CustomerTable customers={pages.items} />
+              {pages.next && <MoreButton onMore={more} />}
+            </>
+          )
+        }
+      </Loaded>
+      <FlaggedCustomers />
+    </section>
+  );
+}
+
+function CustomerTable({ customers }: { customers: Customer[] }) {
+  const { t, code } = useI18n();
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t("customers.name")}</th>
+            <th scope="col">{t("customers.kind")}</th>
+            <th scope="col">{t("customers.tier")}</th>
+            <th scope="col">{t("customer.categories")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {customers.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                {c.is_key_account && <Pill tone="info">{t("customers.keyAccount")}</Pill>}
+                {c.is_vip && <Pill tone="info">{t("customers.vip")}</Pill>}
+              </td>
+              <td>{code(c.kind)}</td>
+              <td>{c.tier ?? "—"}</td>
+              <td>{c.categories.join(", ") || "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function MoreButton({ onMore }: { onMore: () => Promise<void> }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={busy}
+      aria-busy={busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          await onMore();
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {busy ? t("state.loading") : t("state.more")}
+    </button>
+  );
+}
+
+function FlaggedCustomers() {
+  const { t, code, locale } = useI18n();
+  const load = useLoad(() => ok(api.GET("/api/v1/flags", { params: { query: { status: "open", limit: 50 } } })), []);
+  return (
+    <section className="card" aria-labelledby="flagged-title">
+      <h2 id="flagged-title">{t("customers.flagged")}</h2>
+      <p className="muted small">{t("customers.flaggedHint")}</p>
+      <Loaded load={load}>
+        {(page) => {
+          const flags = page.items.filter((f) => f.customer_id);
+          return flags.length === 0 ? (
+            <Empty>{t("customers.noFlagged")}</Empty>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="flagged-customers">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("field.customer")}</th>
+                    <th scope="col">{t("field.kind")}</th>
+                    <th scope="col">{t("field.severity")}</th>
+                    <th scope="col">{t("field.reason")}</th>
+                    <th scope="col">{t("field.when")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {flags.map((f) => (
+                    <tr key={f.id}>
+                      <td>
+                        <Link to={`/customers/${f.customer_id}`}>{f.customer_name ?? f.customer_id}</Link>
+                      </td>
+                      <td>{code(f.kind)}</td>
+                      <td>
+                        <Pill tone={f.severity}>{code(f.severity)}</Pill>
+                      </td>
+                      <td>{f.reason}</td>
+                      <td>{dateTime(f.raised_at, locale)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}
+
+export function FlagList({ flags, showCustomer }: { flags: Flag[]; showCustomer?: boolean }) {
+  const { t, code, locale } = useI18n();
+  if (flags.length === 0) return <Empty>{t("customer.noFlags")}</Empty>;
+  return (
+    <ul className="flag-list" data-testid="customer-flags">
+      {flags.map((f) => (
+        <li key={f.id} className={`flag severity-${f.severity}`}>
+          <Pill tone={f.severity}>{code(f.severity)}</Pill> <strong>{code(f.kind)}</strong> · {code(f.status)}
+          {showCustomer && f.customer_id && (
+            <>
+              {" · "}
+              <Link to={`/customers/${f.customer_id}`}>{f.customer_name ?? f.customer_id}</Link>
+            </>
+          )}
+          <div>{f.reason}</div>
+          <div className="muted small">
+            {dateTime(f.raised_at, locale)} · {f.raised_by}
+            {f.rm_name ? ` · ${f.rm_name}` : ""}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function CustomerDetail({ id }: { id: string }) {
+  const { t, code, locale } = useI18n();
+  const load = useLoad(async () => {
+    const [customer, flags, relations, history] = await Promise.all([
+      ok(api.GET("/api/v1/customers/{id}", { params: { path: { id } } })),
+      ok(api.GET("/api/v1/customers/{id}/flags", { params: { path: { id } } })),
+      ok(api.GET("/api/v1/customers/{id}/relations", { params: { path: { id } } })),
+      ok(api.GET("/api/v1/customers/{id}/assignments", { params: { path: { id } } })),
+    ]);
+    const related = [...new Set(relations.flatMap((r) => [r.customer_id, r.related_customer_id]).filter((c) => c !== id))];
+    const rmIds = [...new Set(history.map((a) => a.rm_id))];
+    const [others, rms] = await Promise.all([
+      Promise.all(related.map((c) => ok(api.GET("/api/v1/customers/{id}", { params: { path: { id: c } } })).catch(() => null))),
+      Promise.all(rmIds.map((r) => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: r } } })).catch(() => null))),
+    ]);
+    const names = new Map<string, string>();
+    for (const o of others) if (o) names.set(o.id, o.name);
+    for (const r of rms) if (r) names.set(r.id, r.name);
+    return { customer, flags, relations, history, names };
+  }, [id]);
+
+  return (
+    <section aria-labelledby="customer-title">
+      <p>
+        <Link to="/customers">← {t("customer.back")}</Link>
+      </p>
+      <Loaded load={load}>
+        {({ customer, flags, relations, history, names }) => (
+          <>
+            <h1 id="customer-title">{customer.name}</h1>
+            <div className="grid-2">
+              <section className="card" aria-labelledby="details-title">
+                <h2 id="details-title">{t("customer.details")}</h2>
+                <dl className="facts">
+                  <dt>{t("customers.kind")}</dt>
+                  <dd>{code(customer.kind)}</dd>
+                  <dt>{t("customers.tier")}</dt>
+                  <dd>{customer.tier ?? "—"}</dd>
+                  <dt>{t("customer.categories")}</dt>
+                  <dd>{customer.categories.join(", ") || "—"}</dd>
+                  {customer.national_id && (
+                    <>
+                      <dt>{t("customer.nationalId")}</dt>
+                      <dd>{customer.national_id}</dd>
+                    </>
+                  )}
+                  {customer.phone && (
+                    <>
+                      <dt>{t("customer.phone")}</dt>
+                      <dd>{customer.phone}</dd>
+                    </>
+                  )}
+                  <dt>{t("customer.since")}</dt>
+                  <dd>{date(customer.created_at, locale)}</dd>
+                  {customer.needs_second_rm_since && (
+                    <>
+                      <dt>{t("customer.secondRm")}</dt>
+                      <dd>{date(customer.needs_second_rm_since, locale)}</dd>
+                    </>
+                  )}
+                </dl>
+              </section>
+              <section className="card" aria-labelledby="flags-title">
+                <h2 id="flags-title">{t("customer.flags")}</h2>
+                <FlagList flags={flags} />
+              </section>
+            </div>
+            <section className="card" aria-labelledby="relations-title">
+              <h2 id="relations-title">{t("customer.relations")}</h2>
+              {relations.length === 0 ? (
+                <Empty>{t("customer.noRelations")}</Empty>
+              ) : (
+                <ul>
+                  {relations.map((r) => {
+                    const other = r.customer_id === id ? r.related_customer_id : r.customer_id;
+                    const guarantorIsOther = r.kind === "guarantor_of" && r.customer_id !== id;
+                    return (
+                      <li key={r.id}>
+                        {guarantorIsOther ? `${code("guarantor_of")} ← ` : `${code(r.kind)} → `}
+                        <Link to={`/customers/${other}`}>{names.get(other) ?? other}</Link>
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+            </section>
+            <section className="card" aria-labelledby="history-title">
+              <h2 id="history-title">{t("customer.history")}</h2>
+              {history.length === 0 ? (
+                <Empty>{t("customer.noHistory")}</Empty>
+              ) : (
+                <ol className="timeline" data-testid="assignment-history">
+                  {[...history].reverse().map((a) => (
+                    <li key={a.id} className={a.valid_to ? "" : "current"}>
+                      <span className="when">
+                        {t("customer.from", { date: dateTime(a.valid_from, locale) })}
+                        {a.valid_to ? ` ${t("customer.until", { date: dateTime(a.valid_to, locale) })}` : ""}
+                      </span>
+                      <span>
+                        <strong>{code(a.role, "assignment")}</strong>: <Link to={`/rms/${a.rm_id}`}>{names.get(a.rm_id) ?? a.rm_id}</Link>
+                        {!a.valid_to && <Pill tone="ok">{t("customer.current")}</Pill>}
+                      </span>
+                      <span className="muted small">
+                        {t("customer.share", { share: percent(a.share, locale, 0) })} · {t("customer.reason", { reason: a.reason })} · {a.created_by}
+                      </span>
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </section>
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,255 @@
+import { useState } from "react";
+import { api, ok, type Schemas } from "../api/client";
+import { LineChart } from "../components/charts";
+import { Empty, Loaded, Pill } from "../components/status";
+import { cny, count, date, decimal, lastTwelveMonths, month, percent } from "../format";
+import { useLoad } from "../hooks";
+import { useI18n } from "../i18n";
+import { Link, navigate, useLocation } from "../router";
+import { appendPage, type Paged } from "../state";
+import { FlagList, MoreButton } from "./Customers";
+
+type Rm = Schemas["Rm"];
+type Line = Schemas["Line"];
+type RmStatus = Schemas["RmStatus"];
+
+export function Rms() {
+  const { t, code } = useI18n();
+  const { query } = useLocation();
+  const line = (query.get("line") ?? "") as Line | "";
+  const status = (query.get("status") ?? "") as RmStatus | "";
+  const recert = query.get("recertification_due") === "true";
+  const [pages, setPages] = useState<Paged<Rm> | null>(null);
+  const params = (cursor?: string) => ({
+    query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor },
+  });
+  const load = useLoad(async () => {
+    const first = appendPage(null, await ok(api.GET("/api/v1/rms", { params: params() })));
+    setPages(first);
+    return first;
+  }, [line, status, recert]);
+  const more = async () => {
+    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/rms", { params: params(pages.next) }))));
+  };
+  const filter = (key: string, value: string) => {
+    const q = new URLSearchParams(query);
+    if (value) q.set(key, value);
+    else q.delete(key);
+    navigate(`/rms${q.size ? `?${q}` : ""}`);
+  };
+
+  return (
+    <section aria-labelledby="rms-title">
+      <h1 id="rms-title">{t("rms.title")}</h1>
+      <div className="filters">
+        <label>
+          {t("rms.line")}
+          <select value={line} onChange={(e) => filter("line", e.target.value)}>
+            <option value="">{t("field.all")}</option>
+            {(["corporate", "sme", "retail"] as const).map((l) => (
+              <option key={l} value={l}>
+                {code(l)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("rms.status")}
+          <select value={status} onChange={(e) => filter("status", e.target.value)}>
+            <option value="">{t("field.all")}</option>
+            {(["active", "suspended", "exited"] as const).map((s) => (
+              <option key={s} value={s}>
+                {code(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={recert} onChange={(e) => filter("recertification_due", e.target.checked ? "true" : "")} />
+          {t("rms.recertification")}
+        </label>
+      </div>
+      <Loaded load={load}>
+        {() =>
+          !pages || pages.items.length === 0 ? (
+            <Empty />
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("customers.name")}</th>
+                      <th scope="col">{t("rms.employeeNo")}</th>
+                      <th scope="col">{t("rms.line")}</th>
+                      <th scope="col">{t("rms.grade")}</th>
+                      <th scope="col">{t("rms.status")}</th>
+                      <th scope="col">{t("rms.level")}</th>
+                      <th scope="col">{t("rms.load")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {pages.items.map((rm) => (
+                      <tr key={rm.id}>
+                        <td>
+                          <Link to={`/rms/${rm.id}`}>{rm.name}</Link>
+                          {rm.qualification_lapsed && <Pill tone="warning">{t("rms.recertification")}</Pill>}
+                        </td>
+                        <td>{rm.employee_no}</td>
+                        <td>{code(rm.line)}</td>
+                        <td>{code(rm.grade)}</td>
+                        <td>{code(rm.status)}</td>
+                        <td>{rm.performance_level}</td>
+                        <td>
+                          <Load id={rm.id} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {pages.next && <MoreButton onMore={more} />}
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+/** A-3: customers held against the cap of the RM's line. */
+function Load({ id }: { id: string }) {
+  const load = useLoad(() => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })), [id]);
+  if (load.status === "error") return <span className="muted">—</span>;
+  if (!load.data) return <span className="muted small" aria-busy="true">…</span>;
+  return <CapBar held={load.data.capacity.held} cap={load.data.capacity.cap} />;
+}
+
+function CapBar({ held, cap }: { held: number; cap: number }) {
+  const { locale } = useI18n();
+  const share = cap > 0 ? Math.min(held / cap, 1) : 0;
+  const tone = share >= 1 ? "critical" : share >= 0.9 ? "warning" : "ok";
+  return (
+    <span className="capbar" title={`${held} / ${cap}`}>
+      <span className="capbar-track" aria-hidden="true">
+        <span className={`capbar-fill tone-${tone}`} style={{ width: `${share * 100}%` }} />
+      </span>
+      <span className="small">
+        {count(held, locale)} / {count(cap, locale)}
+      </span>
+    </span>
+  );
+}
+
+export function RmDetail({ id }: { id: string }) {
+  const { t, code, locale } = useI18n();
+  const months = lastTwelveMonths(new Date());
+  const load = useLoad(async () => {
+    const [rm, portfolio, flags, scores] = await Promise.all([
+      ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })),
+      ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })),
+      ok(api.GET("/api/v1/flags", { params: { query: { rm_id: id, status: "open", limit: 50 } } })),
+      Promise.all(months.map((m) => ok(api.GET("/api/v1/performance/scores", { params: { query: { month: m, rm_id: id } } })).catch(() => []))),
+    ]);
+    return { rm, portfolio, flags: flags.items, scores: scores.map((s) => s[0] ?? null) };
+  }, [id]);
+
+  return (
+    <section aria-labelledby="rm-title">
+      <p>
+        <Link to="/rms">← {t("rm.back")}</Link>
+      </p>
+      <Loaded load={load}>
+        {({ rm, portfolio, flags, scores }) => {
+          const risk = portfolio.risk;
+          const latest = [...scores].reverse().find((s) => s);
+          return (
+            <>
+              <h1 id="rm-title">
+                {rm.name} <span className="muted">{rm.employee_no}</span>
+              </h1>
+              <p>
+                <Pill tone={rm.status === "active" ? "ok" : "warning"}>{code(rm.status)}</Pill> {code(rm.line)} · {code(rm.grade)} · {t("rms.level")}{" "}
+                {rm.performance_level} · {t("rm.qualified")} {date(rm.qualified_on, locale)} · {t("rm.term")} {date(rm.term_starts_on, locale)} –{" "}
+                {date(rm.term_ends_on, locale)}
+              </p>
+              <div className="kpis">
+                <div className="kpi">
+                  <span className="kpi-label">{t("rm.capacity")}</span>
+                  <CapBar held={portfolio.capacity.held} cap={portfolio.capacity.cap} />
+                  <span className="kpi-note">
+                    {t("rm.customers")}: {count(portfolio.customers, locale)}
+                  </span>
+                </div>
+                <div className="kpi">
+                  <span className="kpi-label">{t("rm.risk")}</span>
+                  <span className={`kpi-value ${risk.out_of_control ? "tone-critical" : risk.within_target ? "" : "tone-warning"}`}>
+                    {risk.loan_customers ? percent(risk.overdue_ratio, locale) : "—"}
+                  </span>
+                  <span className="kpi-note">
+                    {risk.loan_customers
+                      ? `${risk.overdue_customers}/${risk.loan_customers} · ${t("rm.checkpoint", { checkpoint: code(risk.checkpoint) })}${risk.target ? ` · ${t("rm.target", { target: percent(risk.target, locale) })}` : ""}`
+                      : t("rm.noLoans")}
+                  </span>
+                </div>
+                <div className="kpi">
+                  <span className="kpi-label">{t("rm.npl")}</span>
+                  <span className="kpi-value">{percent(portfolio.npl.npl_ratio, locale)}</span>
+                  <span className="kpi-note">
+                    {t("rm.nplBalance")} {cny(portfolio.npl.npl_balance, locale)} / {t("rm.originated")} {cny(portfolio.npl.originated_balance, locale)}
+                    {portfolio.npl.npl_points != null && ` · ${t("rm.points", { points: portfolio.npl.npl_points })}`}
+                  </span>
+                </div>
+                <div className="kpi">
+                  <span className="kpi-label">{t("rm.scores")}</span>
+                  <span className="kpi-value">{latest ? decimal(latest.total, locale) : "—"}</span>
+                  {latest && <span className="kpi-note">{t("rm.rank", { rank: latest.rank, of: latest.rank_of })}</span>}
+                </div>
+              </div>
+              {portfolio.npl.exit_trigger_reached && (
+                <p className="notice notice-error" role="alert">
+                  {t("rm.exitTrigger")}
+                </p>
+              )}
+              <div className="grid-2">
+                <section className="card" aria-labelledby="scores-title">
+                  <h2 id="scores-title">{t("rm.scores")}</h2>
+                  {scores.every((s) => !s) ? (
+                    <Empty>{t("rm.noScores")}</Empty>
+                  ) : (
+                    <LineChart
+                      title={t("rm.scores")}
+                      labels={months.map((m) => month(m, locale))}
+                      series={[{ label: t("overview.averageScore"), color: "#2f6db5", values: scores.map((s) => (s ? Number(s.total) : null)) }]}
+                    />
+                  )}
+                </section>
+                <section className="card" aria-labelledby="portfolio-title">
+                  <h2 id="portfolio-title">{t("rm.portfolio")}</h2>
+                  <dl className="facts">
+                    <dt>{t("rm.byRole")}</dt>
+                    <dd>
+                      {Object.entries(portfolio.by_role as Record<string, number>)
+                        .map(([role, n]) => `${code(role, "assignment")}: ${count(n, locale)}`)
+                        .join(" · ") || "—"}
+                    </dd>
+                    <dt>{t("rm.byCategory")}</dt>
+                    <dd>
+                      {Object.entries(portfolio.by_category as Record<string, number>)
+                        .map(([c, n]) => `${c}: ${count(n, locale)}`)
+                        .join(" · ") || "—"}
+                    </dd>
+                  </dl>
+                </section>
+              </div>
+              <section className="card" aria-labelledby="rmflags-title">
+                <h2 id="rmflags-title">{t("rm.flags")}</h2>
+                <FlagList flags={flags} showCustomer />
+              </section>
+            </>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}
