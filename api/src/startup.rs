@@ -122,7 +122,60 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(routes::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::v1::configure))
         .split_for_parts();
+    unique_operation_ids(api)
+}
+
+/// Handlers of several resources share a function name (`list`, `get_one` ...), which utoipa uses
+/// as the operation id; client generators key operations by it, so a shared one gets the resource
+/// added: `list` on `/api/v1/customers` becomes `list_customers`.
+fn unique_operation_ids(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for item in api.paths.paths.values() {
+        for op in operations(item) {
+            if let Some(id) = &op.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in api.paths.paths.iter_mut() {
+        let resource: String = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|part| !part.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("_")
+            .replace('-', "_");
+        for op in operations_mut(item) {
+            if let Some(id) = op.operation_id.as_mut() {
+                if seen.get(id.as_str()).copied().unwrap_or(0) > 1 {
+                    *id = format!("{id}_{resource}");
+                }
+            }
+        }
+    }
     api
+}
+
+fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &utoipa::openapi::path::Operation> {
+    [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+        .into_iter()
+        .flatten()
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -1,0 +1,230 @@
+import { useState, type FormEvent } from "react";
+import { api, fetchExport, ok, type Schemas } from "../api/client";
+import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
+import { count, dateTime } from "../format";
+import { useAction, useLoad } from "../hooks";
+import { useI18n } from "../i18n";
+import { appendPage, type Paged } from "../state";
+import { MoreButton } from "./Customers";
+
+type AuditEvent = Schemas["AuditEvent"];
+type Manifest = Schemas["Manifest"];
+
+const DATASETS = ["audit_events", "assignments", "flags", "field_checks", "exit_cases", "rms", "customers", "scores"] as const;
+
+export function Audit() {
+  const { t } = useI18n();
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">{t("audit.title")}</h1>
+      <Exports />
+      <Events />
+    </section>
+  );
+}
+
+function Events() {
+  const { t, locale } = useI18n();
+  const [filter, setFilter] = useState({ entity: "", action: "", actor: "" });
+  const [applied, setApplied] = useState(filter);
+  const [pages, setPages] = useState<Paged<AuditEvent> | null>(null);
+  const query = (cursor?: string) => ({
+    query: {
+      entity: applied.entity || undefined,
+      action: applied.action || undefined,
+      actor: applied.actor || undefined,
+      limit: 50,
+      cursor,
+    },
+  });
+  const load = useLoad(async () => {
+    const first = appendPage(null, await ok(api.GET("/api/v1/audit/events", { params: query() })));
+    setPages(first);
+    return first;
+  }, [applied]);
+  const more = async () => {
+    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/audit/events", { params: query(pages.next) }))));
+  };
+  const verify = useAction(() => ok(api.GET("/api/v1/audit/verify")));
+  const [report, setReport] = useState<Schemas["ChainReport"] | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setApplied({ ...filter });
+  };
+
+  return (
+    <section className="card" aria-labelledby="events-title">
+      <h2 id="events-title">{t("audit.events")}</h2>
+      <form className="filters" onSubmit={submit}>
+        {(["entity", "action", "actor"] as const).map((key) => (
+          <label key={key}>
+            {t(`audit.${key}`)}
+            <input value={filter[key]} onChange={(e) => setFilter({ ...filter, [key]: e.target.value })} />
+          </label>
+        ))}
+        <button type="submit">{t("audit.filter")}</button>
+        <button
+          type="button"
+          disabled={verify.busy}
+          aria-busy={verify.busy}
+          onClick={async () => {
+            const r = await verify.run();
+            if (r) setReport(r);
+          }}
+        >
+          {verify.busy ? t("state.working") : t("audit.verify")}
+        </button>
+      </form>
+      {verify.error && <ErrorMessage error={verify.error} />}
+      {report && (
+        <p className={`notice ${report.status === "ok" ? "notice-ok" : "notice-error"}`} role="status">
+          {report.status === "ok"
+            ? t("audit.chainOk", { count: count(report.events_checked, locale) })
+            : t("audit.chainBroken", { seq: report.first_broken?.seq ?? "?" })}
+        </p>
+      )}
+      <Loaded load={load}>
+        {() =>
+          !pages || pages.items.length === 0 ? (
+            <Empty />
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">#</th>
+                      <th scope="col">{t("field.when")}</th>
+                      <th scope="col">{t("audit.actor")}</th>
+                      <th scope="col">{t("audit.action")}</th>
+                      <th scope="col">{t("audit.entity")}</th>
+                      <th scope="col">hash</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {pages.items.map((e) => (
+                      <tr key={e.seq}>
+                        <td>{e.seq}</td>
+                        <td>{dateTime(e.occurred_at, locale)}</td>
+                        <td>{e.actor_username}</td>
+                        <td>
+                          <code>{e.action}</code>
+                        </td>
+                        <td>
+                          {e.entity} <span className="muted small">{e.entity_id}</span>
+                        </td>
+                        <td>
+                          <code className="small">{e.hash.slice(0, 12)}…</code>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {pages.next && <MoreButton onMore={more} />}
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+function save(text: string, file: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = file;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function Exports() {
+  const { t, code, locale } = useI18n();
+  const [dataset, setDataset] = useState<(typeof DATASETS)[number]>("audit_events");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [result, setResult] = useState<{ manifest: Manifest; count: number; file: string } | null>(null);
+  const download = useAction(async () => {
+    const query: Record<string, string> = {};
+    if (from) query.from = from;
+    if (to) query.to = to;
+    const exported = await fetchExport(dataset, query);
+    const file = `rmdesk-${dataset}-${new Date().toISOString().slice(0, 10)}.json`;
+    save(exported.text, file);
+    setResult({ manifest: exported.manifest, count: exported.count, file });
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setResult(null);
+    void download.run();
+  };
+  const m = result?.manifest;
+  return (
+    <section className="card" aria-labelledby="exports-title">
+      <h2 id="exports-title">{t("audit.exports")}</h2>
+      <form className="filters" onSubmit={submit}>
+        <label>
+          {t("audit.dataset")}
+          <select value={dataset} onChange={(e) => setDataset(e.target.value as (typeof DATASETS)[number])}>
+            {DATASETS.map((d) => (
+              <option key={d} value={d}>
+                {code(d)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("audit.from")}
+          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label>
+          {t("audit.to")}
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <button type="submit" className="primary" disabled={download.busy} aria-busy={download.busy}>
+          {download.busy ? t("state.working") : t("audit.download")}
+        </button>
+      </form>
+      {download.error && <ErrorMessage error={download.error} />}
+      {result && m && (
+        <div data-testid="manifest">
+          <p className="notice notice-ok" role="status">
+            {t("audit.saved", { count: count(result.count, locale), file: result.file })}
+          </p>
+          <h3>{t("audit.manifest")}</h3>
+          <dl className="facts">
+            <dt>dataset</dt>
+            <dd>{m.dataset}</dd>
+            <dt>row_count</dt>
+            <dd>{count(m.row_count, locale)}</dd>
+            <dt>items_sha256</dt>
+            <dd>
+              <code className="wrap">{m.items_sha256}</code>
+            </dd>
+            <dt>generated</dt>
+            <dd>
+              {dateTime(m.generated_at, locale)} · {m.generated_by}
+            </dd>
+            <dt>policy_version</dt>
+            <dd>{m.policy_version}</dd>
+            <dt>complete</dt>
+            <dd>
+              <Pill tone={m.complete ? "ok" : "critical"}>{String(m.complete)}</Pill>
+            </dd>
+            {m.chain_from !== undefined && m.chain_from !== null && (
+              <>
+                <dt>chain</dt>
+                <dd>
+                  <code className="wrap">{m.chain_from.slice(0, 16)}… → {(m.chain_to ?? "").slice(0, 16)}…</code> · contiguous {String(m.contiguous)}
+                </dd>
+              </>
+            )}
+          </dl>
+        </div>
+      )}
+    </section>
+  );
+}
