@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and the integration suite on embedded SQLite, then the same
 # integration suite on PostgreSQL (a fresh database per test) when a server answers at
-# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres). Set RMDESK_REQUIRE_PG=1
-# to fail instead of skipping when it does not (CI does).
+# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), then the dashboard:
+# its build (type-checked against openapi/openapi.json), its unit tests (Vitest) and its
+# end-to-end tests (the real rmdesk with the demo bank, driven in Chromium). Set
+# RMDESK_REQUIRE_PG=1 to fail instead of skipping when PostgreSQL does not answer (CI does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash .ci/install-deps
 
 cargo test --workspace --locked
 
@@ -18,3 +22,11 @@ elif [ "${RMDESK_REQUIRE_PG:-0}" = "1" ]; then
 else
   echo "== PostgreSQL not reachable at $pg_url: integration suite ran on SQLite only"
 fi
+
+echo "== dashboard: build, unit tests, end-to-end in Chromium"
+cargo build --locked -p rmdesk
+cd frontend
+npm ci --no-audit --no-fund
+npm run build
+npm test
+npm run e2e
