@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::auth::{password, Caller};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::exit_cases::{self, CaseKind, NewCase};
+use crate::commands::field_checks::{self, Submission};
 use crate::commands::performance::{self, MonthMetrics};
 use crate::commands::{assignments as assigning, evaluations, flags, Ctx};
 use crate::config::Config;
@@ -29,6 +30,7 @@ use crate::db::schema::{assignments, customers, loan_snapshots, loans, org_units
 use crate::db::users::UserRow;
 use crate::db::{self, Db, DbConn};
 use crate::domain::customer::{Category, CustomerKind};
+use crate::domain::field_check::CheckKind;
 use crate::domain::flag::FlagKind;
 use crate::domain::org::{child_path, OrgUnitKind};
 use crate::domain::policy::Policy;
@@ -610,14 +612,18 @@ fn activity(
         now: audit::now(),
         policy,
     };
-    let evaluation = evaluations::evaluate(conn, &ctx, today)?.0;
-    let overdue_flags: u32 = evaluation
-        .rms
-        .iter()
-        .map(|r| r.overdue_interest_flags)
-        .sum();
 
-    // The first borrowers get a guarantor, so their flag reaches a related party.
+    // The loans went bad two weeks ago: their `npl` flags, and the D-5 checks that came with
+    // them, are that old, so those checks are overdue now. The first borrowers get a guarantor,
+    // so their flag reaches a related party.
+    let two_weeks = chrono::Days::new(14);
+    let then = Ctx {
+        actor: Actor::system("demo"),
+        scope: root.path.clone(),
+        today: today.checked_sub_days(two_weeks).unwrap_or(today),
+        now: ctx.now.checked_sub_days(two_weeks).unwrap_or(ctx.now),
+        policy: ctx.policy.clone(),
+    };
     const WITH_GUARANTOR: usize = 20;
     for (borrower, guarantor) in npl_borrowers.iter().take(WITH_GUARANTOR) {
         if let Some(guarantor) = guarantor {
@@ -628,7 +634,7 @@ fn activity(
                     customer_id: guarantor.clone(),
                     related_customer_id: borrower.clone(),
                     kind: "guarantor_of".into(),
-                    created_at: ctx.now,
+                    created_at: then.now,
                 },
             )?;
         }
@@ -641,12 +647,19 @@ fn activity(
     {
         let reason = "loan classified substandard or worse".to_string();
         if n < WITH_GUARANTOR {
-            flags::raise(conn, &ctx, &customer, FlagKind::Npl, None, "rule", &reason)?;
+            flags::raise(conn, &then, &customer, FlagKind::Npl, None, "rule", &reason)?;
         } else {
-            flags::raise_many(conn, &ctx, FlagKind::Npl, vec![(customer, reason)])?;
+            flags::raise_many(conn, &then, FlagKind::Npl, vec![(customer, reason)])?;
         }
         npl_flags += 1;
     }
+
+    let evaluation = evaluations::evaluate(conn, &ctx, today)?.0;
+    let overdue_flags: u32 = evaluation
+        .rms
+        .iter()
+        .map(|r| r.overdue_interest_flags)
+        .sum();
 
     // Twelve scored months, the last one being last month (X-1, X-2).
     let mut rng = StdRng::seed_from_u64(7);
@@ -705,18 +718,13 @@ fn activity(
     // colleague the rules accept today (tried inside a savepoint that is rolled back).
     let mut pending = 0;
     if let Some(admin) = db::users::find_by_username(conn, "admin")? {
-        let maker = Caller {
-            user_id: admin.id.clone(),
-            username: admin.username.clone(),
-            roles: split_roles(&admin.roles),
-            org_unit_id: admin.org_unit_id.clone(),
-            org_path: admin.org_path.clone(),
-            request_id: "demo".into(),
-        };
+        let maker = caller_of(&admin);
         let maker_ctx = Ctx {
             actor: maker.actor(),
             scope: maker.org_path.clone(),
-            ..ctx
+            today,
+            now: ctx.now,
+            policy: ctx.policy.clone(),
         };
         let flagged =
             db::flags::customers_with_open(conn, &branch.path, FlagKind::OverdueInterest.as_str())?;
@@ -746,10 +754,68 @@ fn activity(
             pending += 1;
         }
     }
+
+    // D-2/D-3: the first RM (user `rm.demo`) visited customers it holds that need two RMs (A-6)
+    // with a colleague of the team, whose confirmation is still to come.
+    let mut checks = 0;
+    if let Some(user) = db::users::find_by_username(conn, "rm.demo")? {
+        let lead = caller_of(&user);
+        let lead_ctx = Ctx {
+            actor: lead.actor(),
+            scope: root.path.clone(),
+            today,
+            now: ctx.now,
+            policy: ctx.policy.clone(),
+        };
+        let first = &rm_rows[0];
+        let flagged = db::flags::customers_with_open(
+            conn,
+            &first.org_path,
+            FlagKind::OverdueInterest.as_str(),
+        )?;
+        let colleague = rm_rows.iter().find(|rm| {
+            rm.id != first.id && rm.org_unit_id == first.org_unit_id && rm.line == first.line
+        });
+        for (_, customer) in db::assignments::active_for_rm(conn, &first.id)? {
+            if checks == 2 || customer.needs_second_rm_since.is_none() {
+                continue;
+            }
+            let submission = Submission {
+                kind: if flagged.contains(&customer.id) {
+                    CheckKind::PostLoanInspection
+                } else {
+                    CheckKind::SiteVisit
+                },
+                customer_id: customer.id.clone(),
+                lead_rm_id: first.id.clone(),
+                second_rm_id: colleague.map(|c| c.id.clone()),
+                performed_at: ctx.now - chrono::Duration::hours(20),
+                place: Some("customer's premises".into()),
+                findings: "premises, stock and receivables seen; management met".into(),
+                outcome: Some("no change to the risk assessment".into()),
+            };
+            match field_checks::submit(conn, &lead_ctx, &lead, &submission) {
+                Ok(_) => checks += 1,
+                Err(e) => tracing::warn!(error = %e, "demo field check refused"),
+            }
+        }
+    }
     Ok(format!(
         "{overdue_flags} overdue-interest and {npl_flags} npl flags, 12 scored months, \
-         {cases} exit case, {pending} reassignments awaiting approval"
+         {cases} exit case, {pending} reassignments awaiting approval, {checks} field checks \
+         awaiting the second RM"
     ))
+}
+
+fn caller_of(user: &UserRow) -> Caller {
+    Caller {
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        roles: split_roles(&user.roles),
+        org_unit_id: user.org_unit_id.clone(),
+        org_path: user.org_path.clone(),
+        request_id: "demo".into(),
+    }
 }
 
 /// Whether moving the customer to the RM passes every rule now; nothing is kept.

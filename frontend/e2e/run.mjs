@@ -162,8 +162,9 @@ async function main() {
 
     await step("dual-check queue and exit cases with their timeline", async () => {
       await page.getByRole("navigation").getByRole("link", { name: "Dual checks" }).click();
-      await page.getByRole("tab", { name: "Open" }).click();
       await page.locator("tbody tr").first().waitFor();
+      assert.match(await page.locator("tbody").first().innerText(), /Due/, "overdue required checks are listed first");
+      await page.getByText("Awaiting second RM").first().waitFor();
       await shot("07-dual-checks");
       await page.getByRole("navigation").getByRole("link", { name: "Exit cases" }).click();
       await page.locator("tbody tr a").first().click();

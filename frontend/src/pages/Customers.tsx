@@ -104,8 +104,8 @@ function CustomerTable({ customers }: { customers: Customer[] }) {
                 {c.is_vip && <Pill tone="info">{t("customers.vip")}</Pill>}
               </td>
               <td>{code(c.kind)}</td>
-              <td>{c.tier ?? "—"}</td>
-              <td>{c.categories.join(", ") || "—"}</td>
+              <td>{code(c.tier)}</td>
+              <td>{c.categories.map((x) => code(x)).join(", ") || "—"}</td>
             </tr>
           ))}
         </tbody>
@@ -184,9 +184,9 @@ function FlaggedCustomers() {
   );
 }
 
-export function FlagList({ flags, showCustomer }: { flags: Flag[]; showCustomer?: boolean }) {
+export function FlagList({ flags, showCustomer, empty }: { flags: Flag[]; showCustomer?: boolean; empty?: string }) {
   const { t, code, locale } = useI18n();
-  if (flags.length === 0) return <Empty>{t("customer.noFlags")}</Empty>;
+  if (flags.length === 0) return <Empty>{empty ?? t("customer.noFlags")}</Empty>;
   return (
     <ul className="flag-list" data-testid="customer-flags">
       {flags.map((f) => (
@@ -246,9 +246,9 @@ export function CustomerDetail({ id }: { id: string }) {
                   <dt>{t("customers.kind")}</dt>
                   <dd>{code(customer.kind)}</dd>
                   <dt>{t("customers.tier")}</dt>
-                  <dd>{customer.tier ?? "—"}</dd>
+                  <dd>{code(customer.tier)}</dd>
                   <dt>{t("customer.categories")}</dt>
-                  <dd>{customer.categories.join(", ") || "—"}</dd>
+                  <dd>{customer.categories.map((x) => code(x)).join(", ") || "—"}</dd>
                   {customer.national_id && (
                     <>
                       <dt>{t("customer.nationalId")}</dt>

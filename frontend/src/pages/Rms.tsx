@@ -220,7 +220,7 @@ export function RmDetail({ id }: { id: string }) {
                     <LineChart
                       title={t("rm.scores")}
                       labels={months.map((m) => month(m, locale))}
-                      series={[{ label: t("overview.averageScore"), color: "#2f6db5", values: scores.map((s) => (s ? Number(s.total) : null)) }]}
+                      series={[{ label: t("rm.score"), color: "#2f6db5", values: scores.map((s) => (s ? Number(s.total) : null)) }]}
                     />
                   )}
                 </section>
@@ -236,7 +236,7 @@ export function RmDetail({ id }: { id: string }) {
                     <dt>{t("rm.byCategory")}</dt>
                     <dd>
                       {Object.entries(portfolio.by_category as Record<string, number>)
-                        .map(([c, n]) => `${c}: ${count(n, locale)}`)
+                        .map(([c, n]) => `${code(c)}: ${count(n, locale)}`)
                         .join(" · ") || "—"}
                     </dd>
                   </dl>
@@ -244,7 +244,7 @@ export function RmDetail({ id }: { id: string }) {
               </div>
               <section className="card" aria-labelledby="rmflags-title">
                 <h2 id="rmflags-title">{t("rm.flags")}</h2>
-                <FlagList flags={flags} showCustomer />
+                <FlagList flags={flags} showCustomer empty={t("rm.noFlags")} />
               </section>
             </>
           );
