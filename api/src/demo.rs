@@ -4,25 +4,21 @@
 //! from flags, so the same command builds the 1,000,000-customer benchmark set. Then the bank is put
 //! to work through the commands (see `activity`), so the dashboard has flags, cases and approvals.
 
+mod activity;
+
 use std::time::Instant;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::auth::{password, Caller};
-use crate::commands::approvals::{self, Pending, Request};
-use crate::commands::exit_cases::{self, CaseKind, NewCase};
-use crate::commands::field_checks::{self, Submission};
-use crate::commands::performance::{self, MonthMetrics};
-use crate::commands::{assignments as assigning, evaluations, flags, Ctx};
+use crate::auth::password;
 use crate::config::Config;
 use crate::db::assignments::AssignmentRow;
 use crate::db::audit::Change;
 use crate::db::audit::{self, Actor};
 use crate::db::customers::CustomerRow;
-use crate::db::customers::RelationRow;
 use crate::db::loans::SnapshotRow;
 use crate::db::org_units::OrgUnitRow;
 use crate::db::rms::RmRow;
@@ -30,12 +26,9 @@ use crate::db::schema::{assignments, customers, loan_snapshots, loans, org_units
 use crate::db::users::UserRow;
 use crate::db::{self, Db, DbConn};
 use crate::domain::customer::{Category, CustomerKind};
-use crate::domain::field_check::CheckKind;
-use crate::domain::flag::FlagKind;
 use crate::domain::org::{child_path, OrgUnitKind};
 use crate::domain::policy::Policy;
 use crate::domain::rm::{term_end, Grade, Line, RmStatus};
-use crate::domain::role::split_roles;
 use crate::domain::role::{join_roles, Role};
 use crate::error::{AppError, AppResult};
 
@@ -571,7 +564,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         }
     }
 
-    let activity = activity(conn, &root, &branch, &rm_rows, &npl_borrowers)?;
+    let activity = activity::run(conn, &root, &branch, &rm_rows, &npl_borrowers)?;
 
     let summary = format!(
         "{} org units, {} RMs, {} customers, {} loans ({} overdue, {} non-performing), {activity}, users {:?}",
@@ -590,241 +583,6 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         Change::new("demo.seed", "bank", &root.id, &root.path).after(&after)?,
     )?;
     Ok(summary)
-}
-
-/// A working bank, through the same commands as the API: today's R-4 evaluation (overdue-interest
-/// flags, D-5 checks), `npl` flags with guarantors marked `related_party` (R-2), a year of scored
-/// months with the X-2 cases they open, and reassignments of flagged customers waiting for a
-/// second person (A-10) in the first branch.
-fn activity(
-    conn: &mut DbConn,
-    root: &OrgUnitRow,
-    branch: &OrgUnitRow,
-    rm_rows: &[RmRow],
-    npl_borrowers: &[(String, Option<String>)],
-) -> AppResult<String> {
-    let (_, policy) = db::policy::current(conn)?;
-    let today = crate::http::today();
-    let ctx = Ctx {
-        actor: Actor::system("demo"),
-        scope: root.path.clone(),
-        today,
-        now: audit::now(),
-        policy,
-    };
-
-    // The loans went bad two weeks ago: their `npl` flags, and the D-5 checks that came with
-    // them, are that old, so those checks are overdue now. The first borrowers get a guarantor,
-    // so their flag reaches a related party.
-    let two_weeks = chrono::Days::new(14);
-    let then = Ctx {
-        actor: Actor::system("demo"),
-        scope: root.path.clone(),
-        today: today.checked_sub_days(two_weeks).unwrap_or(today),
-        now: ctx.now.checked_sub_days(two_weeks).unwrap_or(ctx.now),
-        policy: ctx.policy.clone(),
-    };
-    const WITH_GUARANTOR: usize = 20;
-    for (borrower, guarantor) in npl_borrowers.iter().take(WITH_GUARANTOR) {
-        if let Some(guarantor) = guarantor {
-            db::customers::insert_relation(
-                conn,
-                &RelationRow {
-                    id: crate::http::new_id(),
-                    customer_id: guarantor.clone(),
-                    related_customer_id: borrower.clone(),
-                    kind: "guarantor_of".into(),
-                    created_at: then.now,
-                },
-            )?;
-        }
-    }
-    let ids: Vec<String> = npl_borrowers.iter().map(|(b, _)| b.clone()).collect();
-    let mut npl_flags = 0;
-    for (n, customer) in db::customers::find_many(conn, &ids)?
-        .into_iter()
-        .enumerate()
-    {
-        let reason = "loan classified substandard or worse".to_string();
-        if n < WITH_GUARANTOR {
-            flags::raise(conn, &then, &customer, FlagKind::Npl, None, "rule", &reason)?;
-        } else {
-            flags::raise_many(conn, &then, FlagKind::Npl, vec![(customer, reason)])?;
-        }
-        npl_flags += 1;
-    }
-
-    let evaluation = evaluations::evaluate(conn, &ctx, today)?.0;
-    let overdue_flags: u32 = evaluation
-        .rms
-        .iter()
-        .map(|r| r.overdue_interest_flags)
-        .sum();
-
-    // Twelve scored months, the last one being last month (X-1, X-2).
-    let mut rng = StdRng::seed_from_u64(7);
-    let this_month = today.with_day(1).unwrap_or(today);
-    for back in (1..=12).rev() {
-        let first = this_month
-            .checked_sub_months(chrono::Months::new(back))
-            .unwrap_or(this_month);
-        let metrics: Vec<MonthMetrics> = rm_rows
-            .iter()
-            .map(|rm| {
-                let effort = rng.gen_range(20..120) as i64;
-                serde_json::from_value(serde_json::json!({
-                    "rm_id": rm.id,
-                    "month": first.format("%Y-%m").to_string(),
-                    "new_loan_accounts": effort / 20,
-                    "new_loan_amount": format!("{}.00", effort * 10_000),
-                    "managed_accounts_increase": effort / 10,
-                    "savings_daily_avg_net_increase": format!("{}.00", effort * 2_000),
-                    "corporate_daily_avg_net_increase": format!("{}.00", effort * 40_000),
-                    "new_bank_cards": effort / 8,
-                }))
-            })
-            .collect::<Result<_, _>>()?;
-        performance::record_metrics(conn, &ctx, &metrics)?;
-        performance::run_month(conn, &ctx, first)?;
-    }
-
-    // X-2 item 2, entered for the RM of the first branch with the worst overdue-interest ratio.
-    let worst = evaluation
-        .rms
-        .iter()
-        .filter(|r| {
-            rm_rows
-                .iter()
-                .any(|rm| rm.id == r.rm_id && rm.org_path.starts_with(&branch.path))
-        })
-        .max_by_key(|r| r.overdue_interest_flags);
-    let mut cases = 0;
-    if let Some(worst) = worst {
-        cases += 1;
-        exit_cases::propose(
-            conn,
-            &ctx,
-            &NewCase {
-                rm_id: worst.rm_id.clone(),
-                kind: CaseKind::Disqualification,
-                trigger: Some("X-2.2".into()),
-                reason: "overdue interest not acted on or reported in time".into(),
-                evidence: format!("R-4 evaluation of {today}: {}", worst.indicator),
-            },
-        )?;
-    }
-
-    // A-10: reassignments of flagged customers in the first branch, made by the admin, each to a
-    // colleague the rules accept today (tried inside a savepoint that is rolled back).
-    let mut pending = 0;
-    if let Some(admin) = db::users::find_by_username(conn, "admin")? {
-        let maker = caller_of(&admin);
-        let maker_ctx = Ctx {
-            actor: maker.actor(),
-            scope: maker.org_path.clone(),
-            today,
-            now: ctx.now,
-            policy: ctx.policy.clone(),
-        };
-        let flagged =
-            db::flags::customers_with_open(conn, &branch.path, FlagKind::OverdueInterest.as_str())?;
-        for customer in db::customers::find_many(conn, &flagged.into_iter().collect::<Vec<_>>())? {
-            if pending == 3 {
-                break;
-            }
-            let Some(colleague) = rm_rows.iter().find(|rm| {
-                Some(&rm.id) != worst.map(|w| &w.rm_id)
-                    && rm.org_unit_id == customer.org_unit_id
-                    && reassignment_passes(conn, &maker_ctx, &customer.id, &rm.id)
-            }) else {
-                continue;
-            };
-            let request = Request {
-                reason: "flagged customer: a second person approves the move (A-10)".into(),
-                rule: "A-10",
-                approver_roles: &[Role::Manager, Role::Admin],
-                org_path: customer.org_path.clone(),
-            };
-            let move_ = Pending::Reassign {
-                customer_id: customer.id.clone(),
-                to_rm_id: colleague.id.clone(),
-                reason: "rotation".into(),
-            };
-            approvals::request(conn, &maker_ctx, &maker, &move_, request)?;
-            pending += 1;
-        }
-    }
-
-    // D-2/D-3: the first RM (user `rm.demo`) visited customers it holds that need two RMs (A-6)
-    // with a colleague of the team, whose confirmation is still to come.
-    let mut checks = 0;
-    if let Some(user) = db::users::find_by_username(conn, "rm.demo")? {
-        let lead = caller_of(&user);
-        let lead_ctx = Ctx {
-            actor: lead.actor(),
-            scope: root.path.clone(),
-            today,
-            now: ctx.now,
-            policy: ctx.policy.clone(),
-        };
-        let first = &rm_rows[0];
-        let flagged = db::flags::customers_with_open(
-            conn,
-            &first.org_path,
-            FlagKind::OverdueInterest.as_str(),
-        )?;
-        let colleague = rm_rows.iter().find(|rm| {
-            rm.id != first.id && rm.org_unit_id == first.org_unit_id && rm.line == first.line
-        });
-        for (_, customer) in db::assignments::active_for_rm(conn, &first.id)? {
-            if checks == 2 || customer.needs_second_rm_since.is_none() {
-                continue;
-            }
-            let submission = Submission {
-                kind: if flagged.contains(&customer.id) {
-                    CheckKind::PostLoanInspection
-                } else {
-                    CheckKind::SiteVisit
-                },
-                customer_id: customer.id.clone(),
-                lead_rm_id: first.id.clone(),
-                second_rm_id: colleague.map(|c| c.id.clone()),
-                performed_at: ctx.now - chrono::Duration::hours(20),
-                place: Some("customer's premises".into()),
-                findings: "premises, stock and receivables seen; management met".into(),
-                outcome: Some("no change to the risk assessment".into()),
-            };
-            match field_checks::submit(conn, &lead_ctx, &lead, &submission) {
-                Ok(_) => checks += 1,
-                Err(e) => tracing::warn!(error = %e, "demo field check refused"),
-            }
-        }
-    }
-    Ok(format!(
-        "{overdue_flags} overdue-interest and {npl_flags} npl flags, 12 scored months, \
-         {cases} exit case, {pending} reassignments awaiting approval, {checks} field checks \
-         awaiting the second RM"
-    ))
-}
-
-fn caller_of(user: &UserRow) -> Caller {
-    Caller {
-        user_id: user.id.clone(),
-        username: user.username.clone(),
-        roles: split_roles(&user.roles),
-        org_unit_id: user.org_unit_id.clone(),
-        org_path: user.org_path.clone(),
-        request_id: "demo".into(),
-    }
-}
-
-/// Whether moving the customer to the RM passes every rule now; nothing is kept.
-fn reassignment_passes(conn: &mut DbConn, ctx: &Ctx, customer_id: &str, rm_id: &str) -> bool {
-    let tried = conn.transaction(|conn| -> AppResult<()> {
-        assigning::reassign(conn, ctx, customer_id, rm_id, "rotation")?;
-        Err(AppError::NotFound("rolled back"))
-    });
-    matches!(tried, Err(AppError::NotFound("rolled back")))
 }
 
 fn flush(
