@@ -1,6 +1,6 @@
 // The language of the dashboard: chosen by the user, remembered in this browser.
 
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { codes, en, zh, type MessageKey } from "./messages";
 import { formatLocale, type Lang } from "./format";
 
@@ -41,16 +41,19 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     localStorage.setItem(LANG_KEY, next);
     setLangState(next);
   }, []);
-  const value = useMemo<I18n>(() => {
+  useEffect(() => {
     document.documentElement.lang = lang;
-    return {
+  }, [lang]);
+  const value = useMemo<I18n>(
+    () => ({
       lang,
       locale: formatLocale(lang, navigator.languages ?? [navigator.language]),
       setLang,
       t: (key, vars) => translate(lang, key, vars),
       code: (v, ns) => codeName(lang, v, ns),
-    };
-  }, [lang, setLang]);
+    }),
+    [lang, setLang],
+  );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 
