@@ -157,6 +157,7 @@ async function main() {
       await first.locator("a").first().click();
       await page.getByRole("heading", { name: "Monthly score (X-1)" }).waitFor();
       await page.locator("canvas").first().waitFor();
+      await page.getByTestId("rm-customers").locator("li").first().waitFor();
       await shot("06-rm-detail");
     });
 

@@ -63,6 +63,21 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     assert_eq!(trends[11]["flags_raised"], 1);
     assert!(trends[..11].iter().all(|m| m["flags_raised"] == 0));
 
+    // The RM's portfolio: the customers it holds now.
+    let held = app
+        .get(&format!("/customers?rm_id={rm}"), &app.admin_token)
+        .body;
+    let mut ids: Vec<&str> = held["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    let mut expected: Vec<&str> = customers.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+
     // Flag lists name the customer, so a front end needs no lookup per row.
     let listed = app.get("/flags?status=open", &app.admin_token).body;
     assert_eq!(listed["items"][0]["customer_id"], customers[0].as_str());

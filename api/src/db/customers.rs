@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{customer_relations, customers};
+use super::schema::{assignments, customer_relations, customers};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -64,6 +64,8 @@ pub struct Filter {
     pub is_vip: Option<bool>,
     pub category: Option<String>,
     pub name_prefix: Option<String>,
+    /// Customers this RM holds now, in any role.
+    pub rm_id: Option<String>,
 }
 
 pub fn list(
@@ -102,6 +104,13 @@ pub fn list(
             .replace('%', "\\%")
             .replace('_', "\\_");
         query = query.filter(customers::name.like(format!("{escaped}%")).escape('\\'));
+    }
+    if let Some(rm) = &filter.rm_id {
+        let held = assignments::table
+            .filter(assignments::rm_id.eq(rm.clone()))
+            .filter(assignments::valid_to.is_null())
+            .select(assignments::customer_id);
+        query = query.filter(customers::id.eq_any(held));
     }
     if let Some(c) = cursor {
         query = query.filter(customers::id.gt(c.to_string()));

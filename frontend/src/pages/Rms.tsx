@@ -242,6 +242,7 @@ export function RmDetail({ id }: { id: string }) {
                   </dl>
                 </section>
               </div>
+              <RmCustomers id={rm.id} />
               <section className="card" aria-labelledby="rmflags-title">
                 <h2 id="rmflags-title">{t("rm.flags")}</h2>
                 <FlagList flags={flags} showCustomer empty={t("rm.noFlags")} />
@@ -249,6 +250,44 @@ export function RmDetail({ id }: { id: string }) {
             </>
           );
         }}
+      </Loaded>
+    </section>
+  );
+}
+
+/** The customers the RM holds now. */
+function RmCustomers({ id }: { id: string }) {
+  const { t, code } = useI18n();
+  const [pages, setPages] = useState<Paged<Schemas["Customer"]> | null>(null);
+  const query = (cursor?: string) => ({ query: { rm_id: id, limit: 50, cursor } });
+  const load = useLoad(async () => {
+    const first = appendPage(null, await ok(api.GET("/api/v1/customers", { params: query() })));
+    setPages(first);
+    return first;
+  }, [id]);
+  const more = async () => {
+    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/customers", { params: query(pages.next) }))));
+  };
+  return (
+    <section className="card" aria-labelledby="rmcustomers-title">
+      <h2 id="rmcustomers-title">{t("rm.customers")}</h2>
+      <Loaded load={load}>
+        {() =>
+          !pages || pages.items.length === 0 ? (
+            <Empty />
+          ) : (
+            <>
+              <ul className="columns" data-testid="rm-customers">
+                {pages.items.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/customers/${c.id}`}>{c.name}</Link> <span className="muted small">{code(c.kind)}</span>
+                  </li>
+                ))}
+              </ul>
+              {pages.next && <MoreButton onMore={more} />}
+            </>
+          )
+        }
       </Loaded>
     </section>
   );

@@ -133,6 +133,8 @@ pub struct CustomerFilter {
     pub category: Option<Category>,
     /// Name starts with this text.
     pub name: Option<String>,
+    /// Only the customers this RM holds now, in any role (the RM's portfolio).
+    pub rm_id: Option<String>,
 }
 
 /// A guarantee or group link between two customers (R-2 `related_party`).
@@ -201,6 +203,7 @@ pub async fn list(
                 is_vip: q.is_vip,
                 category: q.category.map(|v| v.as_str().into()),
                 name_prefix: q.name,
+                rm_id: q.rm_id,
             };
             db::customers::list(conn, &scope, &filter, after.as_deref(), limit)
         })
