@@ -68,7 +68,6 @@ export const en = {
   "customers.find": "Search",
   "customers.name": "Name",
   "customers.tier": "Tier",
-  "customers.flags": "Flags",
   "customers.keyAccount": "Key account",
   "customers.vip": "VIP",
   "customers.flagged": "Customers with open flags",
@@ -180,11 +179,7 @@ export const en = {
   "field.severity": "Severity",
   "field.kind": "Kind",
   "field.when": "When",
-  "field.by": "By",
-  "field.amount": "Amount",
   "field.rule": "Rule",
-  "field.command": "Request",
-  "field.unit": "Unit",
   "field.customer": "Customer",
 } as const;
 
@@ -258,7 +253,6 @@ export const zh: Messages = {
   "customers.find": "查询",
   "customers.name": "名称",
   "customers.tier": "等级",
-  "customers.flags": "预警",
   "customers.keyAccount": "重点客户",
   "customers.vip": "贵宾",
   "customers.flagged": "有未解除预警的客户",
@@ -370,11 +364,7 @@ export const zh: Messages = {
   "field.severity": "严重程度",
   "field.kind": "类型",
   "field.when": "时间",
-  "field.by": "操作人",
-  "field.amount": "金额",
   "field.rule": "规则",
-  "field.command": "申请事项",
-  "field.unit": "机构",
   "field.customer": "客户",
 };
 
