@@ -2,6 +2,9 @@
 //! `ReadPersonalData` permission reads it: API views, exports and audit-event snapshots. This is the
 //! one place that knows how.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use serde_json::Value;
 
 /// The fields that hold personal data, wherever they appear.
@@ -71,11 +74,10 @@ pub fn mask_json(value: &mut Value) {
 /// [`mask_json`]).
 pub fn mask_json_text(text: &str) -> Option<String> {
     let mut out = text.to_string();
-    for field in PERSONAL_FIELDS {
-        let key = format!("\"{field}\":\"");
+    for (field, key) in PERSONAL_FIELDS.iter().zip(STRING_KEYS.iter()) {
         let mut from = 0;
-        while let Some(at) = out[from..].find(&key) {
-            let start = from + at + key.len();
+        while let Some(at) = key.find(&out.as_bytes()[from..]) {
+            let start = from + at + key.needle().len();
             let len = out[start..].find('"')?;
             let value = &out[start..start + len];
             if value.contains('\\') {
@@ -91,9 +93,18 @@ pub fn mask_json_text(text: &str) -> Option<String> {
 
 /// Whether a JSON text may hold personal data (a cheap test before parsing it to mask).
 pub fn may_hold_personal_data(json: &str) -> bool {
+    KEYS.iter().any(|key| key.find(json.as_bytes()).is_some())
+}
+
+/// `"field"` and `"field":"` of each personal field, searched for in exports of many snapshots.
+static KEYS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| finders("\""));
+static STRING_KEYS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| finders("\":\""));
+
+fn finders(after: &str) -> Vec<Finder<'static>> {
     PERSONAL_FIELDS
         .iter()
-        .any(|f| json.contains(&format!("\"{f}\"")))
+        .map(|f| Finder::new(format!("\"{f}{after}").as_bytes()).into_owned())
+        .collect()
 }
 
 #[cfg(test)]

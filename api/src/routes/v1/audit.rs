@@ -1,5 +1,7 @@
 //! M-2: `GET /audit/events`, `GET /audit/verify`.
 
+use std::borrow::Cow;
+
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,18 +52,69 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// A stored snapshot as a reader may see it.
-fn snapshot(text: Option<String>, unmasked: bool) -> Option<Box<RawValue>> {
+/// A stored snapshot as a reader may see it: the stored text itself when nothing is to be masked.
+fn snapshot(text: Option<&str>, unmasked: bool) -> Option<Cow<'_, RawValue>> {
     let text = text?;
-    if unmasked || !privacy::may_hold_personal_data(&text) {
-        return RawValue::from_string(text).ok();
+    if unmasked || !privacy::may_hold_personal_data(text) {
+        return serde_json::from_str::<&RawValue>(text)
+            .ok()
+            .map(Cow::Borrowed);
     }
-    if let Some(masked) = privacy::mask_json_text(&text) {
-        return RawValue::from_string(masked).ok();
+    if let Some(masked) = privacy::mask_json_text(text) {
+        return RawValue::from_string(masked).ok().map(Cow::Owned);
     }
-    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
     privacy::mask_json(&mut value);
-    serde_json::value::to_raw_value(&value).ok()
+    serde_json::value::to_raw_value(&value).ok().map(Cow::Owned)
+}
+
+/// [`AuditEvent`] borrowing the stored row, for exports of many events: the same fields in the
+/// same order, so an exported event is byte for byte what `GET /audit/events` shows.
+#[derive(Serialize)]
+pub struct AuditEventRef<'a> {
+    seq: i64,
+    occurred_at: String,
+    actor_user_id: Option<&'a str>,
+    actor_username: &'a str,
+    actor_roles: Vec<&'a str>,
+    actor_org_unit_id: Option<&'a str>,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: &'a str,
+    org_path: &'a str,
+    before: Option<Cow<'a, RawValue>>,
+    after: Option<Cow<'a, RawValue>>,
+    before_sha256: Option<String>,
+    after_sha256: Option<String>,
+    request_id: &'a str,
+    policy_version: i64,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+impl<'a> AuditEventRef<'a> {
+    pub fn view(r: &'a AuditEventRow, unmasked: bool) -> Self {
+        AuditEventRef {
+            seq: r.seq,
+            occurred_at: db::audit::format_instant(&r.occurred_at),
+            actor_user_id: r.actor_user_id.as_deref(),
+            actor_username: &r.actor_username,
+            actor_roles: r.actor_roles.split(',').filter(|s| !s.is_empty()).collect(),
+            actor_org_unit_id: r.actor_org_unit_id.as_deref(),
+            action: &r.action,
+            entity: &r.entity,
+            entity_id: &r.entity_id,
+            org_path: &r.org_path,
+            before: snapshot(r.before_state.as_deref(), unmasked),
+            after: snapshot(r.after_state.as_deref(), unmasked),
+            before_sha256: r.before_state.as_deref().map(state_digest),
+            after_sha256: r.after_state.as_deref().map(state_digest),
+            request_id: &r.request_id,
+            policy_version: r.policy_version,
+            prev_hash: &r.prev_hash,
+            hash: &r.hash,
+        }
+    }
 }
 
 impl AuditEvent {
@@ -78,8 +131,8 @@ impl AuditEvent {
                 .collect(),
             before_sha256: r.before_state.as_deref().map(state_digest),
             after_sha256: r.after_state.as_deref().map(state_digest),
-            before: snapshot(r.before_state, unmasked),
-            after: snapshot(r.after_state, unmasked),
+            before: snapshot(r.before_state.as_deref(), unmasked).map(Cow::into_owned),
+            after: snapshot(r.after_state.as_deref(), unmasked).map(Cow::into_owned),
             actor_user_id: r.actor_user_id,
             actor_username: r.actor_username,
             actor_org_unit_id: r.actor_org_unit_id,
@@ -218,4 +271,42 @@ pub async fn verify(
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(events).service(verify);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn m2_exported_events_are_byte_for_byte_the_listed_ones() {
+        let row = AuditEventRow {
+            seq: 7,
+            occurred_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                .and_then(|d| d.and_hms_micro_opt(10, 0, 0, 1))
+                .unwrap_or_default(),
+            actor_user_id: Some("u1".into()),
+            actor_username: "admin".into(),
+            actor_roles: "admin,auditor".into(),
+            actor_org_unit_id: None,
+            action: "customer.update".into(),
+            entity: "customer".into(),
+            entity_id: "c1".into(),
+            org_path: "/r/".into(),
+            before_state: Some(r#"{"name":"Li","national_id":"110101199001011234"}"#.into()),
+            after_state: Some(r#"{"name":"Li \"Jr\"","phone":"13812345678"}"#.into()),
+            request_id: "req".into(),
+            policy_version: 1,
+            prev_hash: "p".into(),
+            hash: "h".into(),
+        };
+        for unmasked in [false, true] {
+            let listed =
+                serde_json::to_string(&AuditEvent::view(row.clone(), unmasked)).unwrap_or_default();
+            let exported =
+                serde_json::to_string(&AuditEventRef::view(&row, unmasked)).unwrap_or_default();
+            assert_eq!(listed, exported);
+        }
+        let masked = serde_json::to_string(&AuditEventRef::view(&row, false)).unwrap_or_default();
+        assert!(masked.contains("110101********1234") && masked.contains("138****5678"));
+    }
 }

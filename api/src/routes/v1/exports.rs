@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::audit::AuditEvent;
+use super::audit::AuditEventRef;
 use super::customers::Customer;
 use super::exit_cases::ExitCase;
 use super::rms::Rm;
@@ -101,7 +101,9 @@ pub struct Filters {
 /// Rows per page read from the database.
 const PAGE: i64 = 2_000;
 
-/// Items serialised back to back: item `i` is `bytes[ends[i-1]..ends[i]]`.
+/// Items serialised back to back, each followed by `\n`: item `i` is
+/// `bytes[ends[i-1]..ends[i] - 1]`. So `bytes` is at once the NDJSON text of the page and what the
+/// manifest's digest covers.
 #[derive(Default)]
 struct Items {
     bytes: Vec<u8>,
@@ -111,6 +113,11 @@ struct Items {
 impl Items {
     fn push(&mut self, item: &[u8]) {
         self.bytes.extend_from_slice(item);
+        self.end_item();
+    }
+
+    fn end_item(&mut self) {
+        self.bytes.push(b'\n');
         self.ends.push(self.bytes.len());
     }
 
@@ -118,7 +125,7 @@ impl Items {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts
             .zip(self.ends.iter())
-            .map(|(a, b)| &self.bytes[a..*b])
+            .map(|(a, b)| &self.bytes[a..*b - 1])
     }
 
     fn append(&mut self, other: Items) {
@@ -169,8 +176,8 @@ fn render_events(rows: &[db::audit::AuditEventRow], unmasked: bool) -> AppResult
             ends: Vec::with_capacity(part.len()),
         };
         for r in part {
-            serde_json::to_writer(&mut items.bytes, &AuditEvent::view(r.clone(), unmasked))?;
-            items.ends.push(items.bytes.len());
+            serde_json::to_writer(&mut items.bytes, &AuditEventRef::view(r, unmasked))?;
+            items.end_item();
         }
         Ok(items)
     };
@@ -314,21 +321,28 @@ fn produce(
                         manifest.chain_from.get_or_insert(from);
                         manifest.chain_to = Some(to);
                     }
-                    let mut chunk =
-                        Vec::with_capacity(p.items.bytes.len() + p.items.ends.len() + 1);
-                    for item in p.items.iter() {
-                        digest.update(item);
-                        digest.update(b"\n");
-                        if format == Format::Json && manifest.row_count > 0 {
-                            chunk.push(b',');
-                        }
-                        chunk.extend_from_slice(item);
-                        if format == Format::Ndjson {
-                            chunk.push(b'\n');
-                        }
-                        manifest.row_count += 1;
+                    if p.items.ends.is_empty() {
+                        continue;
                     }
-                    if !chunk.is_empty() && !send(chunk) {
+                    digest.update(&p.items.bytes);
+                    let chunk = match format {
+                        Format::Ndjson => {
+                            manifest.row_count += p.items.ends.len() as u64;
+                            p.items.bytes
+                        }
+                        Format::Json => {
+                            let mut chunk = Vec::with_capacity(p.items.bytes.len());
+                            for item in p.items.iter() {
+                                if manifest.row_count > 0 {
+                                    chunk.push(b',');
+                                }
+                                chunk.extend_from_slice(item);
+                                manifest.row_count += 1;
+                            }
+                            chunk
+                        }
+                    };
+                    if !send(chunk) {
                         return Ok(false);
                     }
                 }
