@@ -6,6 +6,7 @@ import { useAction, useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
 import { MoreButton } from "./Customers";
+import { useSession } from "../session";
 import { appendPage, type Paged } from "../state";
 
 type Approval = Schemas["Approval"];
@@ -120,6 +121,9 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
     onDecided(t(decision === "approve" ? "approvals.approvedDone" : "approvals.rejectedDone"));
   });
   const noteId = `note-${a.id}`;
+  const { roles, user } = useSession();
+  // The API decides; this only spares a click that would be refused (M-1: a role, not the maker).
+  const mayDecide = roles.some((r) => a.approver_roles.includes(r)) && user?.id !== a.maker_user_id;
   return (
     <li className="card approval" data-approval={a.id}>
       <h2>
@@ -131,7 +135,9 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
         <span data-testid="maker">{t("approvals.maker", { maker: a.maker_username })}</span> · {dateTime(a.created_at, locale)} ·{" "}
         {t("approvals.roles", { roles: a.approver_roles.map((r) => code(r)).join(", ") })}
       </p>
-      {a.status === "pending" ? (
+      {a.status === "pending" && !mayDecide ? (
+        <p className="muted small">{t("approvals.notYours")}</p>
+      ) : a.status === "pending" ? (
         <div className="decide">
           <label htmlFor={noteId}>{t("approvals.note")}</label>
           <textarea id={noteId} value={note} maxLength={1000} placeholder={t("approvals.notePlaceholder")} onChange={(e) => setNote(e.target.value)} />
