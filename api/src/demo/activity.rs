@@ -125,16 +125,15 @@ fn flag_bad_loans(
         }
     }
     let ids: Vec<String> = npl_borrowers.iter().map(|(b, _)| b.clone()).collect();
-    let borrowers = db::customers::find_many(conn, &ids)?;
+    let mut borrowers = db::customers::find_many(conn, &ids)?;
     let flagged = borrowers.len();
     let reason = "loan classified substandard or worse";
-    for (n, customer) in borrowers.into_iter().enumerate() {
-        if n < WITH_GUARANTOR {
-            flags::raise(conn, &then, &customer, FlagKind::Npl, None, "rule", reason)?;
-        } else {
-            flags::raise_many(conn, &then, FlagKind::Npl, vec![(customer, reason.into())])?;
-        }
+    let rest = borrowers.split_off(WITH_GUARANTOR.min(borrowers.len()));
+    for customer in &borrowers {
+        flags::raise(conn, &then, customer, FlagKind::Npl, None, "rule", reason)?;
     }
+    let rest = rest.into_iter().map(|c| (c, reason.to_string())).collect();
+    flags::raise_many(conn, &then, FlagKind::Npl, rest)?;
     Ok(flagged)
 }
 
