@@ -41,6 +41,8 @@ pub struct Size {
     pub seed: u64,
     /// Record a chained audit event per customer created (`customer.create`, with its snapshot).
     pub audit: bool,
+    /// The data set only, without putting the bank to work (benchmarks start from this).
+    pub bare: bool,
 }
 
 impl Default for Size {
@@ -50,6 +52,7 @@ impl Default for Size {
             rms: None,
             seed: 20261123,
             audit: false,
+            bare: false,
         }
     }
 }
@@ -69,6 +72,7 @@ impl Size {
                 "--rms" => size.rms = Some(value("--rms")?),
                 "--seed" => size.seed = value("--seed")? as u64,
                 "--audit" => size.audit = true,
+                "--bare" => size.bare = true,
                 other => return Err(format!("unknown demo flag {other:?}")),
             }
         }
@@ -564,7 +568,11 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         }
     }
 
-    let activity = activity::run(conn, &root, &branch, &rm_rows, &npl_borrowers)?;
+    let activity = if size.bare {
+        "bare (no activity)".to_string()
+    } else {
+        activity::run(conn, &root, &branch, &rm_rows, &npl_borrowers)?
+    };
 
     let summary = format!(
         "{} org units, {} RMs, {} customers, {} loans ({} overdue, {} non-performing), {activity}, users {:?}",

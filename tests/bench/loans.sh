@@ -38,7 +38,7 @@ for backend in $backends; do
   mkdir -p "$RMDESK_DATA_DIR"
 
   echo "== $backend: rmdesk demo --customers $customers --rms $rms"
-  "$bin" demo --customers "$customers" --rms "$rms" > "$work/$backend-demo.log" 2>&1
+  "$bin" demo --bare --customers "$customers" --rms "$rms" > "$work/$backend-demo.log" 2>&1
   tail -n 1 "$work/$backend-demo.log"
   python3 tests/bench/loans_file.py "$url" "$rows" "$as_of" "$work/loans.ndjson"
   size_mb=$(( $(stat -c %s "$work/loans.ndjson") / 1048576 ))

@@ -34,7 +34,7 @@ for backend in $backends; do
   esac
   export DATABASE_URL="$url" RMDESK_DATA_DIR="$work/$backend" RMDESK_ADMIN_PASSWORD="$password" RMDESK_BIND="127.0.0.1:$port"
   mkdir -p "$RMDESK_DATA_DIR"
-  "$bin" demo --customers "$customers" --rms "$rms" > "$work/$backend-demo.log" 2>&1
+  "$bin" demo --bare --customers "$customers" --rms "$rms" > "$work/$backend-demo.log" 2>&1
   tail -n 1 "$work/$backend-demo.log"
   "$bin" serve > "$work/$backend-serve.log" 2>&1 &
   server=$!

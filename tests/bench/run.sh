@@ -45,7 +45,7 @@ for backend in $backends; do
 
   echo "== $backend: rmdesk demo --customers $customers"
   started=$(date +%s.%N)
-  "$bin" demo --customers "$customers" > "$work/$backend-demo.log" 2>&1
+  "$bin" demo --bare --customers "$customers" > "$work/$backend-demo.log" 2>&1
   demo_seconds=$(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { printf "%.1f", a - b }')
   tail -n 1 "$work/$backend-demo.log"
 
