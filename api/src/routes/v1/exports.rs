@@ -306,27 +306,17 @@ fn produce(
         if format == Format::Json && !send(b"{\"items\":[".to_vec()) {
             return Ok(());
         }
-        // A pipeline of three threads: reading a page overlaps with rendering the one before and
-        // with digesting and sending the one before that. Rows go back to the reading thread to be
-        // freed where they were allocated.
+        // Reading a page overlaps with rendering, digesting and sending the one before. Rows go
+        // back to the reading thread to be freed where they were allocated.
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Page>(2);
-        let (rendered, outbox) = std::sync::mpsc::sync_channel::<Page>(2);
         let (spent, graveyard) = std::sync::mpsc::channel::<Vec<db::audit::AuditEventRow>>();
         let sent_all = std::thread::scope(|scope| {
-            let renderer = scope.spawn(move || -> AppResult<()> {
+            let emitter = scope.spawn(|| -> AppResult<bool> {
                 for mut p in inbox {
                     if !p.events.is_empty() {
                         p.items = render_events(&p.events, job.unmasked)?;
                         let _ = spent.send(std::mem::take(&mut p.events));
                     }
-                    if rendered.send(p).is_err() {
-                        break;
-                    }
-                }
-                Ok(())
-            });
-            let emitter = scope.spawn(|| -> AppResult<bool> {
-                for p in outbox {
                     if let Some((from, to)) = p.links {
                         manifest.chain_from.get_or_insert(from);
                         manifest.chain_to = Some(to);
@@ -377,13 +367,9 @@ fn produce(
                 }
             };
             drop(pages);
-            let rendering = renderer
-                .join()
-                .map_err(|_| AppError::Internal("export renderer panicked".into()))?;
             let sent = emitter
                 .join()
                 .map_err(|_| AppError::Internal("export emitter panicked".into()))??;
-            rendering?;
             read.map(|_| sent)
         })?;
         if !sent_all {
