@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { toApiError, type ApiError } from "./api/problem";
-import { loadReducer, type Load, type LoadAction } from "./state";
+import { appendPage, loadReducer, type Load, type LoadAction, type Paged } from "./state";
 
 /** Loads data for a page; runs again when `deps` change; `reload` for a retry or after an action. */
 export function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> & { reload: () => void } {
@@ -40,4 +40,18 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
     [action],
   );
   return { run, busy, error, clearError: () => setError(null) };
+}
+
+/** A cursor-paged list: the first page loads when `deps` change, `more` appends the next one. */
+export function usePaged<T>(fetchPage: (cursor?: string) => Promise<{ items: T[]; next_cursor?: string | null }>, deps: unknown[]) {
+  const [pages, setPages] = useState<Paged<T> | null>(null);
+  const load = useLoad(async () => {
+    const first = appendPage<T>(null, await fetchPage());
+    setPages(first);
+    return first;
+  }, deps);
+  const more = async () => {
+    if (pages?.next) setPages(appendPage(pages, await fetchPage(pages.next)));
+  };
+  return { load, pages, more };
 }

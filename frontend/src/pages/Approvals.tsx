@@ -2,12 +2,11 @@ import { useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
 import { dateTime } from "../format";
-import { useAction, useLoad } from "../hooks";
+import { useAction, useLoad, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
 import { MoreButton } from "./Customers";
 import { useSession } from "../session";
-import { appendPage, type Paged } from "../state";
 
 type Approval = Schemas["Approval"];
 type Status = "pending" | "approved" | "rejected";
@@ -16,16 +15,8 @@ export function Approvals() {
   const { t } = useI18n();
   const { query } = useLocation();
   const status = (query.get("status") ?? "pending") as Status;
-  const [pages, setPages] = useState<Paged<Approval> | null>(null);
   const [notice, setNotice] = useState<{ text: string; customerId: string | null } | null>(null);
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50 } } })));
-    setPages(first);
-    return first;
-  }, [status]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor: pages.next } } }))));
-  };
+  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor } } })), [status]);
 
   return (
     <section aria-labelledby="approvals-title">

@@ -2,12 +2,10 @@ import { useState, type FormEvent } from "react";
 import { api, fetchExport, ok, type Schemas } from "../api/client";
 import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
 import { count, dateTime } from "../format";
-import { useAction, useLoad } from "../hooks";
+import { useAction, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
-import { appendPage, type Paged } from "../state";
 import { MoreButton } from "./Customers";
 
-type AuditEvent = Schemas["AuditEvent"];
 type Manifest = Schemas["Manifest"];
 
 const DATASETS = ["audit_events", "assignments", "flags", "field_checks", "exit_cases", "rms", "customers", "scores"] as const;
@@ -27,24 +25,23 @@ function Events() {
   const { t, locale } = useI18n();
   const [filter, setFilter] = useState({ entity: "", action: "", actor: "" });
   const [applied, setApplied] = useState(filter);
-  const [pages, setPages] = useState<Paged<AuditEvent> | null>(null);
-  const query = (cursor?: string) => ({
-    query: {
-      entity: applied.entity || undefined,
-      action: applied.action || undefined,
-      actor: applied.actor || undefined,
-      limit: 50,
-      cursor,
-    },
-  });
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/audit/events", { params: query() })));
-    setPages(first);
-    return first;
-  }, [applied]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/audit/events", { params: query(pages.next) }))));
-  };
+  const { load, pages, more } = usePaged(
+    (cursor) =>
+      ok(
+        api.GET("/api/v1/audit/events", {
+          params: {
+            query: {
+              entity: applied.entity || undefined,
+              action: applied.action || undefined,
+              actor: applied.actor || undefined,
+              limit: 50,
+              cursor,
+            },
+          },
+        }),
+      ),
+    [applied],
+  );
   const verify = useAction(() => ok(api.GET("/api/v1/audit/verify")));
   const [report, setReport] = useState<Schemas["ChainReport"] | null>(null);
   const submit = (e: FormEvent) => {

@@ -1,14 +1,11 @@
-import { useState } from "react";
-import { api, ok, type Schemas } from "../api/client";
+import { api, ok } from "../api/client";
 import { Empty, Loaded, Pill } from "../components/status";
 import { date, dateTime } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
-import { appendPage, type Paged } from "../state";
 import { MoreButton } from "./Customers";
 
-type RequiredCheck = Schemas["RequiredCheck"];
 type Status = "open" | "overdue" | "closed";
 
 export function Checks() {
@@ -36,15 +33,7 @@ export function Checks() {
 
 function RequiredChecks({ status }: { status: Status }) {
   const { t, code, locale } = useI18n();
-  const [pages, setPages] = useState<Paged<RequiredCheck> | null>(null);
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50 } } })));
-    setPages(first);
-    return first;
-  }, [status]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50, cursor: pages.next } } }))));
-  };
+  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50, cursor } } })), [status]);
   return (
     <Loaded load={load}>
       {() =>

@@ -2,10 +2,9 @@ import { useState, type FormEvent } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { Empty, Loaded, Pill } from "../components/status";
 import { date, dateTime, percent } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
-import { appendPage, type Paged } from "../state";
 
 type Customer = Schemas["Customer"];
 type Flag = Schemas["Flag"];
@@ -20,19 +19,10 @@ export function Customers() {
   const kind = (query.get("kind") ?? "") as CustomerKind | "";
   const [draftName, setDraftName] = useState(name);
   const [draftKind, setDraftKind] = useState<CustomerKind | "">(kind);
-  const [pages, setPages] = useState<Paged<Customer> | null>(null);
-
-  const load = useLoad(async () => {
-    const page = await ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50 } } }));
-    const first = appendPage(null, page);
-    setPages(first);
-    return first;
-  }, [name, kind]);
-  const more = async () => {
-    if (!pages?.next) return;
-    const page = await ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor: pages.next } } }));
-    setPages(appendPage(pages, page));
-  };
+  const { load, pages, more } = usePaged(
+    (cursor) => ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor } } })),
+    [name, kind],
+  );
 
   const search = (e: FormEvent) => {
     e.preventDefault();

@@ -1,14 +1,11 @@
-import { useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { Empty, Loaded, Pill } from "../components/status";
 import { dateTime } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
-import { appendPage, type Paged } from "../state";
 import { MoreButton } from "./Customers";
 
-type ExitCase = Schemas["ExitCase"];
 type CaseStatus = Schemas["CaseStatus"];
 
 const tone = (status: string) => (status === "closed" ? "ok" : status === "rejected" ? "muted" : "warning");
@@ -17,15 +14,10 @@ export function ExitCases() {
   const { t, code, locale } = useI18n();
   const { query } = useLocation();
   const status = (query.get("status") ?? "") as CaseStatus | "";
-  const [pages, setPages] = useState<Paged<ExitCase> | null>(null);
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/exit-cases", { params: { query: { status: status || undefined, limit: 50 } } })));
-    setPages(first);
-    return first;
-  }, [status]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/exit-cases", { params: { query: { status: status || undefined, limit: 50, cursor: pages.next } } }))));
-  };
+  const { load, pages, more } = usePaged(
+    (cursor) => ok(api.GET("/api/v1/exit-cases", { params: { query: { status: status || undefined, limit: 50, cursor } } })),
+    [status],
+  );
   return (
     <section aria-labelledby="exits-title">
       <h1 id="exits-title">{t("exits.title")}</h1>

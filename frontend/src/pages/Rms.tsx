@@ -1,15 +1,12 @@
-import { useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { LineChart } from "../components/charts";
 import { Empty, Loaded, Pill } from "../components/status";
 import { cny, count, date, decimal, lastTwelveMonths, month, percent } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, usePaged } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
-import { appendPage, type Paged } from "../state";
 import { FlagList, MoreButton } from "./Customers";
 
-type Rm = Schemas["Rm"];
 type Line = Schemas["Line"];
 type RmStatus = Schemas["RmStatus"];
 
@@ -19,18 +16,11 @@ export function Rms() {
   const line = (query.get("line") ?? "") as Line | "";
   const status = (query.get("status") ?? "") as RmStatus | "";
   const recert = query.get("recertification_due") === "true";
-  const [pages, setPages] = useState<Paged<Rm> | null>(null);
-  const params = (cursor?: string) => ({
-    query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor },
-  });
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/rms", { params: params() })));
-    setPages(first);
-    return first;
-  }, [line, status, recert]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/rms", { params: params(pages.next) }))));
-  };
+  const { load, pages, more } = usePaged(
+    (cursor) =>
+      ok(api.GET("/api/v1/rms", { params: { query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor } } })),
+    [line, status, recert],
+  );
   const filter = (key: string, value: string) => {
     const q = new URLSearchParams(query);
     if (value) q.set(key, value);
@@ -258,16 +248,7 @@ export function RmDetail({ id }: { id: string }) {
 /** The customers the RM holds now. */
 function RmCustomers({ id }: { id: string }) {
   const { t, code } = useI18n();
-  const [pages, setPages] = useState<Paged<Schemas["Customer"]> | null>(null);
-  const query = (cursor?: string) => ({ query: { rm_id: id, limit: 50, cursor } });
-  const load = useLoad(async () => {
-    const first = appendPage(null, await ok(api.GET("/api/v1/customers", { params: query() })));
-    setPages(first);
-    return first;
-  }, [id]);
-  const more = async () => {
-    if (pages?.next) setPages(appendPage(pages, await ok(api.GET("/api/v1/customers", { params: query(pages.next) }))));
-  };
+  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/customers", { params: { query: { rm_id: id, limit: 50, cursor } } })), [id]);
   return (
     <section className="card" aria-labelledby="rmcustomers-title">
       <h2 id="rmcustomers-title">{t("rm.customers")}</h2>
