@@ -32,7 +32,10 @@ pub struct ChainedContent<'a> {
 
 /// SHA-256 (hex) of a stored snapshot's text.
 pub fn state_digest(state: &str) -> String {
-    hex::encode(Sha256::digest(state.as_bytes()))
+    let mut text = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(Sha256::digest(state.as_bytes()), &mut text);
+    std::str::from_utf8(&text).unwrap_or_default().to_owned()
 }
 
 /// SHA-256 (hex) over the canonical JSON of the content.

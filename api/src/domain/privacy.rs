@@ -10,45 +10,49 @@ use serde_json::Value;
 /// The fields that hold personal data, wherever they appear.
 pub const PERSONAL_FIELDS: [&str; 3] = ["national_id", "phone", "address"];
 
-/// Keeps the first `head` and last `tail` characters: `110101********1234`.
-fn keep(value: &str, head: usize, tail: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= head + tail {
-        return "*".repeat(chars.len());
-    }
-    let start: String = chars[..head].iter().collect();
-    let end: String = chars[chars.len() - tail..].iter().collect();
-    format!("{start}{}{end}", "*".repeat(chars.len() - head - tail))
-}
-
 /// A national ID shows its region code (6) and last 4: `110101********1234`.
 pub fn mask_national_id(value: &str) -> String {
-    keep(value, 6, 4)
+    mask_field("national_id", value)
 }
 
-/// A phone number shows its first 3 and last 4: `138****5678`.
-pub fn mask_phone(value: &str) -> String {
-    keep(value, 3, 4)
-}
-
-/// An address shows its first 6 characters (city, district).
-pub fn mask_address(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    let shown: String = chars.iter().take(6).collect();
-    format!(
-        "{shown}{}",
-        "*".repeat(chars.len().saturating_sub(6).min(12))
-    )
-}
-
-/// Masks one personal field by name; other fields pass unchanged.
+/// Masks one personal field by name: a national ID shows its region code (6) and last 4
+/// (`110101********1234`), a phone its first 3 and last 4 (`138****5678`), an address its first 6
+/// characters (city, district); other fields pass unchanged.
 pub fn mask_field(field: &str, value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    push_masked(&mut out, field, value);
+    out
+}
+
+/// [`mask_field`] appended to `out`.
+fn push_masked(out: &mut String, field: &str, value: &str) {
     match field {
-        "national_id" => mask_national_id(value),
-        "phone" => mask_phone(value),
-        "address" => mask_address(value),
-        _ => value.to_string(),
+        "national_id" => push_kept(out, value, 6, 4),
+        "phone" => push_kept(out, value, 3, 4),
+        "address" => {
+            let count = value.chars().count();
+            out.push_str(&value[..byte_at(value, 6)]);
+            out.extend(std::iter::repeat_n('*', count.saturating_sub(6).min(12)));
+        }
+        _ => out.push_str(value),
     }
+}
+
+/// Keeps the first `head` and last `tail` characters, stars between.
+fn push_kept(out: &mut String, value: &str, head: usize, tail: usize) {
+    let count = value.chars().count();
+    if count <= head + tail {
+        out.extend(std::iter::repeat_n('*', count));
+        return;
+    }
+    out.push_str(&value[..byte_at(value, head)]);
+    out.extend(std::iter::repeat_n('*', count - head - tail));
+    out.push_str(&value[byte_at(value, count - tail)..]);
+}
+
+/// The byte offset of the `n`th character (the end when there are fewer).
+fn byte_at(value: &str, n: usize) -> usize {
+    value.char_indices().nth(n).map_or(value.len(), |(i, _)| i)
 }
 
 /// Masks every personal field at any depth of a JSON value.
@@ -73,21 +77,29 @@ pub fn mask_json(value: &mut Value) {
 /// field gets its value masked. `None` when a value holds an escape (then parse and use
 /// [`mask_json`]).
 pub fn mask_json_text(text: &str) -> Option<String> {
-    let mut out = text.to_string();
+    // Each field's values are found in the text as it stands, then copied over with the values
+    // masked: one output buffer, no copy per value.
+    let mut values: Vec<(usize, usize, &str)> = Vec::new();
     for (field, key) in PERSONAL_FIELDS.iter().zip(STRING_KEYS.iter()) {
-        let mut from = 0;
-        while let Some(at) = key.find(&out.as_bytes()[from..]) {
-            let start = from + at + key.needle().len();
-            let len = out[start..].find('"')?;
-            let value = &out[start..start + len];
+        for at in key.find_iter(text.as_bytes()) {
+            let start = at + key.needle().len();
+            let len = text[start..].find('"')?;
+            let value = &text[start..start + len];
             if value.contains('\\') {
                 return None;
             }
-            let masked = mask_field(field, value);
-            out.replace_range(start..start + len, &masked);
-            from = start + masked.len() + 1;
+            values.push((start, start + len, field));
         }
     }
+    values.sort_unstable_by_key(|v| v.0);
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut copied = 0;
+    for (start, end, field) in values {
+        out.push_str(&text[copied..start]);
+        push_masked(&mut out, field, &text[start..end]);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
     Some(out)
 }
 
@@ -114,9 +126,9 @@ mod tests {
     #[test]
     fn m3_personal_fields_are_masked_at_any_depth() {
         assert_eq!(mask_national_id("110101199001011234"), "110101********1234");
-        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_field("phone", "13812345678"), "138****5678");
         assert_eq!(
-            mask_address("上海市浦东新区陆家嘴环路1000号"),
+            mask_field("address", "上海市浦东新区陆家嘴环路1000号"),
             "上海市浦东新***********"
         );
         assert_eq!(mask_national_id("1234"), "****");
@@ -131,8 +143,7 @@ mod tests {
         mask_json(&mut v);
         assert_eq!(v, again);
         assert!(may_hold_personal_data(r#"{"phone":"1"}"#));
-        let text =
-            r#"{"a":{"national_id":"110101199001011234"},"phone":"13812345678","phone2":"x"}"#;
+        let text = r#"{"a":{"national_id":"110101199001011234","address":"上海市浦东新区陆家嘴环路1000号"},"phone":"13812345678","phone2":"x","address":"北京"}"#;
         let mut parsed: Value = serde_json::from_str(text).unwrap_or_default();
         mask_json(&mut parsed);
         let fast: Value =

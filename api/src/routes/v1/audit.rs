@@ -68,52 +68,107 @@ fn snapshot(text: Option<&str>, unmasked: bool) -> Option<Cow<'_, RawValue>> {
     serde_json::value::to_raw_value(&value).ok().map(Cow::Owned)
 }
 
-/// [`AuditEvent`] borrowing the stored row, for exports of many events: the same fields in the
-/// same order, so an exported event is byte for byte what `GET /audit/events` shows.
-#[derive(Serialize)]
+/// [`AuditEvent`] borrowing the stored row, for exports of many events: written by hand with the
+/// same fields in the same order and serde_json's escaping, so an exported event is byte for byte
+/// what `GET /audit/events` shows (a unit test holds it to that).
 pub struct AuditEventRef<'a> {
-    seq: i64,
+    row: &'a AuditEventRow,
     occurred_at: String,
-    actor_user_id: Option<&'a str>,
-    actor_username: &'a str,
-    actor_roles: Vec<&'a str>,
-    actor_org_unit_id: Option<&'a str>,
-    action: &'a str,
-    entity: &'a str,
-    entity_id: &'a str,
-    org_path: &'a str,
     before: Option<Cow<'a, RawValue>>,
     after: Option<Cow<'a, RawValue>>,
     before_sha256: Option<String>,
     after_sha256: Option<String>,
-    request_id: &'a str,
-    policy_version: i64,
-    prev_hash: &'a str,
-    hash: &'a str,
 }
 
 impl<'a> AuditEventRef<'a> {
     pub fn view(r: &'a AuditEventRow, unmasked: bool) -> Self {
         AuditEventRef {
-            seq: r.seq,
+            row: r,
             occurred_at: db::audit::format_instant(&r.occurred_at),
-            actor_user_id: r.actor_user_id.as_deref(),
-            actor_username: &r.actor_username,
-            actor_roles: r.actor_roles.split(',').filter(|s| !s.is_empty()).collect(),
-            actor_org_unit_id: r.actor_org_unit_id.as_deref(),
-            action: &r.action,
-            entity: &r.entity,
-            entity_id: &r.entity_id,
-            org_path: &r.org_path,
             before: snapshot(r.before_state.as_deref(), unmasked),
             after: snapshot(r.after_state.as_deref(), unmasked),
             before_sha256: r.before_state.as_deref().map(state_digest),
             after_sha256: r.after_state.as_deref().map(state_digest),
-            request_id: &r.request_id,
-            policy_version: r.policy_version,
-            prev_hash: &r.prev_hash,
-            hash: &r.hash,
         }
+    }
+
+    /// Appends the event's JSON (compact, as serde_json writes [`AuditEvent`]).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let r = self.row;
+        let raw = |out: &mut Vec<u8>, value: &Option<Cow<'_, RawValue>>| match value {
+            Some(v) => out.extend_from_slice(v.get().as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        };
+        out.extend_from_slice(b"{\"seq\":");
+        out.extend_from_slice(itoa::Buffer::new().format(r.seq).as_bytes());
+        out.extend_from_slice(b",\"occurred_at\":");
+        json_str(out, &self.occurred_at);
+        out.extend_from_slice(b",\"actor_user_id\":");
+        json_opt_str(out, r.actor_user_id.as_deref());
+        out.extend_from_slice(b",\"actor_username\":");
+        json_str(out, &r.actor_username);
+        out.extend_from_slice(b",\"actor_roles\":[");
+        for (i, role) in r
+            .actor_roles
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .enumerate()
+        {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, role);
+        }
+        out.extend_from_slice(b"],\"actor_org_unit_id\":");
+        json_opt_str(out, r.actor_org_unit_id.as_deref());
+        out.extend_from_slice(b",\"action\":");
+        json_str(out, &r.action);
+        out.extend_from_slice(b",\"entity\":");
+        json_str(out, &r.entity);
+        out.extend_from_slice(b",\"entity_id\":");
+        json_str(out, &r.entity_id);
+        out.extend_from_slice(b",\"org_path\":");
+        json_str(out, &r.org_path);
+        out.extend_from_slice(b",\"before\":");
+        raw(out, &self.before);
+        out.extend_from_slice(b",\"after\":");
+        raw(out, &self.after);
+        out.extend_from_slice(b",\"before_sha256\":");
+        json_opt_str(out, self.before_sha256.as_deref());
+        out.extend_from_slice(b",\"after_sha256\":");
+        json_opt_str(out, self.after_sha256.as_deref());
+        out.extend_from_slice(b",\"request_id\":");
+        json_str(out, &r.request_id);
+        out.extend_from_slice(b",\"policy_version\":");
+        out.extend_from_slice(itoa::Buffer::new().format(r.policy_version).as_bytes());
+        out.extend_from_slice(b",\"prev_hash\":");
+        json_str(out, &r.prev_hash);
+        out.extend_from_slice(b",\"hash\":");
+        json_str(out, &r.hash);
+        out.push(b'}');
+    }
+}
+
+/// A JSON string as serde_json writes it; most stored text needs no escape and is copied as is.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // No early exit: the whole-string test compiles to vector code.
+    let needs_escape = s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        // Writing to a Vec cannot fail; keep the line valid JSON all the same.
+        out.extend_from_slice(b"null");
+    }
+}
+
+fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
@@ -299,14 +354,28 @@ mod tests {
             prev_hash: "p".into(),
             hash: "h".into(),
         };
-        for unmasked in [false, true] {
-            let listed =
-                serde_json::to_string(&AuditEvent::view(row.clone(), unmasked)).unwrap_or_default();
-            let exported =
-                serde_json::to_string(&AuditEventRef::view(&row, unmasked)).unwrap_or_default();
-            assert_eq!(listed, exported);
+        let exported = |row: &AuditEventRow, unmasked: bool| {
+            let mut out = Vec::new();
+            AuditEventRef::view(row, unmasked).write_json(&mut out);
+            String::from_utf8(out).unwrap_or_default()
+        };
+        let odd = AuditEventRow {
+            actor_user_id: None,
+            actor_username: "Zhāng \"Wěi\"\\\n\t\u{1}\u{7f}张伟".into(),
+            actor_roles: String::new(),
+            actor_org_unit_id: Some("unit".into()),
+            before_state: None,
+            after_state: Some("not json".into()),
+            ..row.clone()
+        };
+        for r in [&row, &odd] {
+            for unmasked in [false, true] {
+                let listed = serde_json::to_string(&AuditEvent::view(r.clone(), unmasked))
+                    .unwrap_or_default();
+                assert_eq!(listed, exported(r, unmasked));
+            }
         }
-        let masked = serde_json::to_string(&AuditEventRef::view(&row, false)).unwrap_or_default();
+        let masked = exported(&row, false);
         assert!(masked.contains("110101********1234") && masked.contains("138****5678"));
     }
 }

@@ -127,12 +127,6 @@ impl Items {
             .zip(self.ends.iter())
             .map(|(a, b)| &self.bytes[a..*b - 1])
     }
-
-    fn append(&mut self, other: Items) {
-        let base = self.bytes.len();
-        self.bytes.extend_from_slice(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
-    }
 }
 
 /// One page of items, serialised, with the cursor after it and (audit events) chain links.
@@ -168,27 +162,28 @@ fn item<T: Serialize>(view: &T, unmasked: bool) -> AppResult<Vec<u8>> {
 }
 
 /// Audit events as the reader sees them: the costly part (snapshot digests, masking, serialising),
-/// so both cores share a page. Each thread builds from borrowed rows.
-fn render_events(rows: &[db::audit::AuditEventRow], unmasked: bool) -> AppResult<Items> {
-    let render = |part: &[db::audit::AuditEventRow]| -> AppResult<Items> {
+/// so both cores share a page, each half built from borrowed rows and sent as it is.
+fn render_events(rows: &[db::audit::AuditEventRow], unmasked: bool) -> AppResult<[Items; 2]> {
+    let render = |part: &[db::audit::AuditEventRow]| -> Items {
         let mut items = Items {
             bytes: Vec::with_capacity(part.len() * 1536),
             ends: Vec::with_capacity(part.len()),
         };
         for r in part {
-            serde_json::to_writer(&mut items.bytes, &AuditEventRef::view(r, unmasked))?;
+            AuditEventRef::view(r, unmasked).write_json(&mut items.bytes);
             items.end_item();
         }
-        Ok(items)
+        items
     };
     let (first, second) = rows.split_at(rows.len().div_ceil(2));
     let (a, b) = std::thread::scope(|s| {
         let other = s.spawn(|| render(second));
         (render(first), other.join())
     });
-    let mut items = a?;
-    items.append(b.map_err(|_| AppError::Internal("export worker panicked".into()))??);
-    Ok(items)
+    Ok([
+        a,
+        b.map_err(|_| AppError::Internal("export worker panicked".into()))?,
+    ])
 }
 
 fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
@@ -312,27 +307,19 @@ fn produce(
         let (spent, graveyard) = std::sync::mpsc::channel::<Vec<db::audit::AuditEventRow>>();
         let sent_all = std::thread::scope(|scope| {
             let emitter = scope.spawn(|| -> AppResult<bool> {
-                for mut p in inbox {
-                    if !p.events.is_empty() {
-                        p.items = render_events(&p.events, job.unmasked)?;
-                        let _ = spent.send(std::mem::take(&mut p.events));
+                let mut emit = |items: Items| -> bool {
+                    if items.ends.is_empty() {
+                        return true;
                     }
-                    if let Some((from, to)) = p.links {
-                        manifest.chain_from.get_or_insert(from);
-                        manifest.chain_to = Some(to);
-                    }
-                    if p.items.ends.is_empty() {
-                        continue;
-                    }
-                    digest.update(&p.items.bytes);
+                    digest.update(&items.bytes);
                     let chunk = match format {
                         Format::Ndjson => {
-                            manifest.row_count += p.items.ends.len() as u64;
-                            p.items.bytes
+                            manifest.row_count += items.ends.len() as u64;
+                            items.bytes
                         }
                         Format::Json => {
-                            let mut chunk = Vec::with_capacity(p.items.bytes.len());
-                            for item in p.items.iter() {
+                            let mut chunk = Vec::with_capacity(items.bytes.len());
+                            for item in items.iter() {
                                 if manifest.row_count > 0 {
                                     chunk.push(b',');
                                 }
@@ -342,8 +329,24 @@ fn produce(
                             chunk
                         }
                     };
-                    if !send(chunk) {
-                        return Ok(false);
+                    send(chunk)
+                };
+                for mut p in inbox {
+                    if let Some((from, to)) = p.links.take() {
+                        manifest.chain_from.get_or_insert(from);
+                        manifest.chain_to = Some(to);
+                    }
+                    let parts = if p.events.is_empty() {
+                        vec![p.items]
+                    } else {
+                        let parts = render_events(&p.events, job.unmasked)?;
+                        let _ = spent.send(p.events);
+                        parts.into()
+                    };
+                    for items in parts {
+                        if !emit(items) {
+                            return Ok(false);
+                        }
                     }
                 }
                 Ok(true)
