@@ -433,6 +433,60 @@ fn r1_ndjson_batch_streams_rows_reports_lines_and_raises_flags() {
 }
 
 #[test]
+fn r1_batch_re_report_moves_a_loan_to_its_new_borrower_and_rm_unless_older() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let (rm_a, rm_b) = (
+        app.rm(&team, "corporate", "rm"),
+        app.rm(&team, "corporate", "rm"),
+    );
+    let (first, second) = (
+        app.customer_of(&team, "corporate", false, &[]),
+        app.customer_of(&team, "corporate", false, &[]),
+    );
+    // R-4 counts an RM's primary customers that have loans.
+    assert_eq!(
+        app.assign(&app.admin_token, &first, &rm_a, "primary")
+            .status,
+        201
+    );
+    assert_eq!(
+        app.assign(&app.admin_token, &second, &rm_b, "primary")
+            .status,
+        201
+    );
+    let loan_customers = |rm: &str| {
+        app.get(&format!("/rms/{rm}/portfolio"), &app.admin_token)
+            .body["risk"]["loan_customers"]
+            .as_i64()
+    };
+    let batch = |customer: &str, rm: &str, as_of: &str| {
+        let mut row = loan("T1", customer, rm, "normal", "10.00", "10.00");
+        row["as_of"] = json!(as_of);
+        let r = app.post("/loans/batch", &app.admin_token, &json!([row]));
+        assert_eq!(r.body["recorded"], 1, "{}", r.body);
+    };
+    batch(&first, &rm_a, "2026-11-30");
+    assert_eq!(
+        (loan_customers(&rm_a), loan_customers(&rm_b)),
+        (Some(1), Some(0))
+    );
+    // A newer report with another borrower and RM moves the loan.
+    batch(&second, &rm_b, "2026-12-31");
+    assert_eq!(
+        (loan_customers(&rm_a), loan_customers(&rm_b)),
+        (Some(0), Some(1))
+    );
+    // An older report is kept as its snapshot but does not move the loan back.
+    batch(&first, &rm_a, "2026-11-30");
+    assert_eq!(
+        (loan_customers(&rm_a), loan_customers(&rm_b)),
+        (Some(0), Some(1))
+    );
+}
+
+#[test]
 fn r4_month_end_ratio_over_20_percent_is_out_of_control_with_inspections_and_evaluating_twice_adds_nothing(
 ) {
     let app = spawn_app();
