@@ -5,11 +5,6 @@ use std::process::ExitCode;
 use rmdesk::config::Config;
 use rmdesk::startup::{self, Application};
 
-/// mimalloc: exports, imports and the monthly runs allocate and free millions of small strings
-/// across threads, where it spends markedly less CPU than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "usage: rmdesk <command>
   serve [--demo]                 run the server (RMDESK_BIND); --demo fills an empty database first
   migrate                        apply database migrations and exit
