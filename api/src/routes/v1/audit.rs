@@ -95,57 +95,68 @@ impl<'a> AuditEventRef<'a> {
     /// Appends the event's JSON (compact, as serde_json writes [`AuditEvent`]).
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let r = self.row;
-        let raw = |out: &mut Vec<u8>, value: &Option<Cow<'_, RawValue>>| match value {
-            Some(v) => out.extend_from_slice(v.get().as_bytes()),
-            None => out.extend_from_slice(b"null"),
-        };
-        out.extend_from_slice(b"{\"seq\":");
-        out.extend_from_slice(itoa::Buffer::new().format(r.seq).as_bytes());
-        out.extend_from_slice(b",\"occurred_at\":");
-        json_str(out, &self.occurred_at);
-        out.extend_from_slice(b",\"actor_user_id\":");
-        json_opt_str(out, r.actor_user_id.as_deref());
-        out.extend_from_slice(b",\"actor_username\":");
-        json_str(out, &r.actor_username);
-        out.extend_from_slice(b",\"actor_roles\":[");
-        for (i, role) in r
-            .actor_roles
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .enumerate()
-        {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_str(out, role);
+        let fields = [
+            ("seq", Json::Int(r.seq)),
+            ("occurred_at", Json::Str(Some(&self.occurred_at))),
+            ("actor_user_id", Json::Str(r.actor_user_id.as_deref())),
+            ("actor_username", Json::Str(Some(&r.actor_username))),
+            ("actor_roles", Json::List(&r.actor_roles)),
+            (
+                "actor_org_unit_id",
+                Json::Str(r.actor_org_unit_id.as_deref()),
+            ),
+            ("action", Json::Str(Some(&r.action))),
+            ("entity", Json::Str(Some(&r.entity))),
+            ("entity_id", Json::Str(Some(&r.entity_id))),
+            ("org_path", Json::Str(Some(&r.org_path))),
+            ("before", Json::Raw(self.before.as_deref())),
+            ("after", Json::Raw(self.after.as_deref())),
+            ("before_sha256", Json::Str(self.before_sha256.as_deref())),
+            ("after_sha256", Json::Str(self.after_sha256.as_deref())),
+            ("request_id", Json::Str(Some(&r.request_id))),
+            ("policy_version", Json::Int(r.policy_version)),
+            ("prev_hash", Json::Str(Some(&r.prev_hash))),
+            ("hash", Json::Str(Some(&r.hash))),
+        ];
+        for (i, (name, value)) in fields.into_iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            value.write(out);
         }
-        out.extend_from_slice(b"],\"actor_org_unit_id\":");
-        json_opt_str(out, r.actor_org_unit_id.as_deref());
-        out.extend_from_slice(b",\"action\":");
-        json_str(out, &r.action);
-        out.extend_from_slice(b",\"entity\":");
-        json_str(out, &r.entity);
-        out.extend_from_slice(b",\"entity_id\":");
-        json_str(out, &r.entity_id);
-        out.extend_from_slice(b",\"org_path\":");
-        json_str(out, &r.org_path);
-        out.extend_from_slice(b",\"before\":");
-        raw(out, &self.before);
-        out.extend_from_slice(b",\"after\":");
-        raw(out, &self.after);
-        out.extend_from_slice(b",\"before_sha256\":");
-        json_opt_str(out, self.before_sha256.as_deref());
-        out.extend_from_slice(b",\"after_sha256\":");
-        json_opt_str(out, self.after_sha256.as_deref());
-        out.extend_from_slice(b",\"request_id\":");
-        json_str(out, &r.request_id);
-        out.extend_from_slice(b",\"policy_version\":");
-        out.extend_from_slice(itoa::Buffer::new().format(r.policy_version).as_bytes());
-        out.extend_from_slice(b",\"prev_hash\":");
-        json_str(out, &r.prev_hash);
-        out.extend_from_slice(b",\"hash\":");
-        json_str(out, &r.hash);
         out.push(b'}');
+    }
+}
+
+/// A value of an exported event's field.
+enum Json<'a> {
+    Int(i64),
+    /// A string, or null.
+    Str(Option<&'a str>),
+    /// A stored comma-separated list, as an array of strings.
+    List(&'a str),
+    /// JSON text, or null.
+    Raw(Option<&'a RawValue>),
+}
+
+impl Json<'_> {
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Json::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            Json::Str(Some(s)) => json_str(out, s),
+            Json::Raw(Some(v)) => out.extend_from_slice(v.get().as_bytes()),
+            Json::Str(None) | Json::Raw(None) => out.extend_from_slice(b"null"),
+            Json::List(items) => {
+                out.push(b'[');
+                for (i, item) in items.split(',').filter(|s| !s.is_empty()).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json_str(out, item);
+                }
+                out.push(b']');
+            }
+        }
     }
 }
 
@@ -162,13 +173,6 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     } else if serde_json::to_writer(&mut *out, s).is_err() {
         // Writing to a Vec cannot fail; keep the line valid JSON all the same.
         out.extend_from_slice(b"null");
-    }
-}
-
-fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => json_str(out, s),
-        None => out.extend_from_slice(b"null"),
     }
 }
 
