@@ -13,4 +13,5 @@ pub mod error;
 pub mod http;
 pub mod routes;
 pub mod startup;
+pub mod stopwatch;
 pub mod verify;

@@ -42,16 +42,9 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
     if let Some(stored) = loans::evaluation(conn, as_of, &ctx.scope)? {
         return Ok((serde_json::from_str(&stored)?, false));
     }
-    let started = std::time::Instant::now();
-    let lap = |phase: &str| {
-        tracing::info!(
-            phase,
-            ms = started.elapsed().as_millis() as u64,
-            "evaluation"
-        );
-    };
+    let watch = crate::stopwatch::Stopwatch::start("evaluation");
     let books = loans::books_at(conn, &ctx.scope, as_of)?;
-    lap("books");
+    watch.lap("books");
     let flagged =
         db::flags::customers_with_open(conn, &ctx.scope, FlagKind::OverdueInterest.as_str())?;
     let inspected = db::field_checks::customers_with_open_required(
@@ -127,7 +120,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
         }
         results.push(result);
     }
-    lap("flags and checks");
+    watch.lap("flags and checks");
     let evaluation = Evaluation {
         as_of,
         policy_version,

@@ -199,14 +199,7 @@ pub fn import(
     all_or_nothing: bool,
 ) -> AppResult<BatchReport> {
     let mut report = BatchReport::default();
-    let started = std::time::Instant::now();
-    let lap = |phase: &str| {
-        tracing::info!(
-            phase,
-            ms = started.elapsed().as_millis() as u64,
-            "loan import"
-        )
-    };
+    let watch = crate::stopwatch::Stopwatch::start("loan import");
     import::begin(conn)?;
     let mut seen = std::collections::HashSet::new();
     let mut repeats = false;
@@ -238,7 +231,7 @@ pub fn import(
     }
     drop(seen);
     import::staged(conn)?;
-    lap("staged");
+    watch.lap("staged");
     for (line, loan_no) in import::refuse_customers_out_of_scope(conn, &ctx.scope)? {
         report.refused.push(RefusedRow {
             line: line as usize,
@@ -254,13 +247,13 @@ pub fn import(
     if all_or_nothing && !report.refused.is_empty() {
         return Err(as_problem(&report));
     }
-    lap("checked");
+    watch.lap("checked");
     if repeats {
         import::keep_last_of_repeats(conn)?;
     }
     report.created = import::merge(conn, repeats)? as usize;
     report.recorded = report.received - report.refused.len();
-    lap("merged");
+    watch.lap("merged");
     let npl = Classification::ALL
         .iter()
         .filter(|c| c.is_npl())
@@ -292,7 +285,7 @@ pub fn import(
             })
             .collect();
         report.flags_raised += raise_many(conn, ctx, kind, items)?;
-        lap(kind.as_str());
+        watch.lap(kind.as_str());
     }
     import::finish(conn)?;
     let change = crate::db::audit::Change::new("loan.import", "loan_batch", "", &ctx.scope).after(

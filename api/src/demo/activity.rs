@@ -50,33 +50,26 @@ pub(super) fn run(
         now: audit::now(),
         policy,
     };
-    let started = std::time::Instant::now();
-    let lap = |step: &str| {
-        tracing::info!(
-            step,
-            ms = started.elapsed().as_millis() as u64,
-            "demo activity"
-        );
-    };
+    let watch = crate::stopwatch::Stopwatch::start("demo activity");
     let npl_flags = flag_bad_loans(conn, &system, npl_borrowers)?;
-    lap("npl flags");
+    watch.lap("npl flags");
     let evaluation = evaluations::evaluate(conn, &system, today)?.0;
     let overdue_flags: u32 = evaluation
         .rms
         .iter()
         .map(|r| r.overdue_interest_flags)
         .sum();
-    lap("evaluation");
+    watch.lap("evaluation");
     score_the_year(conn, &system, rm_rows)?;
-    lap("scores");
+    watch.lap("scores");
     let worst = worst_of_branch(&evaluation, rm_rows, branch);
     if let Some(worst) = worst {
         open_exit_case(conn, &system, worst)?;
     }
     let pending = request_reassignments(conn, &system, branch, rm_rows, worst)?;
-    lap("reassignments");
+    watch.lap("reassignments");
     let checks = record_field_checks(conn, &system, rm_rows)?;
-    lap("field checks");
+    watch.lap("field checks");
     Ok(format!(
         "{overdue_flags} overdue-interest and {npl_flags} npl flags, 12 scored months, \
          {} exit case, {pending} reassignments awaiting approval, {checks} field checks \

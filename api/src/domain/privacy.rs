@@ -10,11 +10,6 @@ use serde_json::Value;
 /// The fields that hold personal data, wherever they appear.
 pub const PERSONAL_FIELDS: [&str; 3] = ["national_id", "phone", "address"];
 
-/// A national ID shows its region code (6) and last 4: `110101********1234`.
-pub fn mask_national_id(value: &str) -> String {
-    mask_field("national_id", value)
-}
-
 /// Masks one personal field by name: a national ID shows its region code (6) and last 4
 /// (`110101********1234`), a phone its first 3 and last 4 (`138****5678`), an address its first 6
 /// characters (city, district); other fields pass unchanged.
@@ -125,13 +120,16 @@ mod tests {
 
     #[test]
     fn m3_personal_fields_are_masked_at_any_depth() {
-        assert_eq!(mask_national_id("110101199001011234"), "110101********1234");
+        assert_eq!(
+            mask_field("national_id", "110101199001011234"),
+            "110101********1234"
+        );
         assert_eq!(mask_field("phone", "13812345678"), "138****5678");
         assert_eq!(
             mask_field("address", "上海市浦东新区陆家嘴环路1000号"),
             "上海市浦东新***********"
         );
-        assert_eq!(mask_national_id("1234"), "****");
+        assert_eq!(mask_field("national_id", "1234"), "****");
         let mut v = serde_json::json!({"name": "Li", "national_id": "110101199001011234",
             "contacts": [{"phone": "13812345678"}], "n": 1});
         mask_json(&mut v);

@@ -57,7 +57,7 @@ impl Rm {
             national_id: if caller.may(Permission::ReadPersonalData) {
                 r.national_id
             } else {
-                crate::domain::privacy::mask_national_id(&r.national_id)
+                crate::domain::privacy::mask_field("national_id", &r.national_id)
             },
             line: Line::parse(&r.line).unwrap_or(Line::Corporate),
             grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
