@@ -465,7 +465,9 @@ fn r1_batch_re_report_moves_a_loan_to_its_new_borrower_and_rm_unless_older() {
         let mut row = loan("T1", customer, rm, "normal", "10.00", "10.00");
         row["as_of"] = json!(as_of);
         let r = app.post("/loans/batch", &app.admin_token, &json!([row]));
+        assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.body["recorded"], 1, "{}", r.body);
+        assert_eq!(r.body["refused"], json!([]), "{}", r.body);
     };
     batch(&first, &rm_a, "2026-11-30");
     assert_eq!(
