@@ -8,7 +8,7 @@ mod activity;
 
 use std::time::Instant;
 
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,7 +22,7 @@ use crate::db::customers::CustomerRow;
 use crate::db::loans::SnapshotRow;
 use crate::db::org_units::OrgUnitRow;
 use crate::db::rms::RmRow;
-use crate::db::schema::{assignments, customers, loan_snapshots, loans, org_units, rms};
+use crate::db::schema::{assignments, customers, loan_snapshots, org_units, rms};
 use crate::db::users::UserRow;
 use crate::db::{self, Db, DbConn};
 use crate::domain::customer::{Category, CustomerKind};
@@ -117,22 +117,6 @@ fn has_customers(db: &Db) -> Result<bool, String> {
         .get_result(&mut *conn)
         .map_err(|e| e.to_string())?;
     Ok(n > 0)
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = loans)]
-struct LoanRow {
-    id: String,
-    loan_no: String,
-    customer_id: String,
-    rm_id: String,
-    balance_fen: i64,
-    originated_on: NaiveDate,
-    classification: String,
-    interest_due_fen: i64,
-    interest_paid_fen: i64,
-    days_past_due: i32,
-    as_of: NaiveDate,
 }
 
 const REGIONS: &[&str] = &["East China", "North China", "South China", "West China"];
@@ -463,8 +447,8 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 npl += 1;
                 npl_borrowers.push((customer_id.clone(), previous_customer.clone()));
             }
-            loan_batch.push(LoanRow {
-                id: id(),
+            // each loan's state as of the demo date is its first snapshot.
+            loan_batch.push(SnapshotRow {
                 loan_no: format!("L{:09}", loans_total),
                 customer_id: customer_id.clone(),
                 rm_id: rm.id.clone(),
@@ -477,6 +461,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 interest_paid_fen: if is_overdue { 0 } else { interest_due_fen },
                 days_past_due,
                 as_of,
+                matures_on: None,
             });
         }
         previous_customer = Some(customer_id.clone());
@@ -597,7 +582,7 @@ fn flush(
     conn: &mut DbConn,
     customers_: &mut Vec<CustomerRow>,
     assignments_: &mut Vec<AssignmentRow>,
-    loans_: &mut Vec<LoanRow>,
+    loans_: &mut Vec<SnapshotRow>,
     audit: bool,
 ) -> AppResult<()> {
     crate::db::insert_rows!(conn, customers::table, customers_);
@@ -609,24 +594,7 @@ fn flush(
         crate::db::audit::record_many(conn, &Actor::system("demo"), changes)?;
     }
     crate::db::insert_rows!(conn, assignments::table, assignments_);
-    crate::db::insert_rows!(conn, loans::table, loans_);
-    // each loan's state as of the demo date is also its first snapshot.
-    let snapshots: Vec<SnapshotRow> = loans_
-        .iter()
-        .map(|l| SnapshotRow {
-            loan_no: l.loan_no.clone(),
-            as_of: l.as_of,
-            customer_id: l.customer_id.clone(),
-            rm_id: l.rm_id.clone(),
-            balance_fen: l.balance_fen,
-            classification: l.classification.clone(),
-            interest_due_fen: l.interest_due_fen,
-            interest_paid_fen: l.interest_paid_fen,
-            days_past_due: l.days_past_due,
-            matures_on: None,
-        })
-        .collect();
-    crate::db::insert_rows!(conn, loan_snapshots::table, &snapshots);
+    crate::db::insert_rows!(conn, loan_snapshots::table, loans_);
     customers_.clear();
     assignments_.clear();
     loans_.clear();

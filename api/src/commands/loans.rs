@@ -67,7 +67,6 @@ fn staged(line: usize, f: &LoanFact) -> AppResult<StagedRow> {
     }
     Ok(StagedRow {
         line: line as i64,
-        new_id: crate::http::new_id(),
         loan_no: f.loan_no.trim().to_string(),
         as_of: f.as_of,
         customer_id: f.customer_id.clone(),
@@ -97,13 +96,14 @@ pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded>
         customer_id: row.customer_id,
         rm_id: row.rm_id,
         balance_fen: row.balance_fen,
+        originated_on: row.originated_on,
         classification: row.classification,
         interest_due_fen: row.interest_due_fen,
         interest_paid_fen: row.interest_paid_fen,
         days_past_due: row.days_past_due,
         matures_on: row.matures_on,
     };
-    let created = store::upsert(conn, &snapshot, f.originated_on)?;
+    let created = store::upsert(conn, &snapshot)?;
     let mut flags_raised = Vec::new();
     if f.classification.is_npl() {
         let why = npl_reason(&snapshot.loan_no, f.as_of);
@@ -145,6 +145,11 @@ fn overdue_reason(loan_no: &str, as_of: NaiveDate) -> String {
 
 /// The most rows one batch request may carry.
 pub const MAX_BATCH_ROWS: usize = 1_000_000;
+
+fn key_hash(loan_no: &str, as_of: NaiveDate) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one((loan_no, as_of))
+}
 
 /// Parses and checks one input row on its own; a refusal names the line and the field.
 pub fn parse_row(line: usize, raw: &[u8]) -> Result<StagedRow, RefusedRow> {
@@ -201,6 +206,8 @@ pub fn import(
     let mut report = BatchReport::default();
     let watch = crate::stopwatch::Stopwatch::start("loan import");
     import::begin(conn)?;
+    // A (loan, date) given twice: its last line wins. Seen keys are kept as hashes (a collision
+    // only costs the set-based check below).
     let mut seen = std::collections::HashSet::new();
     let mut repeats = false;
     let rms = db::rms::ids_in_subtree(conn, &ctx.scope)?;
@@ -224,7 +231,7 @@ pub fn import(
                 rule: None,
             }));
         for row in &rows {
-            repeats |= !seen.insert(row.loan_no.clone());
+            repeats |= !seen.insert(key_hash(&row.loan_no, row.as_of));
         }
         import::stage(conn, &rows)?;
         report.refused.extend(chunk.refused);
@@ -251,7 +258,7 @@ pub fn import(
     if repeats {
         import::keep_last_of_repeats(conn)?;
     }
-    report.created = import::merge(conn, repeats)? as usize;
+    report.created = import::merge(conn)? as usize;
     report.recorded = report.received - report.refused.len();
     watch.lap("merged");
     let npl = Classification::ALL

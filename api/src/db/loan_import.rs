@@ -15,7 +15,6 @@ diesel::table! {
     /// Temporary: exists only inside an import's transaction.
     loan_import (line) {
         line -> BigInt,
-        new_id -> Text,
         loan_no -> Text,
         as_of -> Date,
         customer_id -> Text,
@@ -35,8 +34,6 @@ diesel::table! {
 #[diesel(table_name = loan_import, treat_none_as_default_value = false)]
 pub struct StagedRow {
     pub line: i64,
-    /// The id the loan gets if it is new.
-    pub new_id: String,
     pub loan_no: String,
     pub as_of: NaiveDate,
     pub customer_id: String,
@@ -50,7 +47,7 @@ pub struct StagedRow {
     pub matures_on: Option<NaiveDate>,
 }
 
-const COLUMNS: &str = "line BIGINT NOT NULL, new_id TEXT NOT NULL, loan_no TEXT NOT NULL, \
+const COLUMNS: &str = "line BIGINT NOT NULL, loan_no TEXT NOT NULL, \
     as_of DATE NOT NULL, customer_id TEXT NOT NULL, rm_id TEXT NOT NULL, balance_fen BIGINT NOT NULL, \
     originated_on DATE NOT NULL, classification TEXT NOT NULL, interest_due_fen BIGINT NOT NULL, \
     interest_paid_fen BIGINT NOT NULL, days_past_due INTEGER NOT NULL, matures_on DATE";
@@ -163,52 +160,27 @@ struct Count {
     n: i64,
 }
 
-/// Merges the staged rows: each is the loan's snapshot of its date (replacing one of the same loan
-/// and date); the newest per loan becomes the loan's current state unless a newer one is known.
-/// Returns the number of loans that were new. `repeats`: a loan occurs on more than one date.
-pub fn merge(conn: &mut DbConn, repeats: bool) -> AppResult<u64> {
-    let newest = if repeats {
-        "NOT EXISTS (SELECT 1 FROM loan_import j WHERE j.loan_no = i.loan_no AND j.as_of > i.as_of)"
-    } else {
-        "1 = 1"
-    };
-    let created: Vec<Count> = on_inner!(conn, c => diesel::sql_query(format!(
-        "SELECT COUNT(*) AS n FROM loan_import i WHERE {newest} \
-         AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.loan_no = i.loan_no)"
-    ))
+/// Merges the staged rows: each is the loan's snapshot of its date, replacing one of the same loan
+/// and date (the newest snapshot of a loan is its current state). Returns the number of loans that
+/// were new.
+pub fn merge(conn: &mut DbConn) -> AppResult<u64> {
+    let created: Vec<Count> = on_inner!(conn, c => diesel::sql_query(
+        "SELECT COUNT(DISTINCT loan_no) AS n FROM loan_import i \
+         WHERE NOT EXISTS (SELECT 1 FROM loan_snapshots s WHERE s.loan_no = i.loan_no)"
+    )
     .load(c)?);
     conn.batch_execute(
-        "INSERT INTO loan_snapshots (loan_no, as_of, customer_id, rm_id, balance_fen, classification, \
-         interest_due_fen, interest_paid_fen, days_past_due, matures_on) \
-         SELECT loan_no, as_of, customer_id, rm_id, balance_fen, classification, interest_due_fen, \
-         interest_paid_fen, days_past_due, matures_on FROM loan_import WHERE 1 = 1 \
+        "INSERT INTO loan_snapshots (loan_no, as_of, customer_id, rm_id, balance_fen, originated_on, \
+         classification, interest_due_fen, interest_paid_fen, days_past_due, matures_on) \
+         SELECT loan_no, as_of, customer_id, rm_id, balance_fen, originated_on, classification, \
+         interest_due_fen, interest_paid_fen, days_past_due, matures_on FROM loan_import WHERE 1 = 1 \
          ON CONFLICT (loan_no, as_of) DO UPDATE SET customer_id = excluded.customer_id, \
          rm_id = excluded.rm_id, balance_fen = excluded.balance_fen, \
-         classification = excluded.classification, interest_due_fen = excluded.interest_due_fen, \
-         interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
-         matures_on = excluded.matures_on",
-    )?;
-    // The indexed columns (borrower, originating RM) are written only where they change: writing
-    // an indexed column, even with the value it has, rewrites its index entries, which costs SQLite
-    // three times the rest of the upsert.
-    conn.batch_execute(&format!(
-        "UPDATE loans SET customer_id = i.customer_id, rm_id = i.rm_id FROM loan_import i \
-         WHERE i.loan_no = loans.loan_no AND {newest} AND loans.as_of <= i.as_of \
-         AND (loans.customer_id <> i.customer_id OR loans.rm_id <> i.rm_id)"
-    ))?;
-    conn.batch_execute(&format!(
-        "INSERT INTO loans (id, loan_no, customer_id, rm_id, balance_fen, originated_on, \
-         classification, interest_due_fen, interest_paid_fen, days_past_due, as_of, matures_on) \
-         SELECT new_id, loan_no, customer_id, rm_id, balance_fen, originated_on, classification, \
-         interest_due_fen, interest_paid_fen, days_past_due, as_of, matures_on FROM loan_import i \
-         WHERE {newest} \
-         ON CONFLICT (loan_no) DO UPDATE SET balance_fen = excluded.balance_fen, \
          originated_on = excluded.originated_on, classification = excluded.classification, \
          interest_due_fen = excluded.interest_due_fen, \
          interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
-         as_of = excluded.as_of, matures_on = excluded.matures_on \
-         WHERE loans.as_of <= excluded.as_of"
-    ))?;
+         matures_on = excluded.matures_on",
+    )?;
     Ok(created.first().map(|c| c.n as u64).unwrap_or(0))
 }
 

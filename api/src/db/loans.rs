@@ -1,4 +1,4 @@
-//! Loans (R-1): the latest state per loan and a snapshot per as-of date.
+//! Loans (R-1): a snapshot per loan and as-of date; a loan's current state is its newest snapshot.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ pub struct SnapshotRow {
     pub customer_id: String,
     pub rm_id: String,
     pub balance_fen: i64,
+    pub originated_on: NaiveDate,
     pub classification: String,
     pub interest_due_fen: i64,
     pub interest_paid_fen: i64,
@@ -25,14 +26,14 @@ pub struct SnapshotRow {
     pub matures_on: Option<NaiveDate>,
 }
 
-/// Writes the snapshot (replacing one of the same loan and date) and, when it is the newest,
-/// the loan's current state. Returns whether the loan was new.
-pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> AppResult<bool> {
-    let exists: i64 = loan_snapshots::table
-        .find((&s.loan_no, s.as_of))
-        .count()
-        .get_result(conn)?;
-    if exists > 0 {
+/// Writes the snapshot, replacing one of the same loan and date. The loan's current state is its
+/// newest snapshot (the `loans` view). Returns whether the loan was new.
+pub fn upsert(conn: &mut DbConn, s: &SnapshotRow) -> AppResult<bool> {
+    let dates: Vec<NaiveDate> = loan_snapshots::table
+        .filter(loan_snapshots::loan_no.eq(&s.loan_no))
+        .select(loan_snapshots::as_of)
+        .load(conn)?;
+    if dates.contains(&s.as_of) {
         diesel::update(loan_snapshots::table.find((&s.loan_no, s.as_of)))
             .set(s)
             .execute(conn)?;
@@ -41,56 +42,12 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow, originated_on: NaiveDate) -> A
             .values(s)
             .execute(conn)?;
     }
-    let current: Option<NaiveDate> = loans::table
-        .filter(loans::loan_no.eq(&s.loan_no))
-        .select(loans::as_of)
-        .first(conn)
-        .optional()?;
-    match current {
-        None => {
-            diesel::insert_into(loans::table)
-                .values((
-                    loans::id.eq(crate::http::new_id()),
-                    loans::loan_no.eq(&s.loan_no),
-                    loans::customer_id.eq(&s.customer_id),
-                    loans::rm_id.eq(&s.rm_id),
-                    loans::balance_fen.eq(s.balance_fen),
-                    loans::originated_on.eq(originated_on),
-                    loans::classification.eq(&s.classification),
-                    loans::interest_due_fen.eq(s.interest_due_fen),
-                    loans::interest_paid_fen.eq(s.interest_paid_fen),
-                    loans::days_past_due.eq(s.days_past_due),
-                    loans::as_of.eq(s.as_of),
-                    loans::matures_on.eq(s.matures_on),
-                ))
-                .execute(conn)?;
-            Ok(true)
-        }
-        Some(as_of) if as_of <= s.as_of => {
-            diesel::update(loans::table.filter(loans::loan_no.eq(&s.loan_no)))
-                .set((
-                    loans::customer_id.eq(&s.customer_id),
-                    loans::rm_id.eq(&s.rm_id),
-                    loans::balance_fen.eq(s.balance_fen),
-                    loans::originated_on.eq(originated_on),
-                    loans::classification.eq(&s.classification),
-                    loans::interest_due_fen.eq(s.interest_due_fen),
-                    loans::interest_paid_fen.eq(s.interest_paid_fen),
-                    loans::days_past_due.eq(s.days_past_due),
-                    loans::as_of.eq(s.as_of),
-                    loans::matures_on.eq(s.matures_on),
-                ))
-                .execute(conn)?;
-            Ok(false)
-        }
-        Some(_) => Ok(false),
-    }
+    Ok(dates.is_empty())
 }
 
 /// R-4: the loan book of each RM at the end of `date`: per RM holding customers with loans as primary
 /// then, the number of loan customers, and the customers whose latest loan state on or before
-/// `date` leaves interest unpaid. Computed in the database (one pass over the loans; snapshots are
-/// read only for loans updated after `date`).
+/// `date` leaves interest unpaid. Computed in the database in one pass over the snapshots.
 pub struct Books {
     pub loan_customers: std::collections::BTreeMap<String, u32>,
     /// (rm_id, customer_id), ordered.
@@ -123,12 +80,9 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
     };
     let sql = format!(
         "WITH latest AS ( \
-           SELECT customer_id, interest_due_fen, interest_paid_fen FROM loans WHERE as_of <= $3 \
-           UNION ALL \
-           SELECT s.customer_id, s.interest_due_fen, s.interest_paid_fen FROM loans l \
-           JOIN loan_snapshots s ON s.loan_no = l.loan_no \
-           WHERE l.as_of > $3 AND s.as_of = (SELECT MAX(t.as_of) FROM loan_snapshots t \
-             WHERE t.loan_no = l.loan_no AND t.as_of <= $3)), \
+           SELECT s.customer_id, s.interest_due_fen, s.interest_paid_fen FROM loan_snapshots s \
+           WHERE s.as_of <= $3 AND NOT EXISTS (SELECT 1 FROM loan_snapshots n \
+             WHERE n.loan_no = s.loan_no AND n.as_of > s.as_of AND n.as_of <= $3)), \
          book AS MATERIALIZED ( \
            SELECT a.rm_id, x.customer_id, \
              MAX(CASE WHEN x.interest_paid_fen < x.interest_due_fen THEN 1 ELSE 0 END) AS overdue \

@@ -75,9 +75,38 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migratio
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 
 /// Pragmas for every SQLite connection (the migration one too): WAL, foreign keys, busy timeout.
+/// No connection checkpoints the WAL when it commits: [`Checkpointer`] does, in the background, so a
+/// large transaction's answer does not wait for its pages to be copied into the database file.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;";
+
+/// Copies committed WAL pages into the SQLite database file every [`Checkpointer::EVERY`], on its
+/// own thread and connection, until the last handle of its [`Db`] is dropped. Passive: it never
+/// waits for, nor blocks, readers and the writer.
+struct Checkpointer;
+
+impl Checkpointer {
+    const EVERY: Duration = Duration::from_millis(500);
+
+    fn start(target: &DbTarget) -> Result<std::sync::Arc<()>, String> {
+        let alive = std::sync::Arc::new(());
+        let handle = std::sync::Arc::downgrade(&alive);
+        let mut conn = establish(target)?;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while handle.strong_count() > 0 {
+                    std::thread::sleep(Self::EVERY);
+                    if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+        Ok(alive)
+    }
+}
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -171,6 +200,8 @@ pub struct Db {
     pub backend: Backend,
     read: Pool,
     write: Pool,
+    /// SQLite: keeps the [`Checkpointer`] running.
+    _checkpointer: Option<std::sync::Arc<()>>,
 }
 
 impl Db {
@@ -206,14 +237,15 @@ impl Db {
                 .map_err(|e| format!("cannot connect to the database: {e}"))?;
             run_migrations(&mut conn)?;
         }
-        let read = match target.backend {
-            Backend::Sqlite => build(max_connections)?,
-            Backend::Postgres => write.clone(),
+        let (read, checkpointer) = match target.backend {
+            Backend::Sqlite => (build(max_connections)?, Some(Checkpointer::start(target)?)),
+            Backend::Postgres => (write.clone(), None),
         };
         Ok(Self {
             backend: target.backend,
             read,
             write,
+            _checkpointer: checkpointer,
         })
     }
 

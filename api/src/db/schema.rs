@@ -120,8 +120,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    loans (id) {
-        id -> Text,
+    /// A view: the newest snapshot of each loan.
+    loans (loan_no) {
         loan_no -> Text,
         customer_id -> Text,
         rm_id -> Text,
@@ -322,6 +322,7 @@ diesel::table! {
         customer_id -> Text,
         rm_id -> Text,
         balance_fen -> BigInt,
+        originated_on -> Date,
         classification -> Text,
         interest_due_fen -> BigInt,
         interest_paid_fen -> BigInt,
