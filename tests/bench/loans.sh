@@ -61,6 +61,8 @@ for backend in $backends; do
     -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"as_of\": \"$as_of\"}" > "$work/evaluation.time"
   eval_s=$(cat "$work/evaluation.time")
+  python3 tests/bench/phases.py "$work/$backend-serve.log" "loan import"
+  python3 tests/bench/phases.py "$work/$backend-serve.log" "evaluation" 
   summary=$(python3 tests/bench/evaluation_summary.py "$work/evaluation.json")
   echo "evaluation: $summary"
   hwm_kb=$(awk '/VmHWM/ {print $2}' /proc/$server/status)

@@ -193,8 +193,12 @@ impl Chunk {
     }
 }
 
-/// R-1 bulk import in the caller's transaction: stages the chunks as they arrive, refuses rows
-/// whose customer or RM is unknown or out of scope, merges the rest set-based, then raises the
+/// Rows merged at a time: large enough that the per-statement costs vanish, small enough that the
+/// database merges one part while the reader parses the next.
+const PART_ROWS: usize = 20_000;
+
+/// R-1 bulk import in the caller's transaction: stages the chunks as they arrive and merges them
+/// part by part, refusing rows whose customer or RM is unknown or out of scope, then raises the
 /// borrowers' `npl` and `overdue_interest` flags (R-2, with `related_party` spreading) for customers
 /// that do not have them open. With `all_or_nothing`, any refusal fails the whole batch (422).
 pub fn import(
@@ -206,13 +210,16 @@ pub fn import(
     let mut report = BatchReport::default();
     let watch = crate::stopwatch::Stopwatch::start("loan import");
     import::begin(conn)?;
+    let npl = npl_condition();
+    let flagged = format!("{npl} OR {OVERDUE_CONDITION}");
     // A (loan, date) given twice: its last line wins. Seen keys are kept as hashes (a collision
-    // only costs the set-based check below).
+    // only costs a needless de-duplication of a part).
     let mut seen = std::collections::HashSet::new();
-    let mut repeats = false;
     let rms = db::rms::ids_in_subtree(conn, &ctx.scope)?;
+    let mut part: Vec<StagedRow> = Vec::with_capacity(PART_ROWS);
+    let mut part_repeats = false;
     for chunk in chunks {
-        let mut chunk = chunk?;
+        let chunk = chunk?;
         report.received += chunk.len();
         if report.received > MAX_BATCH_ROWS {
             return Err(AppError::field(
@@ -220,59 +227,36 @@ pub fn import(
                 format!("at most {MAX_BATCH_ROWS} rows per request"),
             ));
         }
-        let (rows, unknown_rm): (Vec<StagedRow>, Vec<StagedRow>) =
-            chunk.rows.into_iter().partition(|r| rms.contains(&r.rm_id));
-        chunk
-            .refused
-            .extend(unknown_rm.into_iter().map(|r| RefusedRow {
-                line: r.line as usize,
-                loan_no: Some(r.loan_no),
-                errors: vec![FieldError::new("rm_id", "no such RM in your scope")],
-                rule: None,
-            }));
-        for row in &rows {
-            repeats |= !seen.insert(key_hash(&row.loan_no, row.as_of));
-        }
-        import::stage(conn, &rows)?;
         report.refused.extend(chunk.refused);
+        for row in chunk.rows {
+            if !rms.contains(&row.rm_id) {
+                report.refused.push(RefusedRow {
+                    line: row.line as usize,
+                    loan_no: Some(row.loan_no),
+                    errors: vec![FieldError::new("rm_id", "no such RM in your scope")],
+                    rule: None,
+                });
+                continue;
+            }
+            part_repeats |= !seen.insert(key_hash(&row.loan_no, row.as_of));
+            part.push(row);
+        }
+        if part.len() >= PART_ROWS {
+            merge_part(conn, ctx, &mut part, part_repeats, &flagged, &mut report)?;
+            part_repeats = false;
+        }
     }
+    merge_part(conn, ctx, &mut part, part_repeats, &flagged, &mut report)?;
     drop(seen);
-    import::staged(conn)?;
-    watch.lap("staged");
-    for (line, loan_no) in import::refuse_customers_out_of_scope(conn, &ctx.scope)? {
-        report.refused.push(RefusedRow {
-            line: line as usize,
-            loan_no: Some(loan_no),
-            errors: vec![FieldError::new(
-                "customer_id",
-                "no such customer in your scope",
-            )],
-            rule: None,
-        });
-    }
     report.refused.sort_by_key(|r| r.line);
     if all_or_nothing && !report.refused.is_empty() {
         return Err(as_problem(&report));
     }
-    watch.lap("checked");
-    if repeats {
-        import::keep_last_of_repeats(conn)?;
-    }
-    report.created = import::merge(conn)? as usize;
     report.recorded = report.received - report.refused.len();
     watch.lap("merged");
-    let npl = Classification::ALL
-        .iter()
-        .filter(|c| c.is_npl())
-        .map(|c| format!("'{}'", c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
     for (kind, condition) in [
-        (FlagKind::Npl, format!("i.classification IN ({npl})")),
-        (
-            FlagKind::OverdueInterest,
-            "i.interest_paid_fen < i.interest_due_fen".to_string(),
-        ),
+        (FlagKind::Npl, npl),
+        (FlagKind::OverdueInterest, OVERDUE_CONDITION.to_string()),
     ] {
         let candidates = import::flag_candidates(conn, &condition, kind.as_str())?;
         let ids: Vec<String> = candidates.iter().map(|c| c.customer_id.clone()).collect();
@@ -306,6 +290,52 @@ pub fn import(
     )?;
     crate::db::audit::record(conn, &ctx.actor, change)?;
     Ok(report)
+}
+
+/// R-2 `npl`: a snapshot `s` classified substandard or worse.
+fn npl_condition() -> String {
+    let npl: Vec<String> = Classification::ALL
+        .iter()
+        .filter(|c| c.is_npl())
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect();
+    format!("s.classification IN ({})", npl.join(", "))
+}
+
+/// R-2 `overdue_interest`: a snapshot `s` with interest of the period unpaid.
+const OVERDUE_CONDITION: &str = "s.interest_paid_fen < s.interest_due_fen";
+
+/// Stages and merges one part of the batch (emptying `part`); rows whose customer is unknown or out
+/// of scope are refused. `repeats`: the part may hold a loan and date more than once.
+fn merge_part(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    part: &mut Vec<StagedRow>,
+    repeats: bool,
+    flagged: &str,
+    report: &mut BatchReport,
+) -> AppResult<()> {
+    if part.is_empty() {
+        return Ok(());
+    }
+    import::stage(conn, part)?;
+    part.clear();
+    for (line, loan_no) in import::refuse_customers_out_of_scope(conn, &ctx.scope)? {
+        report.refused.push(RefusedRow {
+            line: line as usize,
+            loan_no: Some(loan_no),
+            errors: vec![FieldError::new(
+                "customer_id",
+                "no such customer in your scope",
+            )],
+            rule: None,
+        });
+    }
+    if repeats {
+        import::keep_last_of_repeats(conn)?;
+    }
+    report.created += import::merge(conn, flagged)? as usize;
+    Ok(())
 }
 
 /// A refused batch as one 422, naming each row's field as `[line].field`.

@@ -1,7 +1,8 @@
-//! Bulk loan import (R-1): rows are staged in a temporary table of the importing transaction, checked
-//! against the registry and merged into `loan_snapshots` and `loans` set-based, so that a million
-//! rows cost a few statements rather than a million round trips. PostgreSQL stages with binary
-//! `COPY`, SQLite with multi-row inserts; the SQL after staging is the same on both.
+//! Bulk loan import (R-1): rows are staged part by part in a temporary table of the importing
+//! transaction, checked against the registry and merged into `loan_snapshots` set-based, so that a
+//! million rows cost a few statements per part rather than a million round trips, and the database
+//! merges one part while the next is read. PostgreSQL stages with binary `COPY`, SQLite with
+//! multi-row inserts; the SQL after staging is the same on both.
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
@@ -52,14 +53,22 @@ const COLUMNS: &str = "line BIGINT NOT NULL, loan_no TEXT NOT NULL, \
     originated_on DATE NOT NULL, classification TEXT NOT NULL, interest_due_fen BIGINT NOT NULL, \
     interest_paid_fen BIGINT NOT NULL, days_past_due INTEGER NOT NULL, matures_on DATE";
 
-/// Creates the staging table (dropped again by [`finish`] or by the transaction's rollback).
+/// Flagged rows: the keys of merged rows that may call for a flag.
+const FLAGGED_COLUMNS: &str = "loan_no TEXT NOT NULL, as_of DATE NOT NULL";
+
+/// Creates the staging tables (dropped again by [`finish`] or by the transaction's rollback).
 pub fn begin(conn: &mut DbConn) -> AppResult<()> {
     let sql = match conn {
         DbConn::Sqlite(_) => format!(
-            "DROP TABLE IF EXISTS temp.loan_import; CREATE TEMP TABLE loan_import ({COLUMNS})"
+            "DROP TABLE IF EXISTS temp.loan_import; CREATE TEMP TABLE loan_import ({COLUMNS}); \
+             DROP TABLE IF EXISTS temp.loan_import_flagged; \
+             CREATE TEMP TABLE loan_import_flagged ({FLAGGED_COLUMNS})"
         ),
         DbConn::Pg(_) => format!(
-            "DROP TABLE IF EXISTS pg_temp.loan_import; CREATE TEMP TABLE loan_import ({COLUMNS}) ON COMMIT DROP"
+            "DROP TABLE IF EXISTS pg_temp.loan_import; \
+             CREATE TEMP TABLE loan_import ({COLUMNS}) ON COMMIT DROP; \
+             DROP TABLE IF EXISTS pg_temp.loan_import_flagged; \
+             CREATE TEMP TABLE loan_import_flagged ({FLAGGED_COLUMNS}) ON COMMIT DROP"
         ),
     };
     conn.batch_execute(&sql)?;
@@ -81,15 +90,6 @@ pub fn stage(conn: &mut DbConn, rows: &[StagedRow]) -> AppResult<()> {
                 .from_insertable(rows)
                 .execute(c)?;
         }
-    }
-    Ok(())
-}
-
-/// After staging: PostgreSQL has no statistics on a new temporary table and plans the checks and
-/// merges badly without them.
-pub fn staged(conn: &mut DbConn) -> AppResult<()> {
-    if let DbConn::Pg(_) = conn {
-        conn.batch_execute("ANALYZE loan_import")?;
     }
     Ok(())
 }
@@ -142,11 +142,17 @@ pub fn refuse_customers_out_of_scope(
     Ok(refused.into_iter().map(|r| (r.line, r.loan_no)).collect())
 }
 
-/// When a loan number occurs more than once in the input: the last line of each (loan, as-of)
-/// wins, as if the rows had been recorded one after another.
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// When the staged part holds a loan and date more than once, the last line of each wins, as if the
+/// rows had been recorded one after another. The index is made the first time it is needed.
 pub fn keep_last_of_repeats(conn: &mut DbConn) -> AppResult<()> {
     conn.batch_execute(
-        "CREATE INDEX loan_import_key ON loan_import (loan_no, as_of, line); \
+        "CREATE INDEX IF NOT EXISTS loan_import_key ON loan_import (loan_no, as_of, line); \
          DELETE FROM loan_import WHERE EXISTS (SELECT 1 FROM loan_import j \
          WHERE j.loan_no = loan_import.loan_no AND j.as_of = loan_import.as_of \
          AND j.line > loan_import.line)",
@@ -154,22 +160,17 @@ pub fn keep_last_of_repeats(conn: &mut DbConn) -> AppResult<()> {
     Ok(())
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Merges the staged rows: each is the loan's snapshot of its date, replacing one of the same loan
-/// and date (the newest snapshot of a loan is its current state). Returns the number of loans that
-/// were new.
-pub fn merge(conn: &mut DbConn) -> AppResult<u64> {
+/// Merges the staged part and empties the staging table: each row is the loan's snapshot of its
+/// date, replacing one of the same loan and date (a later part's row replaces an earlier one's, as
+/// if recorded one after another). Rows matching `flagged` (SQL over the columns of `s`) are
+/// remembered for [`flag_candidates`]. Returns the number of loans that were new.
+pub fn merge(conn: &mut DbConn, flagged: &str) -> AppResult<u64> {
     let created: Vec<Count> = on_inner!(conn, c => diesel::sql_query(
         "SELECT COUNT(DISTINCT loan_no) AS n FROM loan_import i \
          WHERE NOT EXISTS (SELECT 1 FROM loan_snapshots s WHERE s.loan_no = i.loan_no)"
     )
     .load(c)?);
-    conn.batch_execute(
+    conn.batch_execute(&format!(
         "INSERT INTO loan_snapshots (loan_no, as_of, customer_id, rm_id, balance_fen, originated_on, \
          classification, interest_due_fen, interest_paid_fen, days_past_due, matures_on) \
          SELECT loan_no, as_of, customer_id, rm_id, balance_fen, originated_on, classification, \
@@ -179,8 +180,11 @@ pub fn merge(conn: &mut DbConn) -> AppResult<u64> {
          originated_on = excluded.originated_on, classification = excluded.classification, \
          interest_due_fen = excluded.interest_due_fen, \
          interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
-         matures_on = excluded.matures_on",
-    )?;
+         matures_on = excluded.matures_on; \
+         INSERT INTO loan_import_flagged (loan_no, as_of) \
+         SELECT s.loan_no, s.as_of FROM loan_import s WHERE {flagged}; \
+         DELETE FROM loan_import"
+    ))?;
     Ok(created.first().map(|c| c.n as u64).unwrap_or(0))
 }
 
@@ -195,8 +199,9 @@ pub struct FlagCandidate {
     pub as_of: NaiveDate,
 }
 
-/// R-2: customers with a staged row matching `condition` (SQL over the staging columns) and no
-/// open flag of `kind` yet.
+/// R-2: customers with a loan whose snapshot, as merged by this import, matches `condition` (SQL
+/// over the columns of `s`), and no open flag of `kind` yet. The snapshot is read back rather than
+/// the input row, so that a row replaced by a later one of the same loan and date raises nothing.
 pub fn flag_candidates(
     conn: &mut DbConn,
     condition: &str,
@@ -205,17 +210,19 @@ pub fn flag_candidates(
     let sql = dialect(
         conn,
         &format!(
-            "SELECT i.customer_id, MIN(i.loan_no) AS loan_no, MAX(i.as_of) AS as_of \
-             FROM loan_import i WHERE {condition} AND NOT EXISTS (SELECT 1 FROM flags f \
-             WHERE f.customer_id = i.customer_id AND f.kind = $1 AND f.status <> 'resolved') \
-             GROUP BY i.customer_id ORDER BY i.customer_id"
+            "SELECT s.customer_id, MIN(s.loan_no) AS loan_no, MAX(s.as_of) AS as_of \
+             FROM loan_import_flagged i \
+             JOIN loan_snapshots s ON s.loan_no = i.loan_no AND s.as_of = i.as_of \
+             WHERE {condition} AND NOT EXISTS (SELECT 1 FROM flags f \
+             WHERE f.customer_id = s.customer_id AND f.kind = $1 AND f.status <> 'resolved') \
+             GROUP BY s.customer_id ORDER BY s.customer_id"
         ),
     );
     Ok(on_inner!(conn, c => diesel::sql_query(&sql).bind::<Text, _>(kind).load(c)?))
 }
 
-/// Drops the staging table.
+/// Drops the staging tables.
 pub fn finish(conn: &mut DbConn) -> AppResult<()> {
-    conn.batch_execute("DROP TABLE loan_import")?;
+    conn.batch_execute("DROP TABLE loan_import; DROP TABLE loan_import_flagged")?;
     Ok(())
 }

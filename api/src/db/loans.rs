@@ -47,7 +47,9 @@ pub fn upsert(conn: &mut DbConn, s: &SnapshotRow) -> AppResult<bool> {
 
 /// R-4: the loan book of each RM at the end of `date`: per RM holding customers with loans as primary
 /// then, the number of loan customers, and the customers whose latest loan state on or before
-/// `date` leaves interest unpaid. Computed in the database in one pass over the snapshots.
+/// `date` leaves interest unpaid. Computed in the database: one pass over the snapshots, folded per
+/// borrower, each borrower then looked up once in the assignments (a customer has one primary RM at
+/// a time).
 pub struct Books {
     pub loan_customers: std::collections::BTreeMap<String, u32>,
     /// (rm_id, customer_id), ordered.
@@ -83,14 +85,15 @@ pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Bo
            SELECT s.customer_id, s.interest_due_fen, s.interest_paid_fen FROM loan_snapshots s \
            WHERE s.as_of <= $3 AND NOT EXISTS (SELECT 1 FROM loan_snapshots n \
              WHERE n.loan_no = s.loan_no AND n.as_of > s.as_of AND n.as_of <= $3)), \
+         borrowers AS MATERIALIZED ( \
+           SELECT customer_id, \
+             MAX(CASE WHEN interest_paid_fen < interest_due_fen THEN 1 ELSE 0 END) AS overdue \
+           FROM latest GROUP BY customer_id), \
          book AS MATERIALIZED ( \
-           SELECT a.rm_id, x.customer_id, \
-             MAX(CASE WHEN x.interest_paid_fen < x.interest_due_fen THEN 1 ELSE 0 END) AS overdue \
-           FROM latest x {customers} \
+           SELECT a.rm_id, x.customer_id, x.overdue FROM borrowers x {customers} \
            JOIN assignments a ON a.customer_id = x.customer_id \
            WHERE {in_scope} AND a.role = 'primary' \
-             AND a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4) \
-           GROUP BY a.rm_id, x.customer_id) \
+             AND a.valid_from <= $4 AND (a.valid_to IS NULL OR a.valid_to > $4)) \
          SELECT rm_id, NULL AS customer_id, COUNT(*) AS n FROM book GROUP BY rm_id \
          UNION ALL \
          SELECT rm_id, customer_id, 1 AS n FROM book WHERE overdue = 1"
