@@ -195,7 +195,7 @@ impl Chunk {
 
 /// Rows merged at a time: large enough that the per-statement costs vanish, small enough that the
 /// database merges one part while the reader parses the next.
-const PART_ROWS: usize = 20_000;
+const PART_ROWS: usize = 100_000;
 
 /// R-1 bulk import in the caller's transaction: stages the chunks as they arrive and merges them
 /// part by part, refusing rows whose customer or RM is unknown or out of scope, then raises the

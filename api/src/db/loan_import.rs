@@ -89,6 +89,10 @@ pub fn stage(conn: &mut DbConn, rows: &[StagedRow]) -> AppResult<()> {
             diesel::copy_from(loan_import::table)
                 .from_insertable(rows)
                 .execute(c)?;
+            // Autovacuum never sees a temporary table: without statistics the planner takes the
+            // part for a few rows and checks it against whole tables instead of their indexes.
+            // The two columns the checks join on are enough.
+            c.batch_execute("ANALYZE loan_import (customer_id, loan_no)")?;
         }
     }
     Ok(())
