@@ -433,6 +433,52 @@ fn r1_ndjson_batch_streams_rows_reports_lines_and_raises_flags() {
 }
 
 #[test]
+fn r1_a_loan_and_date_given_twice_keeps_the_last_recorded_line_and_r2_flags_only_what_it_shows() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "rm");
+    let borrower = app.customer_of(&team, "corporate", false, &[]);
+    let rows = json!([
+        loan("R1", &borrower, &rm, "substandard", "10.00", "10.00"),
+        // Replaces line 1: the loan is performing after all.
+        loan("R1", &borrower, &rm, "normal", "10.00", "10.00"),
+        loan("R2", &borrower, &rm, "normal", "10.00", "10.00"),
+        // Refused (unknown customer), so line 3 stands.
+        loan("R2", "no-such-customer", &rm, "normal", "10.00", "0.00"),
+    ]);
+    let r = app.post("/loans/batch", &app.admin_token, &rows);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (&r.body["received"], &r.body["recorded"], &r.body["created"]),
+        (&json!(4), &json!(3), &json!(2)),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["refused"][0]["line"], 4, "{}", r.body);
+    assert_eq!(r.body["flags_raised"], 0, "{}", r.body);
+    let flags = app.get(&format!("/customers/{borrower}/flags"), &app.admin_token);
+    assert_eq!(flags.body, json!([]));
+
+    // Given the other way round, the substandard line is the last and flags the borrower.
+    let rows = json!([
+        loan("R1", &borrower, &rm, "normal", "10.00", "10.00"),
+        loan("R1", &borrower, &rm, "substandard", "10.00", "10.00"),
+    ]);
+    let r = app.post("/loans/batch", &app.admin_token, &rows);
+    assert_eq!(
+        (
+            &r.body["recorded"],
+            &r.body["created"],
+            &r.body["flags_raised"]
+        ),
+        (&json!(2), &json!(0), &json!(1)),
+        "{}",
+        r.body
+    );
+}
+
+#[test]
 fn r1_batch_re_report_moves_a_loan_to_its_new_borrower_and_rm_unless_older() {
     let app = spawn_app();
     let root = app.root_id();

@@ -247,7 +247,10 @@ impl Db {
             run_migrations(&mut conn)?;
         }
         let (read, checkpointer) = match target.backend {
-            Backend::Sqlite => (build(max_connections, "")?, Some(Checkpointer::start(target)?)),
+            Backend::Sqlite => (
+                build(max_connections, "")?,
+                Some(Checkpointer::start(target)?),
+            ),
             Backend::Postgres => (write.clone(), None),
         };
         Ok(Self {
