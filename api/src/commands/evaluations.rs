@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::field_checks::require_checks;
+use super::field_checks::require_checks_each;
 use super::flags::{raise_many, raise_on_rm};
 use super::Ctx;
 use crate::db::{self, loans, DbConn};
@@ -53,7 +53,12 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
         CheckKind::PostLoanInspection.as_str(),
     )?;
     let (policy_version, _) = db::policy::current(conn)?;
+    // Each RM's indicator first; the customer flags and inspections of all RMs are then raised
+    // together (a few statements per kind, not per RM).
     let mut results = Vec::new();
+    let mut to_flag: Vec<String> = Vec::new();
+    let mut to_inspect: Vec<(String, String)> = Vec::new();
+    let mut rm_of: std::collections::HashMap<String, usize> = Default::default();
     for (rm_id, loan_customers) in &books.loan_customers {
         let Some(rm) = db::rms::find(conn, rm_id)? else {
             continue;
@@ -65,60 +70,68 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
             .map(|(_, c)| c)
             .collect();
         let ind: Indicator = indicator(*loan_customers, overdue.len() as u32, as_of, &ctx.policy);
-        let mut result = RmEvaluation {
-            rm_id: rm_id.clone(),
-            indicator: serde_json::to_value(&ind)?,
-            rm_flags: Vec::new(),
-            overdue_interest_flags: 0,
-            inspections_required: 0,
-        };
         let why = format!(
             "overdue-interest ratio {} ({} of {} loan customers) on {as_of}",
             ind.overdue_ratio,
             overdue.len(),
             loan_customers
         );
-        let to_flag: Vec<String> = overdue
-            .iter()
-            .filter(|c| !flagged.contains(**c))
-            .map(|c| c.to_string())
-            .collect();
-        if !to_flag.is_empty() {
-            let items = db::customers::find_many(conn, &to_flag)?
-                .into_iter()
-                .map(|c| (c, format!("interest unpaid as of {as_of}")))
-                .collect();
-            result.overdue_interest_flags =
-                raise_many(conn, ctx, FlagKind::OverdueInterest, items)? as u32;
+        for customer in overdue {
+            rm_of.insert(customer.clone(), results.len());
+            if !flagged.contains(customer) {
+                to_flag.push(customer.clone());
+            }
+            if ind.inspections_required && !inspected.contains(customer) {
+                to_inspect.push((customer.clone(), why.clone()));
+            }
         }
-        let to_inspect: Vec<String> = overdue
-            .iter()
-            .filter(|c| ind.inspections_required && !inspected.contains(**c))
-            .map(|c| c.to_string())
-            .collect();
-        if !to_inspect.is_empty() {
-            // Raising the flag above may already have required some (A-6 entry, D-5).
-            let customers = db::customers::find_many(conn, &to_inspect)?;
-            let wanted: Vec<_> = customers
-                .iter()
-                .map(|c| (c, CheckKind::PostLoanInspection))
-                .collect();
-            result.inspections_required =
-                require_checks(conn, ctx, &wanted, "R-4", &why)?.len() as u32;
-        }
+        let mut rm_flags = Vec::new();
         if ind.action_required && raise_on_rm(conn, ctx, &rm, FlagKind::ActionRequired, &why)?.1 {
-            result
-                .rm_flags
-                .push(FlagKind::ActionRequired.as_str().into());
+            rm_flags.push(FlagKind::ActionRequired.as_str().into());
         }
         if ind.out_of_control
             && raise_on_rm(conn, ctx, &rm, FlagKind::ManagementOutOfControl, &why)?.1
         {
-            result
-                .rm_flags
-                .push(FlagKind::ManagementOutOfControl.as_str().into());
+            rm_flags.push(FlagKind::ManagementOutOfControl.as_str().into());
         }
-        results.push(result);
+        results.push(RmEvaluation {
+            rm_id: rm_id.clone(),
+            indicator: serde_json::to_value(&ind)?,
+            rm_flags,
+            overdue_interest_flags: 0,
+            inspections_required: 0,
+        });
+    }
+    let items: Vec<_> = db::customers::find_many(conn, &to_flag)?
+        .into_iter()
+        .map(|c| (c, format!("interest unpaid as of {as_of}")))
+        .collect();
+    for customer in raise_many(conn, ctx, FlagKind::OverdueInterest, items)? {
+        if let Some(&i) = rm_of.get(&customer) {
+            results[i].overdue_interest_flags += 1;
+        }
+    }
+    // Raising the flags above may already have required some (A-6 entry, D-5).
+    let ids: Vec<String> = to_inspect.iter().map(|(c, _)| c.clone()).collect();
+    let customers: std::collections::HashMap<String, db::customers::CustomerRow> =
+        db::customers::find_many(conn, &ids)?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+    let wanted: Vec<_> = to_inspect
+        .iter()
+        .filter_map(|(id, why)| {
+            Some((
+                customers.get(id)?,
+                CheckKind::PostLoanInspection,
+                why.as_str(),
+            ))
+        })
+        .collect();
+    for required in require_checks_each(conn, ctx, &wanted, "R-4")? {
+        if let Some(&i) = rm_of.get(&required.customer_id) {
+            results[i].inspections_required += 1;
+        }
     }
     watch.lap("flags and checks");
     let evaluation = Evaluation {

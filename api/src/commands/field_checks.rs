@@ -328,7 +328,18 @@ pub fn require_checks(
     source: &str,
     reason: &str,
 ) -> AppResult<Vec<RequiredCheckRow>> {
-    let ids: Vec<String> = wanted.iter().map(|(c, _)| c.id.clone()).collect();
+    let wanted: Vec<_> = wanted.iter().map(|(c, k)| (*c, *k, reason)).collect();
+    require_checks_each(conn, ctx, &wanted, source)
+}
+
+/// [`require_checks`] with a reason per customer.
+pub fn require_checks_each(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    wanted: &[(&CustomerRow, CheckKind, &str)],
+    source: &str,
+) -> AppResult<Vec<RequiredCheckRow>> {
+    let ids: Vec<String> = wanted.iter().map(|(c, _, _)| c.id.clone()).collect();
     let open = store::open_required_of(conn, &ids)?;
     let due_on: NaiveDate = ctx
         .today
@@ -338,13 +349,13 @@ pub fn require_checks(
         .unwrap_or(NaiveDate::MAX);
     let rows: Vec<RequiredCheckRow> = wanted
         .iter()
-        .filter(|(c, kind)| !open.contains(&(c.id.clone(), kind.as_str().to_string())))
-        .map(|(customer, kind)| RequiredCheckRow {
+        .filter(|(c, kind, _)| !open.contains(&(c.id.clone(), kind.as_str().to_string())))
+        .map(|(customer, kind, reason)| RequiredCheckRow {
             id: crate::http::new_id(),
             customer_id: customer.id.clone(),
             kind: kind.as_str().into(),
             source: source.into(),
-            reason: reason.into(),
+            reason: (*reason).into(),
             due_on,
             org_path: customer.org_path.clone(),
             closed_by_check_id: None,

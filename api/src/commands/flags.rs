@@ -123,13 +123,13 @@ fn spread_to_related(
 
 /// [`raise`] for many customers at once (bulk loan imports): the same flags, events, audit events,
 /// A-6 entry and spreading, written with multi-row statements. Customers with an unresolved flag of
-/// the kind are skipped; returns the number of flags raised.
+/// the kind are skipped; returns the customers flagged.
 pub fn raise_many(
     conn: &mut DbConn,
     ctx: &Ctx,
     kind: FlagKind,
     items: Vec<(CustomerRow, String)>,
-) -> AppResult<usize> {
+) -> AppResult<Vec<String>> {
     let ids: Vec<String> = items.iter().map(|(c, _)| c.id.clone()).collect();
     let open = store::with_unresolved(conn, &ids, kind.as_str())?;
     let items: Vec<(CustomerRow, String)> = items
@@ -178,7 +178,7 @@ pub fn raise_many(
             spread_to_related(conn, ctx, customer, kind)?;
         }
     }
-    Ok(flags.len())
+    Ok(ids)
 }
 
 /// a customer with an open flag needs a second RM (queue and required check).

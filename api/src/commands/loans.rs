@@ -275,7 +275,7 @@ pub fn import(
                 Some((customers.remove(&candidate.customer_id)?, why))
             })
             .collect();
-        report.flags_raised += raise_many(conn, ctx, kind, items)?;
+        report.flags_raised += raise_many(conn, ctx, kind, items)?.len();
         watch.lap(kind.as_str());
     }
     import::finish(conn)?;

@@ -360,5 +360,5 @@ pub fn open_required_of(
 
 pub fn insert_required_many(conn: &mut DbConn, rows: &[RequiredCheckRow]) -> AppResult<()> {
     super::insert_rows!(conn, required_checks::table, rows);
-    Ok(())
+    super::after_bulk_write(conn, "required_checks", rows.len())
 }

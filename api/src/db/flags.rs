@@ -222,6 +222,7 @@ pub fn customers_with_open(
 /// Bulk raise (loan imports): the flags and their first events.
 pub fn insert_many(conn: &mut DbConn, rows: &[FlagRow], events: &[FlagEventRow]) -> AppResult<()> {
     super::insert_rows!(conn, flags::table, rows);
+    super::after_bulk_write(conn, "flags", rows.len())?;
     super::insert_rows!(conn, flag_events::table, events);
     Ok(())
 }

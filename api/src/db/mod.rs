@@ -325,6 +325,19 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
         .map_err(|e| format!("migration failed: {e}"))
 }
 
+/// After a bulk write of `added` rows in the current transaction: PostgreSQL's plans come from the
+/// statistics gathered before it, and plans made while a table was small (its foreign-key checks are
+/// planned once per connection) would scan it whole for every row that follows. Refreshes them when
+/// the write was large.
+pub fn after_bulk_write(conn: &mut DbConn, table: &str, added: usize) -> AppResult<()> {
+    if let DbConn::Pg(c) = conn {
+        if added >= 1000 {
+            c.batch_execute(&format!("ANALYZE {table}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// The half-open key range `[prefix, upper)` that holds every org path under `prefix`.
 /// Paths are `/id/id/.../` and compared byte-wise ("C" collation on PostgreSQL), so the upper bound
 /// is the prefix with its last `/` replaced by the next byte, `0`.
