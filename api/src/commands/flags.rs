@@ -52,7 +52,7 @@ pub fn raise(
     )?;
     enter_a6(conn, ctx, customer)?;
     if kind.spreads_to_related() {
-        spread_to_related(conn, ctx, customer, kind)?;
+        spread_to_related(conn, ctx, &[customer], kind)?;
     }
     Ok((row, true))
 }
@@ -82,42 +82,47 @@ fn new_flag(
     }
 }
 
-/// `related_party` on the guarantors and group members of a customer flagged `kind`, to the
-/// policy's depth (cycles safe).
+/// `related_party` on every customer linked to these (guarantee, group) within the policy's
+/// depth (cycles safe), once each, the reason naming the first flagged customer that reaches it.
 fn spread_to_related(
     conn: &mut DbConn,
     ctx: &Ctx,
-    customer: &CustomerRow,
+    customers: &[&CustomerRow],
     kind: FlagKind,
 ) -> AppResult<()> {
     let depth = ctx.policy.risk.related_party_depth;
-    let mut lookup_error = None;
-    let related = related_parties(&customer.id, depth, |c| {
-        store::related_customers(conn, c).unwrap_or_else(|e| {
-            lookup_error.get_or_insert(e);
-            Vec::new()
-        })
-    });
-    if let Some(e) = lookup_error {
-        return Err(e);
-    }
-    for other in related {
-        if let Some(party) = db::customers::find(conn, &other)? {
-            let why = format!(
-                "related to customer {} ({}) flagged {kind}",
-                customer.name, customer.id
-            );
-            raise(
-                conn,
-                ctx,
-                &party,
-                FlagKind::RelatedParty,
-                None,
-                "rule",
-                &why,
-            )?;
+    let mut reasons = std::collections::BTreeMap::new();
+    for customer in customers {
+        let mut lookup_error = None;
+        let related = related_parties(&customer.id, depth, |c| {
+            store::related_customers(conn, c).unwrap_or_else(|e| {
+                lookup_error.get_or_insert(e);
+                Vec::new()
+            })
+        });
+        if let Some(e) = lookup_error {
+            return Err(e);
+        }
+        for other in related {
+            reasons.entry(other).or_insert_with(|| {
+                format!(
+                    "related to customer {} ({}) flagged {kind}",
+                    customer.name, customer.id
+                )
+            });
         }
     }
+    let ids: Vec<String> = reasons.keys().cloned().collect();
+    let mut parties = db::customers::find_many(conn, &ids)?;
+    parties.sort_by(|a, b| a.id.cmp(&b.id));
+    let items = parties
+        .into_iter()
+        .filter_map(|party| {
+            let why = reasons.remove(&party.id)?;
+            Some((party, why))
+        })
+        .collect();
+    raise_many(conn, ctx, FlagKind::RelatedParty, items)?;
     Ok(())
 }
 
@@ -174,9 +179,12 @@ pub fn raise_many(
     on_entering_a6_many(conn, ctx, &entered)?;
     if kind.spreads_to_related() {
         let linked = store::with_relations(conn, &ids)?;
-        for (customer, _) in items.iter().filter(|(c, _)| linked.contains(&c.id)) {
-            spread_to_related(conn, ctx, customer, kind)?;
-        }
+        let customers: Vec<&CustomerRow> = items
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| linked.contains(&c.id))
+            .collect();
+        spread_to_related(conn, ctx, &customers, kind)?;
     }
     Ok(ids)
 }

@@ -174,6 +174,12 @@ pub fn merge(conn: &mut DbConn, flagged: &str) -> AppResult<u64> {
          WHERE NOT EXISTS (SELECT 1 FROM loan_snapshots s WHERE s.loan_no = i.loan_no)"
     )
     .load(c)?);
+    // PostgreSQL cannot vacuum inside the transaction: emptied by DELETE, the staging table would
+    // keep every earlier part's rows as dead ones for each later part's scans to step over.
+    let empty = match conn {
+        DbConn::Sqlite(_) => "DELETE FROM loan_import",
+        DbConn::Pg(_) => "TRUNCATE loan_import",
+    };
     conn.batch_execute(&format!(
         "INSERT INTO loan_snapshots (loan_no, as_of, customer_id, rm_id, balance_fen, originated_on, \
          classification, interest_due_fen, interest_paid_fen, days_past_due, matures_on) \
@@ -186,8 +192,7 @@ pub fn merge(conn: &mut DbConn, flagged: &str) -> AppResult<u64> {
          interest_paid_fen = excluded.interest_paid_fen, days_past_due = excluded.days_past_due, \
          matures_on = excluded.matures_on; \
          INSERT INTO loan_import_flagged (loan_no, as_of) \
-         SELECT s.loan_no, s.as_of FROM loan_import s WHERE {flagged}; \
-         DELETE FROM loan_import"
+         SELECT s.loan_no, s.as_of FROM loan_import s WHERE {flagged}; {empty}"
     ))?;
     Ok(created.first().map(|c| c.n as u64).unwrap_or(0))
 }
