@@ -62,7 +62,7 @@ for backend in $backends; do
     -d "{\"as_of\": \"$as_of\"}" > "$work/evaluation.time"
   eval_s=$(cat "$work/evaluation.time")
   python3 tests/bench/phases.py "$work/$backend-serve.log" "loan import"
-  python3 tests/bench/phases.py "$work/$backend-serve.log" "evaluation" 
+  python3 tests/bench/phases.py "$work/$backend-serve.log" "evaluation"
   summary=$(python3 tests/bench/evaluation_summary.py "$work/evaluation.json")
   echo "evaluation: $summary"
   hwm_kb=$(awk '/VmHWM/ {print $2}' /proc/$server/status)

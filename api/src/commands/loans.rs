@@ -146,6 +146,7 @@ fn overdue_reason(loan_no: &str, as_of: NaiveDate) -> String {
 /// The most rows one batch request may carry.
 pub const MAX_BATCH_ROWS: usize = 1_000_000;
 
+/// A loan and date as a hash: the import remembers a million of them without copying the strings.
 fn key_hash(loan_no: &str, as_of: NaiveDate) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
     BuildHasherDefault::<DefaultHasher>::default().hash_one((loan_no, as_of))
@@ -230,12 +231,11 @@ pub fn import(
         report.refused.extend(chunk.refused);
         for row in chunk.rows {
             if !rms.contains(&row.rm_id) {
-                report.refused.push(RefusedRow {
-                    line: row.line as usize,
-                    loan_no: Some(row.loan_no),
-                    errors: vec![FieldError::new("rm_id", "no such RM in your scope")],
-                    rule: None,
-                });
+                report.refused.push(refusal(
+                    row.line as usize,
+                    Some(row.loan_no),
+                    AppError::field("rm_id", "no such RM in your scope"),
+                ));
                 continue;
             }
             part_repeats |= !seen.insert(key_hash(&row.loan_no, row.as_of));
@@ -321,15 +321,11 @@ fn merge_part(
     import::stage(conn, part)?;
     part.clear();
     for (line, loan_no) in import::refuse_customers_out_of_scope(conn, &ctx.scope)? {
-        report.refused.push(RefusedRow {
-            line: line as usize,
-            loan_no: Some(loan_no),
-            errors: vec![FieldError::new(
-                "customer_id",
-                "no such customer in your scope",
-            )],
-            rule: None,
-        });
+        report.refused.push(refusal(
+            line as usize,
+            Some(loan_no),
+            AppError::field("customer_id", "no such customer in your scope"),
+        ));
     }
     if repeats {
         import::keep_last_of_repeats(conn)?;
