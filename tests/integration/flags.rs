@@ -466,6 +466,7 @@ fn r1_a_loan_and_date_given_twice_keeps_the_last_recorded_line_and_r2_flags_only
         loan("R1", &borrower, &rm, "substandard", "10.00", "10.00"),
     ]);
     let r = app.post("/loans/batch", &app.admin_token, &rows);
+    assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (
             &r.body["recorded"],
@@ -476,6 +477,15 @@ fn r1_a_loan_and_date_given_twice_keeps_the_last_recorded_line_and_r2_flags_only
         "{}",
         r.body
     );
+    let flags = app.get(&format!("/customers/{borrower}/flags"), &app.admin_token);
+    let kinds: Vec<&str> = flags
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["npl"], "{}", flags.body);
 }
 
 #[test]
