@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::clock::Clock;
 use crate::db::DbTarget;
 
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct Config {
     pub workers: usize,
     /// The built dashboard (`frontend/dist`), from `RMDESK_FRONTEND_DIR`.
     pub frontend_dir: PathBuf,
+    /// The business clock (`RMDESK_NOW`, P-2).
+    pub clock: Clock,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
                 .unwrap_or_default(),
             db_pool_size: number("RMDESK_DB_POOL_SIZE", 8)?.clamp(1, 256) as u32,
             workers: workers.clamp(1, 64) as usize,
+            clock: Clock::parse(var("RMDESK_NOW").as_deref())?,
         })
     }
 }

@@ -183,8 +183,9 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
     let mut rng = StdRng::seed_from_u64(size.seed);
     let (_, policy) = db::policy::current(conn)?;
     let root = db::org_units::root(conn)?.ok_or(AppError::NotFound("head office"))?;
-    let today = crate::http::today();
-    let now = audit::now();
+    let today = config.clock.today();
+    let now = config.clock.now();
+    let demo_actor = Actor::system("demo", config.clock);
     let id = || uuid::Uuid::now_v7().to_string();
 
     // Org tree: regions → branches → sub-branches → teams.
@@ -471,7 +472,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 &mut customer_batch,
                 &mut assignment_batch,
                 &mut loan_batch,
-                size.audit,
+                size.audit.then_some(&demo_actor),
             )?;
         }
     }
@@ -480,7 +481,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         &mut customer_batch,
         &mut assignment_batch,
         &mut loan_batch,
-        size.audit,
+        size.audit.then_some(&demo_actor),
     )?;
 
     // People to log in as, with the admin password, when one is configured.
@@ -556,7 +557,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
     let activity = if size.bare {
         "bare (no activity)".to_string()
     } else {
-        activity::run(conn, &root, &branch, &rm_rows, &npl_borrowers)?
+        activity::run(conn, config.clock, &root, &branch, &rm_rows, &npl_borrowers)?
     };
 
     let summary = format!(
@@ -572,7 +573,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
     let after = serde_json::json!({"summary": summary, "seed": size.seed, "policy": policy_digest(&policy)});
     audit::record(
         conn,
-        &Actor::system("demo"),
+        &demo_actor,
         Change::new("demo.seed", "bank", &root.id, &root.path).after(&after)?,
     )?;
     Ok(summary)
@@ -583,15 +584,15 @@ fn flush(
     customers_: &mut Vec<CustomerRow>,
     assignments_: &mut Vec<AssignmentRow>,
     loans_: &mut Vec<SnapshotRow>,
-    audit: bool,
+    audit: Option<&Actor>,
 ) -> AppResult<()> {
     crate::db::insert_rows!(conn, customers::table, customers_);
-    if audit {
+    if let Some(actor) = audit {
         let changes = customers_
             .iter()
             .map(|c| Change::new("customer.create", "customer", &c.id, &c.org_path).after(c))
             .collect::<AppResult<Vec<_>>>()?;
-        crate::db::audit::record_many(conn, &Actor::system("demo"), changes)?;
+        crate::db::audit::record_many(conn, actor, changes)?;
     }
     crate::db::insert_rows!(conn, assignments::table, assignments_);
     crate::db::insert_rows!(conn, loan_snapshots::table, loans_);

@@ -330,6 +330,7 @@ where
     };
     let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), raw);
     let user_id = caller.user_id.clone();
+    let clock = caller.clock;
     let (stored, replayed) = db
         .write(move |conn| {
             if let Some(key) = &key {
@@ -343,7 +344,7 @@ where
                 body: serde_json::to_string(&created)?,
             };
             if let Some(key) = &key {
-                idempotency::store(conn, &user_id, key, &fingerprint, &response)?;
+                idempotency::store(conn, &user_id, key, &fingerprint, &response, clock.now())?;
             }
             Ok((response, false))
         })
@@ -366,11 +367,6 @@ pub fn new_id() -> String {
 /// Stored UTC timestamps as RFC 3339 `...Z` in responses.
 pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     at.and_utc()
-}
-
-/// Today in UTC, the calendar the rules count days in.
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`.

@@ -4,6 +4,7 @@
 //! PostgreSQL; `routes` the HTTP API; `startup` wires them together.
 
 pub mod auth;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;

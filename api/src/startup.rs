@@ -27,11 +27,14 @@ use crate::domain::org::{child_path, OrgUnitKind};
 use crate::domain::policy::Policy;
 use crate::domain::role::{join_roles, Role};
 use crate::error::{AppError, AppResult, REQUEST_ID};
+use crate::clock::Clock;
 use crate::routes;
 
 /// Shared by every worker.
 pub struct AppState {
     pub db: Db,
+    /// The one source of "now" (P-2).
+    pub clock: Clock,
     pub jwt: JwtKeys,
     pub login_limiter: LoginLimiter,
     /// Users deactivated since their token was issued: refused before the token expires.
@@ -52,6 +55,12 @@ impl Application {
     pub fn build(config: &Config) -> Result<Self, String> {
         let db = Db::connect(&config.database, config.db_pool_size)?;
         bootstrap(&db, config).map_err(|e| format!("bootstrap failed: {e}"))?;
+        if config.clock.is_shifted() {
+            tracing::warn!(
+                now = %config.clock.now(),
+                "RMDESK_NOW: the business clock starts away from the system clock"
+            );
+        }
         let secret = jwt_secret(config)?;
         let inactive = {
             let mut conn = db.writer().map_err(|e| e.to_string())?;
@@ -59,6 +68,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             db,
+            clock: config.clock,
             jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
             login_limiter: LoginLimiter::default(),
             inactive_users: std::sync::RwLock::new(inactive.into_iter().collect()),
@@ -239,13 +249,13 @@ async fn request_context(
 /// `RMDESK_ADMIN_PASSWORD` is set, the `admin` user. Each step is audited.
 pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
     let mut conn = db.writer()?;
-    let actor = Actor::system("bootstrap");
+    let actor = Actor::system("bootstrap", config.clock);
     diesel::Connection::transaction(&mut *conn, |conn| -> AppResult<()> {
         let root = match db::org_units::root(conn)? {
             Some(root) => root,
             None => {
                 let id = crate::http::new_id();
-                let now = db::audit::now();
+                let now = config.clock.now();
                 let row = db::org_units::OrgUnitRow {
                     path: child_path("/", &id),
                     id,
@@ -268,7 +278,7 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
         };
         if db::policy::current_version(conn)? == 0 {
             let policy = Policy::default();
-            let version = db::policy::insert_next(conn, &policy, None)?;
+            let version = db::policy::insert_next(conn, &policy, None, config.clock.now())?;
             db::audit::record(
                 conn,
                 &actor,
@@ -278,7 +288,7 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
         }
         if let Some(password) = &config.admin_password {
             if db::users::find_by_username(conn, "admin")?.is_none() {
-                let now = db::audit::now();
+                let now = config.clock.now();
                 let user = db::users::UserRow {
                     id: crate::http::new_id(),
                     username: "admin".into(),

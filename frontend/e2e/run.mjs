@@ -72,7 +72,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "rmdesk-e2e-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, RMDESK_DATA_DIR: dataDir, RMDESK_BIND: `127.0.0.1:${port}`, RMDESK_ADMIN_PASSWORD: PASSWORD, RMDESK_FRONTEND_DIR: join(frontend, "dist"), RUST_LOG: "warn" };
+  const env = { ...process.env, RMDESK_DATA_DIR: dataDir, RMDESK_BIND: `127.0.0.1:${port}`, RMDESK_ADMIN_PASSWORD: PASSWORD, RMDESK_FRONTEND_DIR: join(frontend, "dist"), RMDESK_NOW: process.env.RMDESK_NOW ?? "2026-11-30T04:00:00Z", RUST_LOG: "warn" };
   delete env.DATABASE_URL;
   const server = spawn(bin, ["serve", "--demo"], { env, stdio: ["ignore", "ignore", "pipe"] });
   let serverLog = "";

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, test_today, TestApp};
 
 struct Bank {
     app: TestApp,
@@ -439,7 +439,7 @@ fn a6_customers_needing_a_second_rm_are_queued_with_a_due_date() {
     assert_eq!(items[0]["customer_id"], risky.as_str());
     assert_eq!(items[0]["rms"], 1);
     assert_eq!(items[0]["categories"], json!(["risk_business"]));
-    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
+    let due = (test_today() + chrono::Days::new(30))
         .format("%Y-%m-%d")
         .to_string();
     assert_eq!(items[0]["due_on"], due);

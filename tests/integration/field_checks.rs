@@ -1,7 +1,7 @@
 use diesel::RunQueryDsl;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, test_now, test_today, TestApp};
 
 struct Setup {
     app: TestApp,
@@ -177,7 +177,7 @@ fn d5_required_check_is_created_closed_by_the_confirmed_check_and_listed_overdue
     assert_eq!(items.len(), 1, "entering A-6 requires a check: {}", r.body);
     assert_eq!(items[0]["source"], "A-6");
     assert_eq!(items[0]["kind"], "site_visit");
-    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(10))
+    let due = (test_today() + chrono::Days::new(10))
         .format("%Y-%m-%d")
         .to_string();
     assert_eq!(items[0]["due_on"], due);
@@ -297,7 +297,7 @@ fn d6_weekly_activity_report_counts_visits_against_targets() {
     let s = setup();
     let mut visit = inspection(&s, None);
     visit["kind"] = json!("site_visit");
-    visit["performed_at"] = json!(chrono::Utc::now().to_rfc3339());
+    visit["performed_at"] = json!(test_now().to_rfc3339());
     assert_eq!(
         s.app.post("/field-checks", &s.lead_token, &visit).status,
         201
@@ -313,7 +313,7 @@ fn d6_weekly_activity_report_counts_visits_against_targets() {
     assert_eq!(r.body["calls"], 0);
     assert_eq!(r.body["target_calls"], 20);
 
-    let now = chrono::Utc::now().to_rfc3339();
+    let now = test_now().to_rfc3339();
     let call = json!({"rm_id": s.lead, "customer_id": s.customer, "kind": "call", "occurred_at": now, "summary": "renewal"});
     assert_eq!(s.app.post("/activities", &s.lead_token, &call).status, 201);
     s.app

@@ -525,19 +525,19 @@ fn r1_batch_re_report_moves_a_loan_to_its_new_borrower_and_rm_unless_older() {
         assert_eq!(r.body["recorded"], 1, "{}", r.body);
         assert_eq!(r.body["refused"], json!([]), "{}", r.body);
     };
-    batch(&first, &rm_a, "2026-11-30");
+    batch(&first, &rm_a, "2026-11-29");
     assert_eq!(
         (loan_customers(&rm_a), loan_customers(&rm_b)),
         (Some(1), Some(0))
     );
     // A newer report with another borrower and RM moves the loan.
-    batch(&second, &rm_b, "2026-12-31");
+    batch(&second, &rm_b, "2026-11-30");
     assert_eq!(
         (loan_customers(&rm_a), loan_customers(&rm_b)),
         (Some(0), Some(1))
     );
     // An older report is kept as its snapshot but does not move the loan back.
-    batch(&first, &rm_a, "2026-11-30");
+    batch(&first, &rm_a, "2026-11-29");
     assert_eq!(
         (loan_customers(&rm_a), loan_customers(&rm_b)),
         (Some(0), Some(1))

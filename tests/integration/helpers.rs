@@ -13,6 +13,22 @@ use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const ALLOWED_ORIGIN: &str = "https://frontend.example";
+/// The instant every test server starts at (`RMDESK_NOW`): tests never depend on the day they run.
+/// Noon in Shanghai on a month end, so that settlement-day and month-end dates of the same month
+/// are in the past or today.
+pub const TEST_NOW: &str = "2026-11-30T04:00:00Z";
+
+/// The test servers' business clock as set at start (it advances from there).
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(TEST_NOW)
+        .expect("TEST_NOW is RFC 3339")
+        .with_timezone(&chrono::Utc)
+}
+
+/// Today on the test servers' clock.
+pub fn test_today() -> chrono::NaiveDate {
+    test_now().date_naive()
+}
 
 pub struct TestApp {
     pub base: String,
@@ -120,6 +136,7 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         db_pool_size: 4,
         workers: 1,
         frontend_dir: data_dir.join("dashboard"),
+        clock: rmdesk::clock::Clock::starting_at(test_now()),
     };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -308,7 +325,7 @@ impl TestApp {
 }
 
 pub fn today_minus_days(days: u64) -> String {
-    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
+    let day = test_today() - chrono::Days::new(days);
     day.format("%Y-%m-%d").to_string()
 }
 

@@ -90,6 +90,8 @@ pub struct Caller {
     pub org_unit_id: String,
     pub org_path: String,
     pub request_id: String,
+    /// The server's business clock (P-2).
+    pub clock: crate::clock::Clock,
 }
 
 impl Caller {
@@ -125,7 +127,18 @@ impl Caller {
             roles: crate::domain::role::join_roles(&self.roles),
             org_unit_id: Some(self.org_unit_id.clone()),
             request_id: self.request_id.clone(),
+            clock: self.clock,
         }
+    }
+
+    /// Today on the server's business clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
+    /// Now on the server's business clock.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
 }
 
@@ -179,6 +192,7 @@ fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
         org_unit_id: claims.org_unit_id,
         org_path: claims.org_path,
         request_id,
+        clock: state.clock,
     })
 }
 

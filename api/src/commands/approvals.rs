@@ -45,6 +45,17 @@ pub enum Pending {
 }
 
 impl Pending {
+    /// The rules a second person answers for by approving this command.
+    fn approves(&self) -> &'static [&'static str] {
+        match self {
+            Pending::Reassign { .. } => &["A-10"],
+            Pending::AssignOverCap { .. } => &["A-3"],
+            Pending::AssignBlacklisted { .. } => &["R-3", "A-10"],
+            Pending::Blacklist { .. } | Pending::Unblacklist { .. } => &["R-2"],
+            Pending::ChangePolicy { .. } => &["P-1"],
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Pending::Reassign { .. } => "reassign",
@@ -145,7 +156,14 @@ pub fn approve(
     note: Option<String>,
 ) -> AppResult<ApprovalRow> {
     let before = decidable(conn, caller, id)?;
-    let result = match pending_of(&before)? {
+    let pending = pending_of(&before)?;
+    // M-1: the command runs with the rules this approval answers for, and only those.
+    let approved = Ctx {
+        approved_rules: pending.approves().to_vec(),
+        ..ctx.clone()
+    };
+    let ctx = &approved;
+    let result = match pending {
         Pending::Reassign {
             customer_id,
             to_rm_id,
@@ -193,7 +211,12 @@ pub fn approve(
                 )));
             }
             let version =
-                db::policy::insert_next(conn, &policy, Some(before.maker_username.clone()))?;
+                db::policy::insert_next(
+                conn,
+                &policy,
+                Some(before.maker_username.clone()),
+                ctx.now,
+            )?;
             let root = db::org_units::root(conn)?.ok_or(AppError::NotFound("head office"))?;
             audit::record(
                 conn,

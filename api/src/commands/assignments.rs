@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Ctx;
+use super::{customer_state, Ctx};
 use crate::db::assignments::{self as store, bp_of, share_of, AssignmentRow};
 use crate::db::audit::{self, Change};
 use crate::db::customers::CustomerRow;
@@ -40,7 +40,9 @@ pub fn customer_facts(
     let row = db::customers::find(conn, customer_id)?
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or(AppError::NotFound("customer"))?;
-    let facts = facts_of_customer(&row);
+    let mut facts = facts_of_customer(&row);
+    // a customer with a loan outstanding counts as a key account, whatever its marker.
+    facts.is_key_account = facts.is_key_account || store::has_loan_outstanding(conn, &row.id)?;
     Ok((row, facts))
 }
 
@@ -175,7 +177,8 @@ pub fn assign(
     cmd: &Assign,
     cap_override: bool,
 ) -> AppResult<AssignmentRow> {
-    let at = store::lock_customer(conn, &cmd.customer_id)?;
+    let at = store::lock_customer(conn, &cmd.customer_id, &ctx.actor.clock)?;
+    let state = customer_state::before(conn, ctx, &cmd.customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, &cmd.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     let holders: Vec<Holder> = store::holders(&active);
@@ -200,6 +203,7 @@ pub fn assign(
         rebalance_primary(conn, ctx, at, &after, "share_split")?;
     }
     store::insert(conn, &row)?;
+    customer_state::check(conn, ctx, &state)?;
     let after = holders_view(conn, &customer.id)?;
     let action = if cap_override {
         "assignment.create_over_cap"
@@ -225,7 +229,8 @@ pub fn reassign(
     to_rm_id: &str,
     reason: &str,
 ) -> AppResult<AssignmentRow> {
-    let at = store::lock_customer(conn, customer_id)?;
+    let at = store::lock_customer(conn, customer_id, &ctx.actor.clock)?;
+    let state = customer_state::before(conn, ctx, customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
@@ -275,6 +280,7 @@ pub fn reassign(
         reason,
     );
     store::insert(conn, &row)?;
+    customer_state::check(conn, ctx, &state)?;
     let after = holders_view(conn, &customer.id)?;
     audit::record(
         conn,
@@ -300,9 +306,10 @@ pub fn end(
     reason: &str,
 ) -> AppResult<AssignmentRow> {
     let row = store::find(conn, assignment_id)?.ok_or(AppError::NotFound("assignment"))?;
-    let at = store::lock_customer(conn, &row.customer_id)?;
+    let at = store::lock_customer(conn, &row.customer_id, &ctx.actor.clock)?;
     let (customer, _) = customer_facts(conn, ctx, &row.customer_id)
         .map_err(|_| AppError::NotFound("assignment"))?;
+    let state = customer_state::before(conn, ctx, &customer.id)?;
     let before = holders_view(conn, &customer.id)?;
     let current = before
         .iter()
@@ -325,6 +332,7 @@ pub fn end(
         .cloned()
         .collect();
     rebalance_primary(conn, ctx, at, &remaining, "share_returned")?;
+    customer_state::check(conn, ctx, &state)?;
     let after = holders_view(conn, &customer.id)?;
     let after = serde_json::json!({"ended": current.id, "reason": reason, "holders": after});
     let change = Change::new(
@@ -351,7 +359,8 @@ pub fn hand_over(
     reason: &str,
 ) -> AppResult<AssignmentRow> {
     let row = store::find(conn, assignment_id)?.ok_or(AppError::NotFound("assignment"))?;
-    let at = store::lock_customer(conn, &row.customer_id)?;
+    let at = store::lock_customer(conn, &row.customer_id, &ctx.actor.clock)?;
+    let state = customer_state::before(conn, ctx, &row.customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, &row.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     if !active.iter().any(|(a, _)| a.id == row.id) {
@@ -387,6 +396,7 @@ pub fn hand_over(
         reason,
     );
     store::insert(conn, &new)?;
+    customer_state::check(conn, ctx, &state)?;
     let after = holders_view(conn, &customer.id)?;
     let change = Change::new(
         "assignment.handover",

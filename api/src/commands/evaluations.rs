@@ -147,6 +147,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
         policy_version,
         &summary,
         &ctx.actor.username,
+        ctx.now,
     )?;
     let change = crate::db::audit::Change::new(
         "evaluation.run",

@@ -380,6 +380,7 @@ pub fn decide(
             &rm.national_id,
             &rm.id,
             exit.map(|e| e.as_str()).unwrap_or_default(),
+            ctx.now,
         )?;
     }
     let rm = if rm.status == RmStatus::Active.as_str() {

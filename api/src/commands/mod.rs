@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod assignments;
+pub mod customer_state;
 pub mod evaluations;
 pub mod exit_cases;
 pub mod field_checks;
@@ -17,6 +18,7 @@ use crate::db::audit::Actor;
 use crate::domain::policy::Policy;
 
 /// What every command runs with: who acts, when, and the policy version in force.
+#[derive(Clone)]
 pub struct Ctx {
     pub actor: Actor,
     /// The caller's data scope (O-1).
@@ -24,9 +26,17 @@ pub struct Ctx {
     pub today: NaiveDate,
     pub now: NaiveDateTime,
     pub policy: Policy,
+    /// The rules whose second person has approved this command (M-1): set only when an approval
+    /// runs it, so a direct call cannot claim one.
+    pub approved_rules: Vec<&'static str>,
 }
 
 impl Ctx {
+    /// Whether a second person approved this command under `rule` (M-1).
+    pub fn approved(&self, rule: &str) -> bool {
+        self.approved_rules.contains(&rule)
+    }
+
     /// The context of a request by `caller`, with the policy in force.
     pub fn load(
         conn: &mut crate::db::DbConn,
@@ -36,9 +46,10 @@ impl Ctx {
         Ok(Ctx {
             actor: caller.actor(),
             scope: caller.org_path.clone(),
-            today: crate::http::today(),
-            now: crate::db::audit::now(),
+            today: caller.today(),
+            now: caller.now(),
             policy,
+            approved_rules: Vec::new(),
         })
     }
 }

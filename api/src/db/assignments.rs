@@ -57,11 +57,15 @@ pub fn end(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
 /// Takes the customer's row lock (PostgreSQL; SQLite has one writer) so that concurrent changes
 /// to its assignments queue instead of racing. Returns the instant the lock was taken: the time
 /// of the change, so that history is ordered the way the changes commit.
-pub fn lock_customer(conn: &mut DbConn, customer_id: &str) -> AppResult<NaiveDateTime> {
+pub fn lock_customer(
+    conn: &mut DbConn,
+    customer_id: &str,
+    clock: &crate::clock::Clock,
+) -> AppResult<NaiveDateTime> {
     diesel::update(customers::table.find(customer_id))
         .set(customers::version.eq(customers::version))
         .execute(conn)?;
-    Ok(super::audit::now())
+    Ok(clock.now())
 }
 
 /// Takes the RM's row lock, so that concurrent assignments to the RM cannot both pass the cap.
@@ -111,12 +115,20 @@ pub fn bp_of(share: rust_decimal::Decimal) -> i32 {
 
 /// A-3 load: (key accounts, VIP customers) the RM holds in any active role.
 pub fn rm_load(conn: &mut DbConn, rm_id: &str) -> AppResult<(u32, u32)> {
+    use super::schema::loans;
     let active = assignments::table
         .inner_join(customers::table)
         .filter(assignments::rm_id.eq(rm_id))
         .filter(assignments::valid_to.is_null());
+    // A-3 (002 "重点管户,贷款户及重点存款客户"): every customer with a loan outstanding counts, and
+    // every key deposit customer; derived from the loan book, not from the marker alone.
+    let with_loan = diesel::dsl::exists(
+        loans::table
+            .filter(loans::customer_id.eq(customers::id))
+            .filter(loans::balance_fen.gt(0)),
+    );
     let key: i64 = active
-        .filter(customers::is_key_account.eq(true))
+        .filter(customers::is_key_account.eq(true).or(with_loan))
         .count()
         .get_result(conn)?;
     let vip: i64 = active
@@ -141,6 +153,28 @@ pub fn active_for_rm(
 }
 
 /// the whole history of a customer, oldest first; with `as_of`, only the rows in force then.
+/// A-1 / M-1: the RM who last held the customer as primary, ended or not.
+pub fn last_primary(conn: &mut DbConn, customer_id: &str) -> AppResult<Option<String>> {
+    Ok(assignments::table
+        .filter(assignments::customer_id.eq(customer_id))
+        .filter(assignments::role.eq("primary"))
+        .order((assignments::valid_from.desc(), assignments::id.desc()))
+        .select(assignments::rm_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// whether the customer has a loan outstanding (it counts as a key account).
+pub fn has_loan_outstanding(conn: &mut DbConn, customer_id: &str) -> AppResult<bool> {
+    use super::schema::loans;
+    Ok(diesel::select(diesel::dsl::exists(
+        loans::table
+            .filter(loans::customer_id.eq(customer_id))
+            .filter(loans::balance_fen.gt(0)),
+    ))
+    .get_result(conn)?)
+}
+
 pub fn history(
     conn: &mut DbConn,
     customer_id: &str,

@@ -1,11 +1,12 @@
 //! M-2: audit events, written in the same transaction as the change they record.
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{audit_events, audit_head};
 use super::{policy, DbConn};
+use crate::clock::Clock;
 use crate::domain::audit_chain::{
     check_link, event_hash, state_digest, Break, ChainedContent, GENESIS_HASH,
 };
@@ -19,17 +20,20 @@ pub struct Actor {
     pub roles: String,
     pub org_unit_id: Option<String>,
     pub request_id: String,
+    /// The clock the change happens on: events are stamped with its time.
+    pub clock: Clock,
 }
 
 impl Actor {
     /// The system itself: bootstrap, migrations, demo data, scheduled runs.
-    pub fn system(what: &str) -> Self {
+    pub fn system(what: &str, clock: Clock) -> Self {
         Actor {
             user_id: None,
             username: "system".into(),
             roles: String::new(),
             org_unit_id: None,
             request_id: what.into(),
+            clock,
         }
     }
 }
@@ -53,11 +57,6 @@ pub struct AuditEventRow {
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
-}
-
-/// Now, truncated to microseconds so that SQLite and PostgreSQL store the same instant.
-pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 /// An instant from a request, truncated to microseconds like every stored one.
@@ -178,7 +177,7 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
         .select((audit_head::last_seq, audit_head::last_hash))
         .first(conn)?;
     let policy_version = policy::current_version(conn)?;
-    let occurred_at = now();
+    let occurred_at = actor.clock.now();
     let at = format_instant(&occurred_at);
     let mut rows = Vec::with_capacity(changes.len());
     for (i, change) in changes.into_iter().enumerate() {

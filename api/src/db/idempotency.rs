@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on creates: the first response is stored with the change, in the same
 //! transaction, and replayed for the same key.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -62,6 +63,7 @@ pub fn store(
     key: &str,
     fingerprint: &str,
     response: &StoredResponse,
+    at: NaiveDateTime,
 ) -> AppResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
@@ -70,7 +72,7 @@ pub fn store(
             idempotency_keys::fingerprint.eq(fingerprint),
             idempotency_keys::status.eq(response.status as i32),
             idempotency_keys::response_body.eq(&response.body),
-            idempotency_keys::created_at.eq(super::audit::now()),
+            idempotency_keys::created_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Loans: a snapshot per loan and as-of date; a loan's current state is its newest snapshot.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
@@ -138,6 +138,7 @@ pub fn insert_evaluation(
     policy_version: i64,
     summary: &str,
     by: &str,
+    at: NaiveDateTime,
 ) -> AppResult<()> {
     use super::schema::evaluations as e;
     diesel::insert_into(e::table)
@@ -147,7 +148,7 @@ pub fn insert_evaluation(
             e::policy_version.eq(policy_version),
             e::summary.eq(summary),
             e::created_by.eq(by),
-            e::created_at.eq(super::audit::now()),
+            e::created_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())

@@ -45,12 +45,13 @@ pub fn insert_next(
     conn: &mut DbConn,
     policy: &Policy,
     created_by: Option<String>,
+    at: NaiveDateTime,
 ) -> AppResult<i64> {
     let version = current_version(conn)? + 1;
     let row = PolicyRow {
         version,
         document: serde_json::to_string(policy)?,
-        created_at: super::audit::now(),
+        created_at: at,
         created_by,
     };
     diesel::insert_into(policies::table)

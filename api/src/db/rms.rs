@@ -63,7 +63,13 @@ pub fn is_banned(conn: &mut DbConn, national_id: &str) -> AppResult<bool> {
     Ok(n > 0)
 }
 
-pub fn ban(conn: &mut DbConn, national_id: &str, rm_id: &str, reason: &str) -> AppResult<()> {
+pub fn ban(
+    conn: &mut DbConn,
+    national_id: &str,
+    rm_id: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> AppResult<()> {
     if is_banned(conn, national_id)? {
         return Ok(());
     }
@@ -72,7 +78,7 @@ pub fn ban(conn: &mut DbConn, national_id: &str, rm_id: &str, reason: &str) -> A
             banned_persons::national_id.eq(national_id),
             banned_persons::rm_id.eq(rm_id),
             banned_persons::reason.eq(reason),
-            banned_persons::banned_at.eq(super::audit::now()),
+            banned_persons::banned_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())

@@ -16,7 +16,7 @@ use crate::commands::exit_cases::{self, CaseKind, NewCase};
 use crate::commands::field_checks::{self, Submission};
 use crate::commands::performance::{self, MonthMetrics};
 use crate::commands::{assignments, flags, Ctx};
-use crate::db::audit::{self, Actor};
+use crate::db::audit::Actor;
 use crate::db::customers::RelationRow;
 use crate::db::org_units::OrgUnitRow;
 use crate::db::rms::RmRow;
@@ -36,19 +36,21 @@ const FIELD_CHECKS: usize = 2;
 /// just before it (its guarantor to be). Answers a one-line summary.
 pub(super) fn run(
     conn: &mut DbConn,
+    clock: crate::clock::Clock,
     root: &OrgUnitRow,
     branch: &OrgUnitRow,
     rm_rows: &[RmRow],
     npl_borrowers: &[(String, Option<String>)],
 ) -> AppResult<String> {
     let (_, policy) = db::policy::current(conn)?;
-    let today = crate::http::today();
+    let today = clock.today();
     let system = Ctx {
-        actor: Actor::system("demo"),
+        actor: Actor::system("demo", clock),
         scope: root.path.clone(),
         today,
-        now: audit::now(),
+        now: clock.now(),
         policy,
+        approved_rules: Vec::new(),
     };
     let watch = crate::stopwatch::Stopwatch::start("demo activity");
     let npl_flags = flag_bad_loans(conn, &system, npl_borrowers)?;
@@ -86,10 +88,11 @@ fn acting_as(base: &Ctx, user: &Caller) -> Ctx {
         today: base.today,
         now: base.now,
         policy: base.policy.clone(),
+        approved_rules: Vec::new(),
     }
 }
 
-fn caller_of(user: &UserRow) -> Caller {
+fn caller_of(user: &UserRow, clock: crate::clock::Clock) -> Caller {
     Caller {
         user_id: user.id.clone(),
         username: user.username.clone(),
@@ -97,6 +100,7 @@ fn caller_of(user: &UserRow) -> Caller {
         org_unit_id: user.org_unit_id.clone(),
         org_path: user.org_path.clone(),
         request_id: "demo".into(),
+        clock,
     }
 }
 
@@ -110,11 +114,12 @@ fn flag_bad_loans(
 ) -> AppResult<usize> {
     let two_weeks = Days::new(14);
     let then = Ctx {
-        actor: Actor::system("demo"),
+        actor: Actor::system("demo", now.actor.clock),
         scope: now.scope.clone(),
         today: now.today.checked_sub_days(two_weeks).unwrap_or(now.today),
         now: now.now.checked_sub_days(two_weeks).unwrap_or(now.now),
         policy: now.policy.clone(),
+        approved_rules: Vec::new(),
     };
     for (borrower, guarantor) in npl_borrowers.iter().take(WITH_GUARANTOR) {
         if let Some(guarantor) = guarantor {
@@ -218,7 +223,7 @@ fn request_reassignments(
     let Some(admin) = db::users::find_by_username(conn, "admin")? else {
         return Ok(0);
     };
-    let maker = caller_of(&admin);
+    let maker = caller_of(&admin, system.actor.clock);
     let ctx = acting_as(system, &maker);
     let flagged =
         db::flags::customers_with_open(conn, &branch.path, FlagKind::OverdueInterest.as_str())?;
@@ -254,8 +259,13 @@ fn request_reassignments(
 /// Whether moving the customer to the RM passes every rule now; tried inside a savepoint that is
 /// rolled back, so nothing is kept.
 fn reassignment_passes(conn: &mut DbConn, ctx: &Ctx, customer_id: &str, rm_id: &str) -> bool {
+    // As the approver would run it: the A-10 approval this request waits for is what it lacks.
+    let approved = Ctx {
+        approved_rules: vec!["A-10"],
+        ..ctx.clone()
+    };
     let tried = conn.transaction(|conn| -> AppResult<()> {
-        assignments::reassign(conn, ctx, customer_id, rm_id, "rotation")?;
+        assignments::reassign(conn, &approved, customer_id, rm_id, "rotation")?;
         Err(AppError::NotFound("rolled back"))
     });
     matches!(tried, Err(AppError::NotFound("rolled back")))
@@ -270,7 +280,7 @@ fn record_field_checks(conn: &mut DbConn, system: &Ctx, rm_rows: &[RmRow]) -> Ap
     ) else {
         return Ok(0);
     };
-    let lead = caller_of(&user);
+    let lead = caller_of(&user, system.actor.clock);
     let ctx = acting_as(system, &lead);
     let flagged =
         db::flags::customers_with_open(conn, &first.org_path, FlagKind::OverdueInterest.as_str())?;

@@ -181,6 +181,73 @@ pub fn check_capacity(
     Ok(())
 }
 
+/// A-3 on the state a change produced: the RM's load, counted after the change, is within the cap
+/// of its line for the kind of customer this one counts as.
+pub fn check_within_cap(
+    rm: &RmFacts,
+    customer: &CustomerFacts,
+    policy: &Policy,
+) -> Result<(), RuleViolation> {
+    let cap = &policy.capacity;
+    let (counts, held, limit, what) = if rm.line == Line::Retail {
+        (
+            customer.is_vip,
+            rm.vip_customers,
+            cap.retail_vip_customers,
+            "VIP customers",
+        )
+    } else {
+        (
+            customer.is_key_account,
+            rm.key_accounts,
+            cap.corporate_key_accounts,
+            "key accounts (customers with a loan and key deposit customers)",
+        )
+    };
+    if counts && held > limit {
+        return Err(refuse(
+            "A-3",
+            "capacity_exceeded",
+            format!("this change leaves the RM holding {held} {what}; the cap is {limit}"),
+        ));
+    }
+    Ok(())
+}
+
+/// an assigned customer has exactly one primary RM at any moment.
+pub fn check_one_primary(holders: usize, primaries: usize) -> Result<(), RuleViolation> {
+    if holders > 0 && primaries != 1 {
+        return Err(refuse(
+            "A-1",
+            "primary_required",
+            format!("an assigned customer has exactly one primary RM; this change leaves {primaries}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Who was the customer's primary before and after a change (M-1: the rule holds on every path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryChange {
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// When the customer had no primary before: the RM who last held it as primary.
+    pub last_ended: Option<String>,
+}
+
+impl PrimaryChange {
+    /// A change of primary RM, or its removal: ending a primary and assigning another later is a
+    /// reassignment too (A-10 counts it as one).
+    pub fn is_reassignment(&self) -> bool {
+        match (&self.before, &self.after) {
+            (Some(b), Some(a)) => a != b,
+            (Some(_), None) => true,
+            (None, Some(a)) => self.last_ended.as_ref().is_some_and(|last| last != a),
+            (None, None) => false,
+        }
+    }
+}
+
 /// can the customer take one more RM in this role?
 pub fn check_slot(
     holders: &[Holder],
@@ -367,6 +434,29 @@ pub fn choose_successor(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a10_ending_a_primary_and_assigning_another_is_a_reassignment() {
+        let change = |before: Option<&str>, after: Option<&str>, last: Option<&str>| PrimaryChange {
+            before: before.map(String::from),
+            after: after.map(String::from),
+            last_ended: last.map(String::from),
+        };
+        assert!(change(Some("a"), Some("b"), None).is_reassignment());
+        assert!(change(Some("a"), None, None).is_reassignment());
+        assert!(change(None, Some("b"), Some("a")).is_reassignment());
+        assert!(!change(None, Some("a"), Some("a")).is_reassignment());
+        assert!(!change(None, Some("a"), None).is_reassignment());
+        assert!(!change(Some("a"), Some("a"), None).is_reassignment());
+    }
+
+    #[test]
+    fn a1_an_assigned_customer_has_exactly_one_primary() {
+        assert!(check_one_primary(0, 0).is_ok());
+        assert!(check_one_primary(2, 1).is_ok());
+        assert_eq!(check_one_primary(1, 0).unwrap_err().rule, "A-1");
+        assert_eq!(check_one_primary(2, 2).unwrap_err().rule, "A-1");
+    }
     use super::*;
 
     fn day(s: &str) -> NaiveDate {

@@ -255,7 +255,7 @@ pub async fn create(
         let caller = inner_caller;
         let unit =
             db::org_units::referenced(conn, &caller.org_path, &new.org_unit_id, "org_unit_id")?;
-        let now = db::audit::now();
+        let now = caller.now();
         let row = CustomerRow {
             id: http::new_id(),
             name: new.name.trim().to_string(),
@@ -343,7 +343,7 @@ pub async fn update(
                 after.categories = join_categories(v);
                 let needed_before = before.needs_second_rm_since.is_some();
                 after.needs_second_rm_since = match (needed_before, needs_second_rm(v)) {
-                    (false, true) => Some(db::audit::now()),
+                    (false, true) => Some(caller.now()),
                     (true, true) => before.needs_second_rm_since,
                     (_, false) => None,
                 };
@@ -352,7 +352,7 @@ pub async fn update(
                 after.phone = v;
             }
             after.version = before.version + 1;
-            after.updated_at = db::audit::now();
+            after.updated_at = caller.now();
             db::customers::update(conn, &after, expected)?;
             let ctx = crate::commands::Ctx::load(conn, &caller)?;
             crate::commands::field_checks::on_entering_a6(
@@ -421,7 +421,7 @@ pub async fn add_relation(
             customer_id: customer.id,
             related_customer_id: new.related_customer_id,
             kind: new.kind.as_str().into(),
-            created_at: db::audit::now(),
+            created_at: caller.now(),
         };
         db::customers::insert_relation(conn, &row).map_err(|e| match e {
             AppError::Duplicate(_) => {

@@ -464,7 +464,7 @@ pub async fn export(
             from: q.from,
             to: q.to,
         },
-        generated_at: db::audit::format_instant(&db::audit::now()),
+        generated_at: db::audit::format_instant(&job.caller.now()),
         generated_by: job.caller.username.clone(),
         policy_version: 0,
         row_count: 0,

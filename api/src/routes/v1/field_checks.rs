@@ -490,7 +490,7 @@ pub async fn required(
     let limit = page.0.limit()?;
     let after = page.0.after()?;
     let q = q.0;
-    let today = http::today();
+    let today = caller.today();
     let rows = state
         .db
         .read(move |conn| {
@@ -665,7 +665,7 @@ pub async fn activity(
     id: web::Path<String>,
     q: Query<ActivityParams>,
 ) -> AppResult<web::Json<ActivityReport>> {
-    let day = q.0.week_of.unwrap_or_else(http::today);
+    let day = q.0.week_of.unwrap_or_else(|| caller.today());
     let monday = day
         .checked_sub_days(Days::new(day.weekday().num_days_from_monday().into()))
         .unwrap_or(day);

@@ -14,7 +14,7 @@ use crate::commands::loans::{
 use crate::commands::Ctx;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::{self, JsonBody, Query};
+use crate::http::{JsonBody, Query};
 use crate::startup::AppState;
 
 /// Record one loan as of a date (upsert by `loan_no`; a snapshot per `as_of`). Raises the
@@ -268,7 +268,7 @@ pub async fn due_list(
 ) -> AppResult<web::Json<DueList>> {
     let first = match q.0.month.as_deref() {
         None => {
-            let today = http::today();
+            let today = caller.today();
             chrono::NaiveDate::from_ymd_opt(
                 chrono::Datelike::year(&today),
                 chrono::Datelike::month(&today),

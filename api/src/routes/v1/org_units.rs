@@ -138,7 +138,7 @@ pub async fn create(
         check_placement(new.kind, parent_kind)
             .map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
         let id = http::new_id();
-        let now = db::audit::now();
+        let now = actor.clock.now();
         let row = OrgUnitRow {
             path: child_path(&parent.path, &id),
             id,

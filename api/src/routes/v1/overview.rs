@@ -16,7 +16,7 @@ use crate::db::{self, overview as store};
 use crate::domain::flag::{FlagKind, Severity};
 use crate::domain::portfolio::{band, indicator, RiskBand};
 use crate::error::AppResult;
-use crate::http::{self, Query};
+use crate::http::Query;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -103,7 +103,7 @@ pub async fn overview(
     q: Query<OverviewFilter>,
 ) -> AppResult<web::Json<Overview>> {
     let unit = q.0.org_unit_id;
-    let today = http::today();
+    let today = caller.today();
     let overview = state
         .db
         .read(move |conn| {

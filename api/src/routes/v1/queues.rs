@@ -47,6 +47,7 @@ pub async fn second_rm(
 ) -> AppResult<web::Json<Page<SecondRmNeeded>>> {
     let limit = page.0.limit()?;
     let after = page.0.after()?;
+    let today = caller.today();
     let (rows, counts, policy) = state
         .db
         .read(move |conn| {
@@ -61,7 +62,6 @@ pub async fn second_rm(
             ))
         })
         .await?;
-    let today = http::today();
     let (rows, next) = db::next_cursor(rows, limit, |r| &r.id);
     let items = rows
         .into_iter()
@@ -145,7 +145,7 @@ pub async fn rematch(
             match kind {
                 ProposalKind::Rotation => {
                     let (_, policy) = db::policy::current(conn)?;
-                    let cutoff = db::audit::now()
+                    let cutoff = caller.now()
                         .checked_sub_months(Months::new(policy.assignment.rotation_years * 12))
                         .ok_or_else(|| AppError::Internal("rotation period out of range".into()))?;
                     let rows = store::primaries_held_before(

@@ -14,7 +14,7 @@ use crate::domain::assignment::AssignmentRole;
 use crate::domain::rebalancing::{self, Book, Desk, Move, Spread};
 use crate::domain::rm::Grade;
 use crate::error::{AppError, AppResult};
-use crate::http::{self, Query};
+use crate::http::Query;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,6 +51,7 @@ pub async fn proposals(
     if !(1..=10_000).contains(&max_moves) {
         return Err(AppError::field("max_moves", "must be between 1 and 10000"));
     }
+    let today = caller.today();
     let (policy, mut desks) = state
         .db
         .read(move |conn| {
@@ -104,7 +105,7 @@ pub async fn proposals(
         .await?;
     let before = rebalancing::spread(&desks);
     let (moves, after) = web::block(move || {
-        let moves = rebalancing::propose(&mut desks, http::today(), &policy, max_moves);
+        let moves = rebalancing::propose(&mut desks, today, &policy, max_moves);
         (moves, rebalancing::spread(&desks))
     })
     .await?;

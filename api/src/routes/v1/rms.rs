@@ -52,7 +52,7 @@ pub struct Rm {
 
 impl Rm {
     pub(crate) fn view(r: RmRow, caller: &Caller, policy: &Policy) -> Self {
-        let today = http::today();
+        let today = caller.today();
         Rm {
             national_id: if caller.may(Permission::ReadPersonalData) {
                 r.national_id
@@ -209,6 +209,7 @@ pub async fn list(
     let after = page.0.after()?;
     let q = q.0;
     let scope = caller.org_path.clone();
+    let today = caller.today();
     let (rows, policy) = state
         .db
         .read(move |conn| {
@@ -216,7 +217,7 @@ pub async fn list(
             // O-4: lapsed means qualified on or before today minus the validity period.
             let qualified_before = match q.recertification_due {
                 Some(true) => {
-                    let cutoff = http::today().checked_sub_months(chrono::Months::new(
+                    let cutoff = today.checked_sub_months(chrono::Months::new(
                         policy.qualification.validity_years * 12,
                     ));
                     Some(cutoff.unwrap_or(NaiveDate::MIN))
@@ -282,6 +283,7 @@ pub async fn create(
     caller.require(Permission::ManageRms)?;
     let new = body.value;
     let view_caller = caller.clone();
+    let today = caller.today();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let (_, policy) = db::policy::current(conn)?;
         let unit = db::org_units::referenced(
@@ -290,7 +292,6 @@ pub async fn create(
             &new.org_unit_id,
             "org_unit_id",
         )?;
-        let today = http::today();
         let appointment = rules::Appointment {
             qualified_on: new.qualified_on,
             counter_experience_years: new.counter_experience_years,
@@ -312,7 +313,7 @@ pub async fn create(
             )));
         }
         let term_start = new.term_starts_on.unwrap_or(today);
-        let now = db::audit::now();
+        let now = view_caller.now();
         let row = RmRow {
             id: http::new_id(),
             employee_no: new.employee_no.trim().to_string(),
@@ -405,11 +406,17 @@ pub async fn update(
             }
             if let Some(kind) = patch.exit_kind {
                 if kind.bans_permanently() {
-                    db::rms::ban(conn, &before.national_id, &before.id, kind.as_str())?;
+                    db::rms::ban(
+                        conn,
+                        &before.national_id,
+                        &before.id,
+                        kind.as_str(),
+                        caller.now(),
+                    )?;
                 }
             }
             after.version = before.version + 1;
-            after.updated_at = db::audit::now();
+            after.updated_at = caller.now();
             db::rms::update(conn, &after, expected)?;
             let action = if patch.exit_kind.is_some() { "rm.exit" } else { "rm.update" };
             let mut after_view = audit_view(&after);
@@ -453,7 +460,7 @@ pub async fn qualify(
                 "an exited RM cannot be qualified",
             ));
         }
-        if new.exam_passed_on > http::today() {
+        if new.exam_passed_on > caller.today() {
             return Err(AppError::field(
                 "exam_passed_on",
                 "must not be in the future",
@@ -469,7 +476,7 @@ pub async fn qualify(
             exam_passed_on: new.exam_passed_on,
             approved_by_unit_id: caller.org_unit_id.clone(),
             approved_by_user_id: caller.user_id.clone(),
-            created_at: db::audit::now(),
+            created_at: caller.now(),
         };
         db::rms::insert_qualification(conn, &row)?;
         let mut after = before.clone();
@@ -537,9 +544,9 @@ pub async fn renew_term(
             }
             let mut after = before.clone();
             after.term_ends_on =
-                rules::renewed_term_end(before.term_ends_on, http::today(), &policy);
+                rules::renewed_term_end(before.term_ends_on, caller.today(), &policy);
             after.version = before.version + 1;
-            after.updated_at = db::audit::now();
+            after.updated_at = caller.now();
             db::rms::update(conn, &after, before.version)?;
             db::audit::record(
                 conn,
@@ -647,6 +654,7 @@ fn npl_indicators(
     rm: &RmRow,
     states: &[(String, NaiveDate, i64, String)],
     policy: &Policy,
+    today: NaiveDate,
 ) -> NplIndicators {
     use crate::domain::loan::{from_fen, Classification};
     use crate::domain::portfolio::{
@@ -665,7 +673,7 @@ fn npl_indicators(
     let (total, bad) = balances_at(&states, NaiveDate::MAX);
     let ratio = npl_ratio(bad, total);
     // The last 12 month ends, oldest first.
-    let this_month = http::today().with_day(1).unwrap_or_else(http::today);
+    let this_month = today.with_day(1).unwrap_or(today);
     let month_ends: Vec<NaiveDate> = (1..=12)
         .rev()
         .filter_map(|back| {
@@ -706,6 +714,7 @@ pub async fn portfolio(
     id: web::Path<String>,
 ) -> AppResult<web::Json<Portfolio>> {
     let id = id.into_inner();
+    let today = caller.today();
     let (rm, book, policy, overdue) = state
         .db
         .read(move |conn| {
@@ -722,13 +731,13 @@ pub async fn portfolio(
         })
         .await?;
     let (overdue, states) = overdue;
-    let npl = npl_indicators(&rm, &states, &policy);
+    let npl = npl_indicators(&rm, &states, &policy, today);
     let loan_customers = overdue.len() as u32;
     let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
     let risk = crate::domain::portfolio::indicator(
         loan_customers,
         overdue_customers,
-        http::today(),
+        today,
         &policy,
     );
     let r = &policy.risk;

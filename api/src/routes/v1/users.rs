@@ -225,7 +225,7 @@ pub async fn create(
                 new.username
             )));
         }
-        let now = db::audit::now();
+        let now = actor.clock.now();
         let row = UserRow {
             id: http::new_id(),
             username: new.username,
@@ -323,7 +323,7 @@ pub async fn update(
             after.org_path = unit.path;
             after.rm_id = rm_link;
             after.version = before.version + 1;
-            after.updated_at = db::audit::now();
+            after.updated_at = caller.now();
             db::users::update(conn, &after, expected)?;
             db::audit::record(
                 conn,
