@@ -213,9 +213,35 @@ fn d5_required_check_is_created_closed_by_the_confirmed_check_and_listed_overdue
     assert_eq!(overdue.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(overdue.body["items"][0]["overdue"], true);
 
-    // A confirmed two-person site visit closes it.
+    // D-5: a visit performed before the requirement was made does not close it.
+    let mut old = inspection(&s, Some(&s.second));
+    old["kind"] = json!("site_visit");
+    let old_id = s.app.post("/field-checks", &s.lead_token, &old).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = s.app.post(
+        &format!("/field-checks/{old_id}/confirm"),
+        &s.second_token,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        s.app
+            .get("/required-checks?status=open", &s.app.admin_token)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "D-5: a check from before the requirement does not answer it"
+    );
+
+    // A confirmed two-person site visit made since closes it.
     let mut visit = inspection(&s, Some(&s.second));
     visit["kind"] = json!("site_visit");
+    // (The servers' clock has advanced a little since it started at TEST_NOW.)
+    visit["performed_at"] = json!((test_now() + chrono::Duration::minutes(2)).to_rfc3339());
     let id = s.app.post("/field-checks", &s.lead_token, &visit).body["id"]
         .as_str()
         .unwrap()

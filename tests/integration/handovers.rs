@@ -27,11 +27,11 @@ fn a9_handover_moves_every_customer_in_one_transaction_or_none() {
     app.assign(&app.admin_token, &assisted, &plain, "primary");
     app.assign(&app.admin_token, &assisted, &leaving, "assistant");
 
-    // Exit is blocked while customers are held.
+    // Suspension is blocked while customers are held.
     app.patch(
         &format!("/rms/{leaving}"),
         &app.admin_token,
-        &json!({"status": "exited", "exit_kind": "voluntary", "version": 1}),
+        &json!({"status": "suspended", "version": 1}),
     )
     .assert_rule("A-9", "handover_required");
 
@@ -129,7 +129,7 @@ fn a9_handover_moves_every_customer_in_one_transaction_or_none() {
     let r = app.patch(
         &format!("/rms/{leaving}"),
         &app.admin_token,
-        &json!({"status": "exited", "exit_kind": "voluntary", "version": 1}),
+        &json!({"status": "suspended", "version": 1}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
 }

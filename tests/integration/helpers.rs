@@ -342,6 +342,26 @@ impl TestApp {
         r.body["id"].as_str().expect("id").to_string()
     }
 
+    /// proposes an exit case of this kind for the RM (one committee member) and has a second
+    /// committee member approve it; returns the decision's answer.
+    pub fn exit_by_case(&self, rm_id: &str, kind: &str) -> Resp {
+        let root = self.root_id();
+        let proposer = self.user_token(&format!("c1.{}", &rm_id[rm_id.len() - 8..]), &["committee"], &root);
+        let decider = self.user_token(&format!("c2.{}", &rm_id[rm_id.len() - 8..]), &["committee"], &root);
+        let r = self.post(
+            "/exit-cases",
+            &proposer,
+            &json!({"rm_id": rm_id, "kind": kind, "reason": "test", "evidence": "file 1"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let case = r.body["id"].as_str().expect("case id").to_string();
+        self.post(
+            &format!("/exit-cases/{case}/decide"),
+            &decider,
+            &json!({"decision": "approve", "note": "agreed"}),
+        )
+    }
+
     /// Creates a customer (as admin) and returns its id.
     pub fn customer_of(
         &self,

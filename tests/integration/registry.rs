@@ -108,20 +108,20 @@ fn o6_force_exited_person_is_never_appointed_again_in_any_unit() {
     );
     let id = r.body["id"].as_str().unwrap().to_string();
 
-    // Exit needs an exit kind.
-    let r = app.patch(
-        &format!("/rms/{id}"),
-        &app.admin_token,
-        &json!({"status": "exited", "version": 1}),
-    );
-    r.assert_problem(422, "validation_failed");
-    let r = app.patch(
-        &format!("/rms/{id}"),
-        &app.admin_token,
-        &json!({"status": "exited", "exit_kind": "forced", "version": 1}),
-    );
+    // an edit does not exit anyone, with or without a kind.
+    for body in [
+        json!({"status": "exited", "version": 1}),
+        json!({"status": "exited", "exit_kind": "forced", "version": 1}),
+    ] {
+        app.patch(&format!("/rms/{id}"), &app.admin_token, &body)
+            .assert_rule("X-5", "exit_case_required");
+    }
+    assert_eq!(app.get(&format!("/rms/{id}"), &app.admin_token).body["status"], "active");
+    let r = app.exit_by_case(&id, "forced");
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["status"], "exited");
+    assert_eq!(r.body["status"], "closed", "{}", r.body);
+    let rm = app.get(&format!("/rms/{id}"), &app.admin_token);
+    assert_eq!(rm.body["status"], "exited");
 
     // Same national ID, new employee number, another unit, another manager: refused.
     let minhang_mgr = app.user_token("minhang.mgr", &["manager"], &minhang);
@@ -131,7 +131,7 @@ fn o6_force_exited_person_is_never_appointed_again_in_any_unit() {
     let r = app.patch(
         &format!("/rms/{id}"),
         &app.admin_token,
-        &json!({"status": "active", "version": 2}),
+        &json!({"status": "active", "version": rm.body["version"]}),
     );
     r.assert_rule("X-5", "rm_exited");
     // A voluntary exit does not ban.
@@ -143,11 +143,7 @@ fn o6_force_exited_person_is_never_appointed_again_in_any_unit() {
         &pudong,
     );
     let other = r.body["id"].as_str().unwrap().to_string();
-    app.patch(
-        &format!("/rms/{other}"),
-        &app.admin_token,
-        &json!({"status": "exited", "exit_kind": "voluntary", "version": 1}),
-    );
+    assert_eq!(app.exit_by_case(&other, "voluntary").body["status"], "closed");
     assert_eq!(
         create_rm(
             &app,

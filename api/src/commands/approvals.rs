@@ -37,6 +37,9 @@ pub enum Pending {
     Unblacklist { flag_id: String, evidence: String },
     /// a new assignment for a blacklisted customer, approved by a risk officer.
     AssignBlacklisted { assign: Assign },
+    /// confirming a handover that moves flagged, blacklisted or high-value customers,
+    /// as the plan stood at this version.
+    ConfirmHandover { handover_id: String, version: i64 },
     /// P-1: a new policy version, based on the version the maker read.
     ChangePolicy {
         policy: Box<Policy>,
@@ -53,6 +56,7 @@ impl Pending {
             Pending::AssignBlacklisted { .. } => &["R-3", "A-10"],
             Pending::Blacklist { .. } | Pending::Unblacklist { .. } => &["R-2"],
             Pending::ChangePolicy { .. } => &["P-1"],
+            Pending::ConfirmHandover { .. } => &["A-10"],
         }
     }
 
@@ -64,6 +68,7 @@ impl Pending {
             Pending::Blacklist { .. } => "blacklist",
             Pending::Unblacklist { .. } => "unblacklist",
             Pending::AssignBlacklisted { .. } => "assign_blacklisted",
+            Pending::ConfirmHandover { .. } => "confirm_handover",
         }
     }
 }
@@ -196,6 +201,14 @@ pub fn approve(
         }
         Pending::Unblacklist { flag_id, evidence } => {
             serde_json::to_string(&flags::resolve(conn, ctx, &flag_id, &evidence)?)?
+        }
+        Pending::ConfirmHandover {
+            handover_id,
+            version,
+        } => {
+            let (handover, _) =
+                super::handovers::confirm(conn, ctx, &handover_id, Some(version))?;
+            serde_json::to_string(&handover)?
         }
         Pending::AssignBlacklisted { assign } => {
             serde_json::to_string(&assignments::assign(conn, ctx, &assign, false)?)?

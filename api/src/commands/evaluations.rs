@@ -12,7 +12,7 @@ use crate::db::{self, loans, DbConn};
 use crate::domain::field_check::CheckKind;
 use crate::domain::flag::FlagKind;
 use crate::domain::portfolio::{indicator, Indicator};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// One RM's result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -39,6 +39,14 @@ pub struct Evaluation {
 /// Evaluates `as_of` over the caller's scope; `Ok((result, false))` when it was evaluated before
 /// (the stored result, nothing changed).
 pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Evaluation, bool)> {
+    // a day not yet come has no facts; evaluating it would store an empty result that the
+    // idempotent call would return once the day comes.
+    if as_of > ctx.today {
+        return Err(AppError::field(
+            "as_of",
+            format!("must not be after today ({})", ctx.today),
+        ));
+    }
     if let Some(stored) = loans::evaluation(conn, as_of, &ctx.scope)? {
         return Ok((serde_json::from_str(&stored)?, false));
     }

@@ -187,10 +187,23 @@ fn pending_handover(
     conn: &mut DbConn,
     case: &ExitCaseRow,
 ) -> AppResult<Option<(db::handovers::HandoverRow, Vec<db::handovers::MoveRow>)>> {
-    let Some(id) = case.handover_id.as_deref() else {
+    let Some(open) = db::handovers::proposed_of_rm(conn, &case.rm_id)? else {
         return Ok(None);
     };
-    Ok(db::handovers::find(conn, id)?.filter(|(h, _)| h.status == "proposed"))
+    db::handovers::find(conn, &open.id)
+}
+
+/// the RM's proposed handover, or a new one (one plan per RM at a time).
+fn handover_for_case(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    case: &ExitCaseRow,
+    reason: &str,
+) -> AppResult<db::handovers::HandoverRow> {
+    match pending_handover(conn, case)? {
+        Some((open, _)) => Ok(open),
+        None => Ok(super::handovers::propose(conn, ctx, &case.rm_id, reason)?.0),
+    }
 }
 
 fn rm_of(conn: &mut DbConn, case: &ExitCaseRow) -> AppResult<RmRow> {
@@ -264,12 +277,8 @@ pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCas
             )?;
         }
         if db::rms::active_assignment_count(conn, &rm.id)? > 0 {
-            let (handover, _) = super::handovers::propose(
-                conn,
-                ctx,
-                &rm.id,
-                &format!("forced exit case {}", case.id),
-            )?;
+            let handover =
+                handover_for_case(conn, ctx, &case, &format!("forced exit case {}", case.id))?;
             let mut after = case.clone();
             after.handover_id = Some(handover.id.clone());
             return save(
@@ -400,10 +409,10 @@ pub fn decide(
         );
         return save(conn, ctx, &before, after, "approve", &note);
     }
-    let (handover, _) = super::handovers::propose(
+    let handover = handover_for_case(
         conn,
         ctx,
-        &rm.id,
+        &before,
         &format!("exit case {} ({trigger})", before.id),
     )?;
     after.handover_id = Some(handover.id.clone());
@@ -420,9 +429,10 @@ pub fn decide(
     )
 }
 
-/// A-9 → X-5: the confirmed handover of a case's RM closes the case and the RM exits.
-pub fn on_handover_confirmed(conn: &mut DbConn, ctx: &Ctx, handover_id: &str) -> AppResult<()> {
-    let Some(case) = store::waiting_for_handover(conn, handover_id)? else {
+/// A-9 → X-5: any confirmed handover that leaves an RM with a case waiting for its handover and
+/// no assignment closes the case and the RM exits.
+pub fn on_handover_confirmed(conn: &mut DbConn, ctx: &Ctx, rm_id: &str) -> AppResult<()> {
+    let Some(case) = store::waiting_for_handover(conn, rm_id)? else {
         return Ok(());
     };
     let rm = rm_of(conn, &case)?;

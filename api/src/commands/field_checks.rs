@@ -81,7 +81,9 @@ pub fn submit(
         .as_deref()
         .map(|id| participant(conn, ctx, id, &customer.id, "second_rm_id"))
         .transpose()?;
-    let a6 = is_a6(&facts, false) || customer.needs_second_rm_since.is_some();
+    // an open flag makes the customer A-6 whatever its markers.
+    let (_, flagged) = super::flags::risk_state(conn, &customer.id)?;
+    let a6 = is_a6(&facts, flagged) || customer.needs_second_rm_since.is_some();
     let required_by_r4 = store::open_required(conn, &customer.id, s.kind.as_str())?
         .iter()
         .any(|r| r.source == "R-4");
@@ -280,8 +282,13 @@ fn decide(
 }
 
 /// D-5: a finished check of the right kind closes the customer's open required checks.
+/// D-5: a check answers a requirement only when it was performed on or after the requirement was
+/// made; an older one cannot show the state that raised it.
 fn close_required(conn: &mut DbConn, ctx: &Ctx, check: &FieldCheckRow) -> AppResult<()> {
-    for required in store::open_required(conn, &check.customer_id, &check.kind)? {
+    let answered = store::open_required(conn, &check.customer_id, &check.kind)?
+        .into_iter()
+        .filter(|required| check.performed_at >= required.created_at);
+    for required in answered {
         store::close_required(conn, &required.id, &check.id, ctx.now)?;
         let after = serde_json::json!({"closed_by_check_id": check.id});
         audit::record(

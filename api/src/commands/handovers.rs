@@ -9,7 +9,9 @@ use crate::db::assignments as store;
 use crate::db::audit::{self, Change};
 use crate::db::handovers::{self as handovers, HandoverRow, MoveRow};
 use crate::db::{self, DbConn};
-use crate::domain::assignment::{choose_successor, AssignmentRole, Candidate};
+use crate::domain::assignment::{
+    choose_successor, reassignment_needs_approval, AssignmentRole, Candidate,
+};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult};
 
@@ -23,6 +25,15 @@ pub fn propose(
     let from = db::rms::find(conn, from_rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field("from_rm_id", "no such RM in your scope"))?;
+    // one plan per RM at a time, so that an exit case and its handover cannot be overtaken by
+    // a second plan for the same customers.
+    store::lock_rm(conn, &from.id)?;
+    if let Some(open) = handovers::proposed_of_rm(conn, &from.id)? {
+        return Err(AppError::VersionConflict(format!(
+            "handover {} of this RM is still proposed; adjust and confirm it",
+            open.id
+        )));
+    }
     let mut candidates = Vec::new();
     for colleague in db::rms::active_in_unit(conn, &from.org_unit_id)? {
         if colleague.id == from.id {
@@ -98,6 +109,35 @@ pub fn load(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<(HandoverRow, V
         .ok_or(AppError::NotFound("handover"))
 }
 
+/// A-10 (M-1: a handover move is a reassignment): why confirming this handover needs a second
+/// person, and whether a blacklisted customer is among the moves (a risk officer's call, R-3).
+pub fn confirmation_needs_approval(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    moves: &[MoveRow],
+) -> AppResult<Option<(String, bool)>> {
+    let mut reasons = Vec::new();
+    let mut any_blacklisted = false;
+    for m in moves.iter().filter(|m| m.role == "primary") {
+        let (customer, facts) = customer_facts(conn, ctx, &m.customer_id)?;
+        let (blacklisted, flagged) = super::flags::risk_state(conn, &m.customer_id)?;
+        if let Some(why) = reassignment_needs_approval(&facts, flagged, blacklisted) {
+            any_blacklisted |= blacklisted;
+            reasons.push(format!("{} ({why})", customer.name));
+        }
+    }
+    if reasons.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((
+        format!(
+            "the handover moves the primary RM of {}",
+            reasons.join(", ")
+        ),
+        any_blacklisted,
+    )))
+}
+
 /// A manager's adjustment: another RM for some moves (checked now and again at confirm).
 pub fn adjust(
     conn: &mut DbConn,
@@ -149,8 +189,16 @@ pub fn adjust(
 
 /// Applies every move in the caller's transaction, re-checking each rule now; one refusal
 /// refuses them all. Afterwards the RM holds nothing.
-pub fn confirm(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<(HandoverRow, Vec<MoveRow>)> {
+pub fn confirm(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    id: &str,
+    expected_version: Option<i64>,
+) -> AppResult<(HandoverRow, Vec<MoveRow>)> {
     let (before, moves) = load(conn, ctx, id)?;
+    if let Some(expected) = expected_version {
+        crate::http::check_version(before.version, expected, "the handover")?;
+    }
     if before.status != "proposed" {
         return Err(AppError::VersionConflict(format!(
             "the handover is {} already",
@@ -200,6 +248,6 @@ pub fn confirm(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<(HandoverRow
             .before(&before)?
             .after(&after)?,
     )?;
-    super::exit_cases::on_handover_confirmed(conn, ctx, &after.id)?;
+    super::exit_cases::on_handover_confirmed(conn, ctx, &after.from_rm_id)?;
     Ok((after, moves))
 }

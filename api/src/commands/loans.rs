@@ -11,6 +11,7 @@ use super::flags::{raise, raise_many};
 use super::Ctx;
 use crate::db::loan_import::{self as import, StagedRow};
 use crate::db::loans::{self as store, SnapshotRow};
+use crate::db::audit::{self, Change};
 use crate::db::{self, DbConn};
 use crate::domain::flag::FlagKind;
 use crate::domain::loan::{has_overdue_interest, to_fen, Classification};
@@ -59,6 +60,17 @@ pub struct Recorded {
     pub flags_raised: Vec<FlagKind>,
 }
 
+/// a report describes a day that has come.
+fn check_not_future(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if as_of > today {
+        return Err(AppError::field(
+            "as_of",
+            format!("must not be after today ({today})"),
+        ));
+    }
+    Ok(())
+}
+
 /// A fact in fen, checked on its own (no registry lookups): 422 naming the field.
 fn staged(line: usize, f: &LoanFact) -> AppResult<StagedRow> {
     let money = |field: &str, value: Decimal| to_fen(value).map_err(|m| AppError::field(field, m));
@@ -84,9 +96,15 @@ fn staged(line: usize, f: &LoanFact) -> AppResult<StagedRow> {
 /// Records one fact and raises the borrower's flags.
 pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded> {
     let row = staged(1, f)?;
+    check_not_future(f.as_of, ctx.today)?;
     let customer = db::customers::find(conn, &f.customer_id)?
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
+    // O-1: loans are keyed bank-wide; a loan of a customer outside the caller's scope is not theirs
+    // to report (404, as for anything out of scope).
+    if store::borrower_outside(conn, &row.loan_no, &ctx.scope)? {
+        return Err(AppError::NotFound("loan"));
+    }
     db::rms::find(conn, &f.rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))?;
@@ -104,6 +122,12 @@ pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded>
         matures_on: row.matures_on,
     };
     let created = store::upsert(conn, &snapshot)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("loan.record", "loan", &snapshot.loan_no, &customer.org_path)
+            .after(&snapshot)?,
+    )?;
     let mut flags_raised = Vec::new();
     if f.classification.is_npl() {
         let why = npl_reason(&snapshot.loan_no, f.as_of);
@@ -230,6 +254,12 @@ pub fn import(
         }
         report.refused.extend(chunk.refused);
         for row in chunk.rows {
+            if let Err(e) = check_not_future(row.as_of, ctx.today) {
+                report
+                    .refused
+                    .push(refusal(row.line as usize, Some(row.loan_no), e));
+                continue;
+            }
             if !rms.contains(&row.rm_id) {
                 report.refused.push(refusal(
                     row.line as usize,
@@ -325,6 +355,13 @@ fn merge_part(
             line as usize,
             Some(loan_no),
             AppError::field("customer_id", "no such customer in your scope"),
+        ));
+    }
+    for (line, loan_no) in import::refuse_loans_out_of_scope(conn, &ctx.scope)? {
+        report.refused.push(refusal(
+            line as usize,
+            Some(loan_no),
+            AppError::field("loan_no", "a loan of a customer outside your scope"),
         ));
     }
     if repeats {

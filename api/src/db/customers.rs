@@ -40,6 +40,23 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CustomerRow>> {
     Ok(customers::table.find(id).first(conn).optional()?)
 }
 
+/// O-1: after a customer moves to another unit, its flags and checks are scoped to the new one
+/// (the old unit no longer lists or acts on them). Audit events keep the path they were written
+/// with: the log is append-only.
+pub fn rescope(conn: &mut DbConn, customer_id: &str, org_path: &str) -> AppResult<()> {
+    use super::schema::{field_checks, flags, required_checks};
+    diesel::update(flags::table.filter(flags::customer_id.eq(customer_id)))
+        .set(flags::org_path.eq(org_path))
+        .execute(conn)?;
+    diesel::update(field_checks::table.filter(field_checks::customer_id.eq(customer_id)))
+        .set(field_checks::org_path.eq(org_path))
+        .execute(conn)?;
+    diesel::update(required_checks::table.filter(required_checks::customer_id.eq(customer_id)))
+        .set(required_checks::org_path.eq(org_path))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn update(conn: &mut DbConn, row: &CustomerRow, expected_version: i64) -> AppResult<()> {
     let n = diesel::update(
         customers::table

@@ -138,13 +138,10 @@ pub fn list(
     Ok(q.order(ec::id.asc()).limit(limit + 1).load(conn)?)
 }
 
-/// The open case waiting for this handover, if any.
-pub fn waiting_for_handover(
-    conn: &mut DbConn,
-    handover_id: &str,
-) -> AppResult<Option<ExitCaseRow>> {
+/// The RM's case waiting for its customers to be handed over, if any.
+pub fn waiting_for_handover(conn: &mut DbConn, rm_id: &str) -> AppResult<Option<ExitCaseRow>> {
     Ok(ec::table
-        .filter(ec::handover_id.eq(handover_id))
+        .filter(ec::rm_id.eq(rm_id))
         .filter(ec::status.eq("handover"))
         .first(conn)
         .optional()?)

@@ -48,6 +48,15 @@ pub fn insert(conn: &mut DbConn, row: &HandoverRow, moves: &[MoveRow]) -> AppRes
     Ok(())
 }
 
+/// the RM's handover still waiting for confirmation (at most one).
+pub fn proposed_of_rm(conn: &mut DbConn, rm_id: &str) -> AppResult<Option<HandoverRow>> {
+    Ok(handovers::table
+        .filter(handovers::from_rm_id.eq(rm_id))
+        .filter(handovers::status.eq("proposed"))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<(HandoverRow, Vec<MoveRow>)>> {
     let Some(row) = handovers::table
         .find(id)

@@ -146,6 +146,46 @@ pub fn refuse_customers_out_of_scope(
     Ok(refused.into_iter().map(|r| (r.line, r.loan_no)).collect())
 }
 
+/// O-1: removes and returns (line, loan_no) of staged rows whose loan is already recorded for a
+/// customer outside the subtree `scope` (loans are keyed bank-wide). Nothing to check for the
+/// whole bank.
+pub fn refuse_loans_out_of_scope(
+    conn: &mut DbConn,
+    scope: &str,
+) -> AppResult<Vec<(i64, String)>> {
+    if super::org_units::is_whole_bank(conn, scope)? {
+        return Ok(Vec::new());
+    }
+    let (low, high) = super::subtree_range(scope);
+    let outside = "EXISTS (SELECT 1 FROM loans l JOIN customers t ON t.id = l.customer_id \
+                   WHERE l.loan_no = {row}.loan_no AND (t.org_path < $1 OR t.org_path >= $2))";
+    let select = dialect(
+        conn,
+        &format!(
+            "SELECT line, loan_no FROM loan_import i WHERE {}",
+            outside.replace("{row}", "i")
+        ),
+    );
+    let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
+        .bind::<Text, _>(&low)
+        .bind::<Text, _>(&high)
+        .load(c)?);
+    if !refused.is_empty() {
+        let delete = dialect(
+            conn,
+            &format!(
+                "DELETE FROM loan_import WHERE {}",
+                outside.replace("{row}", "loan_import")
+            ),
+        );
+        on_inner!(conn, c => diesel::sql_query(&delete)
+            .bind::<Text, _>(&low)
+            .bind::<Text, _>(&high)
+            .execute(c)?);
+    }
+    Ok(refused.into_iter().map(|r| (r.line, r.loan_no)).collect())
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]

@@ -131,6 +131,19 @@ pub fn evaluation(conn: &mut DbConn, as_of: NaiveDate, scope: &str) -> AppResult
         .optional()?)
 }
 
+/// O-1: whether the loan is recorded for a borrower outside the subtree `scope`.
+pub fn borrower_outside(conn: &mut DbConn, loan_no: &str, scope: &str) -> AppResult<bool> {
+    use super::schema::customers;
+    let (low, high) = super::subtree_range(scope);
+    let n: i64 = loans::table
+        .inner_join(customers::table)
+        .filter(loans::loan_no.eq(loan_no))
+        .filter(customers::org_path.lt(low).or(customers::org_path.ge(high)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 pub fn insert_evaluation(
     conn: &mut DbConn,
     as_of: NaiveDate,

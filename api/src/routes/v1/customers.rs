@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::commands::customer_state;
 use crate::db::audit::Change;
 use crate::db::{self, customers::CustomerRow, customers::RelationRow, DbConn};
 use crate::domain::customer::{
@@ -312,8 +313,11 @@ pub async fn update(
     let row = state
         .db
         .write(move |conn| {
+            let ctx = crate::commands::Ctx::load(conn, &caller)?;
+            db::assignments::lock_customer(conn, &id, &caller.clock)?;
             let before = scoped_customer(conn, &caller, &id)?;
             http::check_version(before.version, expected, "the customer")?;
+            let state = customer_state::before(conn, &ctx, &id)?;
             let mut after = before.clone();
             if let Some(v) = patch.name {
                 after.name = v.trim().to_string();
@@ -342,7 +346,9 @@ pub async fn update(
             if let Some(v) = &patch.categories {
                 after.categories = join_categories(v);
                 let needed_before = before.needs_second_rm_since.is_some();
-                after.needs_second_rm_since = match (needed_before, needs_second_rm(v)) {
+                // an open flag keeps the customer on the queue whatever its markers.
+                let (_, flagged) = crate::commands::flags::risk_state(conn, &before.id)?;
+                after.needs_second_rm_since = match (needed_before, needs_second_rm(v) || flagged) {
                     (false, true) => Some(caller.now()),
                     (true, true) => before.needs_second_rm_since,
                     (_, false) => None,
@@ -354,7 +360,11 @@ pub async fn update(
             after.version = before.version + 1;
             after.updated_at = caller.now();
             db::customers::update(conn, &after, expected)?;
-            let ctx = crate::commands::Ctx::load(conn, &caller)?;
+            if after.org_path != before.org_path {
+                // O-1: the customer's flags and checks move with it; its scope is its unit's.
+                db::customers::rescope(conn, &after.id, &after.org_path)?;
+            }
+            customer_state::check(conn, &ctx, &state)?;
             crate::commands::field_checks::on_entering_a6(
                 conn,
                 &ctx,

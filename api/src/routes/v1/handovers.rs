@@ -7,10 +7,12 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{handovers, Ctx};
+use crate::routes::v1::assignments::PendingApproval;
 use crate::db::handovers::{HandoverRow, MoveRow};
 use crate::domain::assignment::AssignmentRole;
-use crate::domain::role::Permission;
+use crate::domain::role::{Permission, Role};
 use crate::error::{AppResult, Problem};
 use crate::http::{self, JsonBody};
 use crate::startup::AppState;
@@ -176,27 +178,61 @@ pub async fn adjust(
 }
 
 /// Confirm (admin, manager): every move in one transaction, each re-checked against every rule
-/// now; one refusal (422 naming the customer and rule) refuses them all.
+/// now; one refusal (422 naming the customer and rule) refuses them all. A handover that moves the
+/// primary of a flagged, blacklisted or high-value customer is a reassignment (A-10, M-1): 202 and
+/// a pending approval, confirmed when a second person approves it.
 #[utoipa::path(
     tag = "handovers",
-    responses((status = 200, body = Handover), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, body = Handover),
+        (status = 202, description = "waiting for approval (A-10, M-1)", body = PendingApproval),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/handovers/{id}/confirm")]
 pub async fn confirm(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-) -> AppResult<web::Json<Handover>> {
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ManageAssignments)?;
     let id = id.into_inner();
-    let done = state
+    let (status, body) = state
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            handovers::confirm(conn, &ctx, &id)
+            let (handover, moves) = handovers::load(conn, &ctx, &id)?;
+            if handover.status == "proposed" {
+                if let Some((why, blacklisted)) =
+                    handovers::confirmation_needs_approval(conn, &ctx, &moves)?
+                {
+                    let approver_roles: &[Role] = if blacklisted {
+                        &[Role::RiskOfficer]
+                    } else {
+                        &[Role::Manager, Role::Admin]
+                    };
+                    let request = Request {
+                        reason: why,
+                        rule: "A-10",
+                        approver_roles,
+                        org_path: handover.org_path.clone(),
+                    };
+                    let pending = Pending::ConfirmHandover {
+                        handover_id: handover.id.clone(),
+                        version: handover.version,
+                    };
+                    let row = approvals::request(conn, &ctx, &caller, &pending, request)?;
+                    return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
+                }
+            }
+            let done = handovers::confirm(conn, &ctx, &id, None)?;
+            Ok((200, serde_json::to_value(view(done))?))
         })
         .await?;
-    Ok(web::Json(view(done)))
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    Ok(HttpResponse::build(status).json(body))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

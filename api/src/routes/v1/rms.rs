@@ -128,7 +128,7 @@ pub struct RmPatch {
     /// Transfer to another unit in the caller's scope.
     pub org_unit_id: Option<String>,
     pub status: Option<RmStatus>,
-    /// Required with `status: exited`; `forced` and `disqualified_for_misconduct` ban the person for good (O-6).
+    /// Refused: an RM exits only through an exit case; kept so that clients get a clear refusal.
     pub exit_kind: Option<ExitKind>,
     pub version: Option<i64>,
 }
@@ -343,9 +343,9 @@ pub async fn create(
     .await
 }
 
-/// Change an RM (admin, manager): name, unit, status. Suspending or exiting needs every active
-/// assignment handed over first; an exited RM stays exited; forced and misconduct exits ban
-/// the person (O-6).
+/// Change an RM (admin, manager): name, unit, status. Suspending needs every active assignment
+/// handed over first; exits happen only through exit cases, and an RM under an open
+/// case is not reactivated by an edit.
 #[utoipa::path(
     tag = "rms",
     request_body = RmPatch,
@@ -363,14 +363,14 @@ pub async fn update(
     caller.require(Permission::ManageRms)?;
     let patch = body.value;
     let expected = http::expected_version(&req, patch.version)?;
-    if patch.status == Some(RmStatus::Exited) && patch.exit_kind.is_none() {
-        return Err(AppError::field(
-            "exit_kind",
-            "required when status is exited",
+    // X-5 / O-6: an exit (and the ban a forced one brings) is decided by the committee on an
+    // exit case, never set by an edit.
+    if patch.status == Some(RmStatus::Exited) || patch.exit_kind.is_some() {
+        return Err(AppError::rule(
+            "X-5",
+            "exit_case_required",
+            "an RM exits only through an exit case decided by the committee (POST /exit-cases)",
         ));
-    }
-    if patch.exit_kind.is_some() && patch.status != Some(RmStatus::Exited) {
-        return Err(AppError::field("exit_kind", "only with status exited"));
     }
     let id = id.into_inner();
     let view_caller = caller.clone();
@@ -392,6 +392,16 @@ pub async fn update(
             if let Some(status) = patch.status {
                 let from = RmStatus::parse(&before.status).unwrap_or(RmStatus::Active);
                 rules::check_status_change(from, status).map_err(AppError::Rule)?;
+                if status == RmStatus::Active
+                    && from != RmStatus::Active
+                    && !db::exit_cases::open_of_rm(conn, &before.id)?.is_empty()
+                {
+                    return Err(AppError::rule(
+                        "X-5",
+                        "exit_case_open",
+                        "the RM is under an open exit case; the committee's decision ends it",
+                    ));
+                }
                 if status != RmStatus::Active && from == RmStatus::Active {
                     let open = db::rms::active_assignment_count(conn, &before.id)?;
                     if open > 0 {
@@ -404,26 +414,10 @@ pub async fn update(
                 }
                 after.status = status.as_str().into();
             }
-            if let Some(kind) = patch.exit_kind {
-                if kind.bans_permanently() {
-                    db::rms::ban(
-                        conn,
-                        &before.national_id,
-                        &before.id,
-                        kind.as_str(),
-                        caller.now(),
-                    )?;
-                }
-            }
             after.version = before.version + 1;
             after.updated_at = caller.now();
             db::rms::update(conn, &after, expected)?;
-            let action = if patch.exit_kind.is_some() { "rm.exit" } else { "rm.update" };
-            let mut after_view = audit_view(&after);
-            if let Some(kind) = patch.exit_kind {
-                after_view["exit_kind"] = serde_json::Value::String(kind.as_str().into());
-            }
-            db::audit::record(conn, &caller.actor(), Change::new(action, "rm", &after.id, &after.org_path).before(&audit_view(&before))?.after(&after_view)?)?;
+            db::audit::record(conn, &caller.actor(), Change::new("rm.update", "rm", &after.id, &after.org_path).before(&audit_view(&before))?.after(&audit_view(&after))?)?;
             Ok((after, policy))
         })
         .await?;
