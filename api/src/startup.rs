@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::login_limiter::LoginLimiter;
 use crate::auth::{password, JwtKeys};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::audit::Actor;
 use crate::db::audit::Change;
@@ -27,7 +28,6 @@ use crate::domain::org::{child_path, OrgUnitKind};
 use crate::domain::policy::Policy;
 use crate::domain::role::{join_roles, Role};
 use crate::error::{AppError, AppResult, REQUEST_ID};
-use crate::clock::Clock;
 use crate::routes;
 
 /// Shared by every worker.

@@ -346,8 +346,16 @@ impl TestApp {
     /// committee member approve it; returns the decision's answer.
     pub fn exit_by_case(&self, rm_id: &str, kind: &str) -> Resp {
         let root = self.root_id();
-        let proposer = self.user_token(&format!("c1.{}", &rm_id[rm_id.len() - 8..]), &["committee"], &root);
-        let decider = self.user_token(&format!("c2.{}", &rm_id[rm_id.len() - 8..]), &["committee"], &root);
+        let proposer = self.user_token(
+            &format!("c1.{}", &rm_id[rm_id.len() - 8..]),
+            &["committee"],
+            &root,
+        );
+        let decider = self.user_token(
+            &format!("c2.{}", &rm_id[rm_id.len() - 8..]),
+            &["committee"],
+            &root,
+        );
         let r = self.post(
             "/exit-cases",
             &proposer,

@@ -7,6 +7,7 @@ mod helpers;
 mod assignments;
 mod audit;
 mod auth;
+mod bypass;
 mod errors;
 mod exits;
 mod exports;

@@ -116,7 +116,10 @@ fn o6_force_exited_person_is_never_appointed_again_in_any_unit() {
         app.patch(&format!("/rms/{id}"), &app.admin_token, &body)
             .assert_rule("X-5", "exit_case_required");
     }
-    assert_eq!(app.get(&format!("/rms/{id}"), &app.admin_token).body["status"], "active");
+    assert_eq!(
+        app.get(&format!("/rms/{id}"), &app.admin_token).body["status"],
+        "active"
+    );
     let r = app.exit_by_case(&id, "forced");
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "closed", "{}", r.body);
@@ -143,7 +146,10 @@ fn o6_force_exited_person_is_never_appointed_again_in_any_unit() {
         &pudong,
     );
     let other = r.body["id"].as_str().unwrap().to_string();
-    assert_eq!(app.exit_by_case(&other, "voluntary").body["status"], "closed");
+    assert_eq!(
+        app.exit_by_case(&other, "voluntary").body["status"],
+        "closed"
+    );
     assert_eq!(
         create_rm(
             &app,

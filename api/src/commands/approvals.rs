@@ -206,8 +206,7 @@ pub fn approve(
             handover_id,
             version,
         } => {
-            let (handover, _) =
-                super::handovers::confirm(conn, ctx, &handover_id, Some(version))?;
+            let (handover, _) = super::handovers::confirm(conn, ctx, &handover_id, Some(version))?;
             serde_json::to_string(&handover)?
         }
         Pending::AssignBlacklisted { assign } => {
@@ -223,8 +222,7 @@ pub fn approve(
                     "the policy is at version {current}, not {based_on_version} as when this change was made; propose it again"
                 )));
             }
-            let version =
-                db::policy::insert_next(
+            let version = db::policy::insert_next(
                 conn,
                 &policy,
                 Some(before.maker_username.clone()),

@@ -16,6 +16,8 @@ use crate::error::{AppError, AppResult};
 pub struct Before {
     customer_id: String,
     primary: Option<String>,
+    /// The RM who last held the customer as primary, ended or not.
+    last_primary: Option<String>,
     holders: Vec<String>,
     counts_as_key_account: bool,
     is_vip: bool,
@@ -31,6 +33,7 @@ pub fn before(conn: &mut DbConn, ctx: &Ctx, customer_id: &str) -> AppResult<Befo
             .iter()
             .find(|(a, _)| a.role == "primary")
             .map(|(a, _)| a.rm_id.clone()),
+        last_primary: store::last_primary(conn, customer_id)?,
         holders: active.iter().map(|(a, _)| a.rm_id.clone()).collect(),
         counts_as_key_account: facts.is_key_account,
         is_vip: facts.is_vip,
@@ -61,7 +64,7 @@ pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
         after: after_primary,
         last_ended: match &before.primary {
             Some(_) => None,
-            None => store::last_primary(conn, &before.customer_id)?,
+            None => before.last_primary.clone(),
         },
     };
     if change.is_reassignment() && !ctx.approved("A-10") {

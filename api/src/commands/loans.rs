@@ -9,9 +9,9 @@ use validator::Validate;
 
 use super::flags::{raise, raise_many};
 use super::Ctx;
+use crate::db::audit::{self, Change};
 use crate::db::loan_import::{self as import, StagedRow};
 use crate::db::loans::{self as store, SnapshotRow};
-use crate::db::audit::{self, Change};
 use crate::db::{self, DbConn};
 use crate::domain::flag::FlagKind;
 use crate::domain::loan::{has_overdue_interest, to_fen, Classification};

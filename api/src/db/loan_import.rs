@@ -149,10 +149,7 @@ pub fn refuse_customers_out_of_scope(
 /// O-1: removes and returns (line, loan_no) of staged rows whose loan is already recorded for a
 /// customer outside the subtree `scope` (loans are keyed bank-wide). Nothing to check for the
 /// whole bank.
-pub fn refuse_loans_out_of_scope(
-    conn: &mut DbConn,
-    scope: &str,
-) -> AppResult<Vec<(i64, String)>> {
+pub fn refuse_loans_out_of_scope(conn: &mut DbConn, scope: &str) -> AppResult<Vec<(i64, String)>> {
     if super::org_units::is_whole_bank(conn, scope)? {
         return Ok(Vec::new());
     }

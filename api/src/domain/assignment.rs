@@ -220,7 +220,9 @@ pub fn check_one_primary(holders: usize, primaries: usize) -> Result<(), RuleVio
         return Err(refuse(
             "A-1",
             "primary_required",
-            format!("an assigned customer has exactly one primary RM; this change leaves {primaries}"),
+            format!(
+                "an assigned customer has exactly one primary RM; this change leaves {primaries}"
+            ),
         ));
     }
     Ok(())
@@ -437,11 +439,12 @@ mod tests {
 
     #[test]
     fn a10_ending_a_primary_and_assigning_another_is_a_reassignment() {
-        let change = |before: Option<&str>, after: Option<&str>, last: Option<&str>| PrimaryChange {
-            before: before.map(String::from),
-            after: after.map(String::from),
-            last_ended: last.map(String::from),
-        };
+        let change =
+            |before: Option<&str>, after: Option<&str>, last: Option<&str>| PrimaryChange {
+                before: before.map(String::from),
+                after: after.map(String::from),
+                last_ended: last.map(String::from),
+            };
         assert!(change(Some("a"), Some("b"), None).is_reassignment());
         assert!(change(Some("a"), None, None).is_reassignment());
         assert!(change(None, Some("b"), Some("a")).is_reassignment());

@@ -9,12 +9,12 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{handovers, Ctx};
-use crate::routes::v1::assignments::PendingApproval;
 use crate::db::handovers::{HandoverRow, MoveRow};
 use crate::domain::assignment::AssignmentRole;
 use crate::domain::role::{Permission, Role};
 use crate::error::{AppResult, Problem};
 use crate::http::{self, JsonBody};
+use crate::routes::v1::assignments::PendingApproval;
 use crate::startup::AppState;
 
 /// A handover of every active assignment of one RM.
@@ -230,8 +230,8 @@ pub async fn confirm(
             Ok((200, serde_json::to_value(view(done))?))
         })
         .await?;
-    let status = actix_web::http::StatusCode::from_u16(status)
-        .unwrap_or(actix_web::http::StatusCode::OK);
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     Ok(HttpResponse::build(status).json(body))
 }
 

@@ -145,7 +145,8 @@ pub async fn rematch(
             match kind {
                 ProposalKind::Rotation => {
                     let (_, policy) = db::policy::current(conn)?;
-                    let cutoff = caller.now()
+                    let cutoff = caller
+                        .now()
                         .checked_sub_months(Months::new(policy.assignment.rotation_years * 12))
                         .ok_or_else(|| AppError::Internal("rotation period out of range".into()))?;
                     let rows = store::primaries_held_before(

@@ -728,12 +728,8 @@ pub async fn portfolio(
     let npl = npl_indicators(&rm, &states, &policy, today);
     let loan_customers = overdue.len() as u32;
     let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
-    let risk = crate::domain::portfolio::indicator(
-        loan_customers,
-        overdue_customers,
-        today,
-        &policy,
-    );
+    let risk =
+        crate::domain::portfolio::indicator(loan_customers, overdue_customers, today, &policy);
     let r = &policy.risk;
     let thresholds = RiskThresholds {
         settlement_day_target: r.settlement_day_normal_ratio,
