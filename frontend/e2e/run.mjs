@@ -262,4 +262,7 @@ async function main() {
   }
 }
 
-main().catch(() => process.exit(1));
+main().catch((e) => {
+  console.error(String(e?.stack ?? e));
+  process.exit(1);
+});

@@ -366,3 +366,88 @@ fn x5_an_rm_under_an_open_case_is_not_reactivated_by_an_edit() {
     )
     .assert_rule("X-5", "exit_case_open");
 }
+
+#[test]
+fn p1_a_policy_that_does_not_validate_never_reaches_an_approval() {
+    let app = spawn_app();
+    let current = app.get("/policy", &app.admin_token).body["policy"].clone();
+    let cases = [
+        ("/scoring", json!({}), "scoring.tables.sub_branch_rm"),
+        ("/risk/settlement_day", json!(0), "risk.settlement_day"),
+        (
+            "/qualification/term_years",
+            json!(0),
+            "qualification.term_years",
+        ),
+        (
+            "/assignment/max_marketers",
+            json!(0),
+            "assignment.max_marketers",
+        ),
+    ];
+    for (pointer, value, field) in cases {
+        let mut policy = current.clone();
+        *policy.pointer_mut(pointer).unwrap() = value;
+        let r = app.request(
+            "PUT",
+            "/policy",
+            Some(&app.admin_token),
+            &[],
+            Some(&policy.to_string()),
+        );
+        assert_eq!(r.status, 422, "{pointer}: {}", r.body);
+        let fields: Vec<&str> = r.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{field} in {}", r.body);
+    }
+    let pending = app.get("/approvals?status=pending", &app.admin_token);
+    assert_eq!(pending.body["items"], json!([]), "{}", pending.body);
+}
+
+#[test]
+fn o1_a_customers_flags_move_with_it_to_its_new_branch() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let pudong = app.unit("Pudong Branch", "branch", &root);
+    let minhang = app.unit("Minhang Branch", "branch", &root);
+    let customer = app.customer_of(&pudong, "corporate", false, &[]);
+    let r = app.post(
+        "/flags",
+        &app.admin_token,
+        &json!({"customer_id": customer, "kind": "anomaly", "reason": "stock missing"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let flag = r.body["id"].as_str().unwrap().to_string();
+    let version = app
+        .get(&format!("/customers/{customer}"), &app.admin_token)
+        .body["version"]
+        .clone();
+    let r = app.patch(
+        &format!("/customers/{customer}"),
+        &app.admin_token,
+        &json!({"org_unit_id": minhang, "version": version}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let old = app.user_token("pudong.risk", &["risk_officer"], &pudong);
+    let new = app.user_token("minhang.risk", &["risk_officer"], &minhang);
+    let listed = |token: &str| -> Vec<String> {
+        app.get("/flags", token).body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["id"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(
+        !listed(&old).contains(&flag),
+        "the old branch no longer sees it"
+    );
+    assert!(listed(&new).contains(&flag), "the new branch does");
+    app.post(&format!("/flags/{flag}/acknowledge"), &old, &json!({}))
+        .assert_problem(404, "not_found");
+}

@@ -216,6 +216,17 @@ pub fn approve(
             policy,
             based_on_version,
         } => {
+            // P-1: a stored request that no longer validates (filed before a rule was added) is
+            // not applied.
+            let problems = policy.problems();
+            if !problems.is_empty() {
+                return Err(AppError::Validation(
+                    problems
+                        .into_iter()
+                        .map(|(field, message)| crate::error::FieldError::new(&field, message))
+                        .collect(),
+                ));
+            }
             let current = db::policy::current_version(conn)?;
             if current != based_on_version {
                 return Err(AppError::VersionConflict(format!(

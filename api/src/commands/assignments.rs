@@ -184,7 +184,13 @@ pub fn assign(
     let holders: Vec<Holder> = store::holders(&active);
     let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id", Some(&facts))?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
-    rules::check_slot(&holders, &rm.id, cmd.role).map_err(AppError::Rule)?;
+    rules::check_slot(
+        &holders,
+        &rm.id,
+        cmd.role,
+        ctx.policy.assignment.max_marketers,
+    )
+    .map_err(AppError::Rule)?;
     rules::check_grade(&rm_facts, &facts, cmd.role).map_err(AppError::Rule)?;
     if !cap_override {
         rules::check_capacity(&rm_facts, &facts, &ctx.policy).map_err(AppError::Rule)?;

@@ -327,10 +327,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
     // X-2 triggers.
     let mut triggered: Vec<(String, &str, String)> = Vec::new();
     let exit = &ctx.policy.exit;
-    let window_start = last_day
-        .checked_sub_months(Months::new(exit.complaints_window_months))
-        .and_then(|d| d.succ_opt())
-        .unwrap_or(last_day);
+    let (window_start, _) = exit.complaints_window(last_day);
     for (rm_id, n) in
         db::conduct::verified_complaint_counts(conn, &ctx.scope, window_start, last_day)?
     {

@@ -193,14 +193,17 @@ pub fn overdue_by_customer(
 /// (loan_no, customer_id, customer name, balance fen, matures_on, interest due fen, interest paid fen).
 pub type BookLoan = (String, String, String, i64, Option<NaiveDate>, i64, i64);
 
-pub fn of_rm_book(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<BookLoan>> {
+pub fn of_rm_book(conn: &mut DbConn, rm_id: &str, scope: &str) -> AppResult<Vec<BookLoan>> {
     use super::schema::{assignments, customers};
+    let (low, high) = super::subtree_range(scope);
     Ok(loans::table
         .inner_join(customers::table.on(customers::id.eq(loans::customer_id)))
         .inner_join(assignments::table.on(assignments::customer_id.eq(loans::customer_id)))
         .filter(assignments::rm_id.eq(rm_id))
         .filter(assignments::role.eq("primary"))
         .filter(assignments::valid_to.is_null())
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
         .select((
             loans::loan_no,
             loans::customer_id,
@@ -215,11 +218,18 @@ pub fn of_rm_book(conn: &mut DbConn, rm_id: &str) -> AppResult<Vec<BookLoan>> {
 }
 
 /// the guarantors of a customer: (id, name).
-pub fn guarantors(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<(String, String)>> {
+pub fn guarantors(
+    conn: &mut DbConn,
+    customer_id: &str,
+    scope: &str,
+) -> AppResult<Vec<(String, String)>> {
     use super::schema::{customer_relations as r, customers};
+    let (low, high) = super::subtree_range(scope);
     Ok(r::table
         .inner_join(customers::table.on(customers::id.eq(r::customer_id)))
         .filter(r::related_customer_id.eq(customer_id))
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
         .filter(r::kind.eq("guarantor_of"))
         .select((customers::id, customers::name))
         .load(conn)?)

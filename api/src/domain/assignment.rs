@@ -255,6 +255,7 @@ pub fn check_slot(
     holders: &[Holder],
     rm_id: &str,
     role: AssignmentRole,
+    max_marketers: u32,
 ) -> Result<(), RuleViolation> {
     if holders.iter().any(|h| h.rm_id == rm_id) {
         return Err(refuse(
@@ -273,11 +274,15 @@ pub fn check_slot(
         AssignmentRole::Primary => Ok(()),
         _ if primary.is_none() => Err(refuse("A-1", "no_primary", "assign the primary RM first")),
         AssignmentRole::Assistant => {
-            if holders.iter().any(|h| h.role == AssignmentRole::Assistant) {
+            let marketers = holders
+                .iter()
+                .filter(|h| h.role != AssignmentRole::TeamMember)
+                .count();
+            if marketers as u64 >= u64::from(max_marketers) {
                 return Err(refuse(
                     "A-2",
                     "too_many_marketers",
-                    "ordinary marketing allows a primary and one assistant; serve the customer as a team led by a senior RM instead",
+                    format!("ordinary marketing allows {max_marketers} RMs (the primary and assistants); serve the customer as a team led by a senior RM instead"),
                 ));
             }
             Ok(())
@@ -337,7 +342,7 @@ pub fn check_assignment(
     policy: &Policy,
 ) -> Result<(), RuleViolation> {
     check_eligible(rm, customer, today, policy)?;
-    check_slot(holders, &rm.id, role)?;
+    check_slot(holders, &rm.id, role, policy.assignment.max_marketers)?;
     check_grade(rm, customer, role)?;
     check_capacity(rm, customer, policy)
 }
@@ -618,18 +623,24 @@ mod tests {
     fn a1_one_primary_and_a2_two_marketers() {
         let primary = holder("p", AssignmentRole::Primary, Grade::Rm);
         assert_eq!(
-            check_slot(std::slice::from_ref(&primary), "x", AssignmentRole::Primary)
-                .map_err(|e| e.rule),
+            check_slot(
+                std::slice::from_ref(&primary),
+                "x",
+                AssignmentRole::Primary,
+                2
+            )
+            .map_err(|e| e.rule),
             Err("A-1")
         );
         assert_eq!(
-            check_slot(&[], "x", AssignmentRole::Assistant).map_err(|e| e.code),
+            check_slot(&[], "x", AssignmentRole::Assistant, 2).map_err(|e| e.code),
             Err("no_primary")
         );
         assert!(check_slot(
             std::slice::from_ref(&primary),
             "x",
-            AssignmentRole::Assistant
+            AssignmentRole::Assistant,
+            2
         )
         .is_ok());
         let assistant = holder("a", AssignmentRole::Assistant, Grade::Rm);
@@ -637,7 +648,8 @@ mod tests {
             check_slot(
                 &[primary.clone(), assistant.clone()],
                 "x",
-                AssignmentRole::Assistant
+                AssignmentRole::Assistant,
+                2
             )
             .map_err(|e| e.code),
             Err("too_many_marketers")
@@ -646,15 +658,16 @@ mod tests {
             check_slot(
                 std::slice::from_ref(&primary),
                 "x",
-                AssignmentRole::TeamMember
+                AssignmentRole::TeamMember,
+                2
             )
             .map_err(|e| e.code),
             Err("team_needs_senior_lead")
         );
         let senior = holder("s", AssignmentRole::Primary, Grade::Senior);
-        assert!(check_slot(&[senior, assistant], "x", AssignmentRole::TeamMember).is_ok());
+        assert!(check_slot(&[senior, assistant], "x", AssignmentRole::TeamMember, 2).is_ok());
         assert_eq!(
-            check_slot(&[primary], "p", AssignmentRole::Assistant).map_err(|e| e.code),
+            check_slot(&[primary], "p", AssignmentRole::Assistant, 2).map_err(|e| e.code),
             Err("already_assigned")
         );
     }

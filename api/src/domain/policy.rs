@@ -1,6 +1,7 @@
 //! P-1: every threshold of RULES.md in one versioned record. The numbers here are the defaults a
 //! bank starts with; the rules read them from the record, never from literals.
 
+use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -243,6 +244,23 @@ impl Default for Policy {
     }
 }
 
+impl ExitPolicy {
+    /// X-2 item 3: the `complaints_window_months` calendar months ending on the last day of the
+    /// month of `day`, both ends included: the same window for the monthly run and wherever the
+    /// count is shown.
+    pub fn complaints_window(&self, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let first = day.with_day(1).unwrap_or(day);
+        let last = first
+            .checked_add_months(Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(day);
+        let from = first
+            .checked_sub_months(Months::new(self.complaints_window_months.saturating_sub(1)))
+            .unwrap_or(first);
+        (from, last)
+    }
+}
+
 impl Policy {
     /// Consistency checks a new policy version must pass (P-1): shares sum to 1, ratios in 0..=1,
     /// days inside a month. Returns the offending field paths.
@@ -296,14 +314,69 @@ impl Policy {
                 out.push((field.into(), "must be a day between 1 and 28".into()));
             }
         }
-        if self.qualification.validity_years == 0 || self.qualification.term_years == 0 {
+        for (field, value) in [
+            (
+                "qualification.validity_years",
+                self.qualification.validity_years,
+            ),
+            ("qualification.term_years", self.qualification.term_years),
+            (
+                "capacity.corporate_key_accounts",
+                self.capacity.corporate_key_accounts,
+            ),
+            (
+                "capacity.retail_vip_customers",
+                self.capacity.retail_vip_customers,
+            ),
+            ("assignment.rotation_years", a.rotation_years),
+            ("assignment.second_rm_due_days", a.second_rm_due_days),
+            (
+                "field_checks.required_inspection_due_days",
+                self.field_checks.required_inspection_due_days,
+            ),
+            ("exit.complaints_threshold", self.exit.complaints_threshold),
+            (
+                "exit.complaints_window_months",
+                self.exit.complaints_window_months,
+            ),
+            ("exit.first_rating_months", self.exit.first_rating_months),
+            (
+                "risk.new_npl_consecutive_months",
+                r.new_npl_consecutive_months,
+            ),
+        ] {
+            if value == 0 {
+                out.push((field.into(), "must be at least 1".into()));
+            }
+        }
+        // the primary and at least one assistant.
+        if a.max_marketers < 2 {
             out.push((
-                "qualification".into(),
-                "validity_years and term_years must be at least 1".into(),
+                "assignment.max_marketers".into(),
+                "must be at least 2 (the primary and an assistant)".into(),
             ));
         }
+        out.extend(scoring_problems(&self.scoring));
         out
     }
+}
+
+/// each default table must score (every item well-formed) and its full marks total 100.
+fn scoring_problems(scoring: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for table in super::scoring::TABLES {
+        let field = format!("scoring.tables.{table}");
+        match super::scoring::score(scoring, table, &super::scoring::Metrics::default(), &[]) {
+            Ok(month) => {
+                let full: Decimal = month.items.iter().map(|i| i.full).sum();
+                if full != Decimal::from(100) {
+                    out.push((field, format!("full marks total {full}, not 100")));
+                }
+            }
+            Err(e) => out.push((field, format!("does not parse: {e}"))),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -336,6 +409,51 @@ mod tests {
         assert_eq!(json["risk"]["action_required_ratio"], "0.10");
         let back: Policy = serde_json::from_value(json).unwrap_or_default();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn p1_empty_scoring_zero_counts_and_one_marketer_are_refused() {
+        let mut p = Policy::default();
+        p.scoring = serde_json::json!({});
+        p.assignment.max_marketers = 1;
+        p.qualification.term_years = 0;
+        p.risk.settlement_day = 0;
+        let fields: Vec<String> = p.problems().into_iter().map(|(f, _)| f).collect();
+        for expected in [
+            "scoring.tables.sub_branch_rm",
+            "scoring.tables.retail_business_rm",
+            "scoring.tables.corporate_business_rm",
+            "assignment.max_marketers",
+            "qualification.term_years",
+            "risk.settlement_day",
+        ] {
+            assert!(
+                fields.iter().any(|f| f == expected),
+                "{expected} in {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn x2_3_the_complaints_window_is_the_twelve_months_ending_on_the_month_end() {
+        let exit = Policy::default().exit;
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert_eq!(
+            exit.complaints_window(day("2026-11-17")),
+            (day("2025-12-01"), day("2026-11-30"))
+        );
+        assert_eq!(
+            exit.complaints_window(day("2026-11-30")),
+            exit.complaints_window(day("2026-11-01"))
+        );
+        let six = ExitPolicy {
+            complaints_window_months: 6,
+            ..exit
+        };
+        assert_eq!(
+            six.complaints_window(day("2026-09-30")),
+            (day("2026-04-01"), day("2026-09-30"))
+        );
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub struct MonthScore {
     pub risk_fund: Decimal,
 }
 
+/// the three tables every policy carries (sub-branch RM, retail business RM, corporate
+/// business RM).
+pub const TABLES: [&str; 3] = [
+    "sub_branch_rm",
+    "retail_business_rm",
+    "corporate_business_rm",
+];
+
 /// which default table scores an RM: sub-branch RMs have their own; the others by line.
 pub fn table_for(line: Line, in_sub_branch: bool) -> &'static str {
     match (in_sub_branch, line) {

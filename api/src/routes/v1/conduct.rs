@@ -2,7 +2,7 @@
 //! `GET /rms/{id}/conduct`.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -227,6 +227,9 @@ pub async fn incident(
 pub struct Conduct {
     pub rm_id: String,
     pub window_from: NaiveDate,
+    /// The window's last day: the end of the current month (X-2 item 3: the same window as the
+    /// monthly run's).
+    pub window_to: NaiveDate,
     pub verified_complaints: Vec<Complaint>,
     /// At or above the policy threshold (default 3 within 12 months): X-2 item 3 applies.
     pub complaints_threshold_reached: bool,
@@ -250,16 +253,14 @@ pub async fn conduct(
                 .filter(|r| in_scope(&ctx.scope, &r.org_path))
                 .ok_or(AppError::NotFound("RM"))?;
             let window = &ctx.policy.exit;
-            let from = ctx
-                .today
-                .checked_sub_months(Months::new(window.complaints_window_months))
-                .unwrap_or(NaiveDate::MIN);
-            let complaints = store::verified_complaints(conn, &rm.id, from, ctx.today)?;
+            let (from, to) = window.complaints_window(ctx.today);
+            let complaints = store::verified_complaints(conn, &rm.id, from, to)?;
             Ok(Conduct {
                 complaints_threshold_reached: complaints.len() as u32
                     >= window.complaints_threshold,
                 rm_id: rm.id.clone(),
                 window_from: from,
+                window_to: to,
                 verified_complaints: complaints.into_iter().map(Complaint::from).collect(),
                 incidents: store::incidents_of(conn, &rm.id)?
                     .into_iter()

@@ -678,8 +678,23 @@ pub async fn activity(
             let rm = db::rms::find(conn, &id)?
                 .filter(|r| in_scope(&caller.org_path, &r.org_path))
                 .ok_or(AppError::NotFound("RM"))?;
-            let checks = store::of_rm_between(conn, &rm.id, from, to)?;
-            let activities = store::activities_between(conn, &rm.id, from, to)?;
+            // O-1: only the customers in the caller's scope (an RM may work for customers of
+            // other units, A-5).
+            let checks: Vec<_> = store::of_rm_between(conn, &rm.id, from, to)?
+                .into_iter()
+                .filter(|c| in_scope(&caller.org_path, &c.org_path))
+                .collect();
+            let mut activities = Vec::new();
+            for a in store::activities_between(conn, &rm.id, from, to)? {
+                let visible = match &a.customer_id {
+                    None => true,
+                    Some(id) => db::customers::find(conn, id)?
+                        .is_some_and(|c| in_scope(&caller.org_path, &c.org_path)),
+                };
+                if visible {
+                    activities.push(a);
+                }
+            }
             let mut created = std::collections::HashMap::new();
             for c in &checks {
                 if let Some(customer) = db::customers::find(conn, &c.customer_id)? {

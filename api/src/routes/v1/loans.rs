@@ -301,7 +301,7 @@ pub async fn due_list(
                 matures_on,
                 interest_due,
                 interest_paid,
-            ) in crate::db::loans::of_rm_book(conn, &rm.id)?
+            ) in crate::db::loans::of_rm_book(conn, &rm.id, &caller.org_path)?
             {
                 if let Some(m) = matures_on.filter(|m| *m >= first && *m < next) {
                     due.push(DueLoan {
@@ -314,10 +314,11 @@ pub async fn due_list(
                     });
                 }
                 if crate::domain::loan::has_overdue_interest(interest_due, interest_paid) {
-                    let guarantors = crate::db::loans::guarantors(conn, &customer_id)?
-                        .into_iter()
-                        .map(|(customer_id, name)| Guarantor { customer_id, name })
-                        .collect();
+                    let guarantors =
+                        crate::db::loans::guarantors(conn, &customer_id, &caller.org_path)?
+                            .into_iter()
+                            .map(|(customer_id, name)| Guarantor { customer_id, name })
+                            .collect();
                     overdue.push(OverdueInterest {
                         loan_no,
                         customer_id,
