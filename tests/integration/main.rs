@@ -18,3 +18,4 @@ mod openapi;
 mod ops;
 mod overview;
 mod registry;
+mod walk;
