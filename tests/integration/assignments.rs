@@ -529,3 +529,64 @@ fn a3_concurrent_assignments_never_exceed_the_cap() {
         15
     );
 }
+
+#[test]
+fn a7_team_members_split_the_assistant_share_evenly_and_a_seventh_joins() {
+    let Bank { app, team, .. } = bank();
+    let lead = app.rm(&team, "corporate", "senior");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    assert_eq!(
+        app.assign(&app.admin_token, &c, &lead, "primary").status,
+        201
+    );
+    let mut members = Vec::new();
+    for _ in 0..7 {
+        let m = app.rm(&team, "corporate", "rm");
+        let r = app.assign(&app.admin_token, &c, &m, "team_member");
+        assert_eq!(r.status, 201, "{}", r.body);
+        members.push(m);
+    }
+    let shares = |app: &TestApp| -> Vec<(String, String)> {
+        let history = app.get(&format!("/customers/{c}/assignments"), &app.admin_token);
+        active(&history.body)
+            .into_iter()
+            .map(|a| {
+                (
+                    a["role"].as_str().unwrap().to_string(),
+                    a["share"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let now = shares(&app);
+    assert_eq!(now.len(), 8);
+    for (role, share) in &now {
+        match role.as_str() {
+            "primary" => assert_eq!(share, "0.6003", "{now:?}"),
+            _ => assert_eq!(share, "0.0571", "{now:?}"),
+        }
+    }
+    // One leaves: the other six split the assistant share again.
+    let history = app.get(&format!("/customers/{c}/assignments"), &app.admin_token);
+    let leaving = active(&history.body)
+        .into_iter()
+        .find(|a| a["role"] == "team_member")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.post(
+        &format!("/assignments/{leaving}/end"),
+        &app.admin_token,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let now = shares(&app);
+    assert_eq!(now.len(), 7);
+    for (role, share) in &now {
+        match role.as_str() {
+            "primary" => assert_eq!(share, "0.6004", "{now:?}"),
+            _ => assert_eq!(share, "0.0666", "{now:?}"),
+        }
+    }
+}

@@ -196,24 +196,61 @@ fn o3_team_cannot_approve_senior_grade_but_branch_can() {
     let rm_id = rm.body["id"].as_str().unwrap().to_string();
 
     let team_mgr = app.user_token("team.mgr", &["manager"], &team);
+    let team_checker = app.user_token("team.checker", &["manager"], &team);
     let exam = json!({"grade": "senior", "exam_passed_on": today_minus_days(5)});
     app.post(&format!("/rms/{rm_id}/qualifications"), &team_mgr, &exam)
         .assert_rule("O-3", "approval_level_too_low");
-    // The team may approve the RM grade; appointing a senior directly from a team is refused too.
-    let ok = app.post(
+    // The team may approve the RM grade, as a maker-checker action (M-1).
+    let pending = app.post(
         &format!("/rms/{rm_id}/qualifications"),
         &team_mgr,
         &json!({"grade": "rm", "exam_passed_on": today_minus_days(5)}),
     );
-    assert_eq!(ok.status, 201, "{}", ok.body);
+    assert_eq!(pending.status, 202, "{}", pending.body);
+    let approval = pending.body["approval_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/rms/{rm_id}/qualifications"), &app.admin_token)
+            .body,
+        json!([]),
+        "nothing before the second person"
+    );
+    app.post(
+        &format!("/approvals/{approval}/approve"),
+        &team_mgr,
+        &json!({}),
+    )
+    .assert_rule("M-1", "same_person");
+    let r = app.post(
+        &format!("/approvals/{approval}/approve"),
+        &team_checker,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Appointing a senior directly from a team is refused too.
     let mut senior = TestApp::rm_body("E2", "110101199202021234", &team);
     senior["grade"] = json!("senior");
     app.post("/rms", &team_mgr, &senior)
         .assert_rule("O-3", "approval_level_too_low");
 
+    // A senior grade proposed by the branch waits for a second person at the branch level: the
+    // team's manager cannot be that person.
     let branch_mgr = app.user_token("branch.mgr", &["manager"], &branch);
+    let branch_checker = app.user_token("branch.checker", &["manager"], &branch);
     let r = app.post(&format!("/rms/{rm_id}/qualifications"), &branch_mgr, &exam);
-    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.status, 202, "{}", r.body);
+    let approval = r.body["approval_id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/approvals/{approval}/approve"),
+        &team_checker,
+        &json!({}),
+    )
+    .assert_rule("O-3", "approval_level_too_low");
+    let r = app.post(
+        &format!("/approvals/{approval}/approve"),
+        &branch_checker,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
     let rm = app.get(&format!("/rms/{rm_id}"), &app.admin_token);
     assert_eq!(rm.body["grade"], "senior");
     assert_eq!(
@@ -223,6 +260,7 @@ fn o3_team_cannot_approve_senior_grade_but_branch_can() {
     );
     let history = app.get(&format!("/rms/{rm_id}/qualifications"), &app.admin_token);
     assert_eq!(history.body.as_array().unwrap().len(), 2);
+    assert_eq!(history.body[1]["approved_by_unit_id"], branch.as_str());
     // A principal needs a region or above: the branch is refused.
     let r = app.post(
         &format!("/rms/{rm_id}/qualifications"),

@@ -40,6 +40,8 @@ pub enum Pending {
     /// confirming a handover that moves flagged, blacklisted or high-value customers,
     /// as the plan stood at this version.
     ConfirmHandover { handover_id: String, version: i64 },
+    /// O-3 / M-1: a grade qualification, applied when a manager of a high enough unit approves.
+    Qualify(super::qualifications::Grading),
     /// P-1: a new policy version, based on the version the maker read.
     ChangePolicy {
         policy: Box<Policy>,
@@ -57,6 +59,7 @@ impl Pending {
             Pending::Blacklist { .. } | Pending::Unblacklist { .. } => &["R-2"],
             Pending::ChangePolicy { .. } => &["P-1"],
             Pending::ConfirmHandover { .. } => &["A-10"],
+            Pending::Qualify(_) => &["O-3"],
         }
     }
 
@@ -69,6 +72,7 @@ impl Pending {
             Pending::Unblacklist { .. } => "unblacklist",
             Pending::AssignBlacklisted { .. } => "assign_blacklisted",
             Pending::ConfirmHandover { .. } => "confirm_handover",
+            Pending::Qualify(_) => "qualify",
         }
     }
 }
@@ -208,6 +212,9 @@ pub fn approve(
         } => {
             let (handover, _) = super::handovers::confirm(conn, ctx, &handover_id, Some(version))?;
             serde_json::to_string(&handover)?
+        }
+        Pending::Qualify(grading) => {
+            serde_json::to_string(&super::qualifications::apply(conn, ctx, caller, &grading)?)?
         }
         Pending::AssignBlacklisted { assign } => {
             serde_json::to_string(&assignments::assign(conn, ctx, &assign, false)?)?

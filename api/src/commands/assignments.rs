@@ -162,6 +162,40 @@ fn rebalance_primary(
     Ok(())
 }
 
+/// a team member joining or leaving with the default share re-splits the assistant share
+/// evenly: every team member's row whose share changes ends and a new one opens (history kept).
+/// Returns the holders with their new shares.
+fn resplit_team(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    at: NaiveDateTime,
+    active: &[AssignmentRow],
+    share: Decimal,
+    reason: &str,
+) -> AppResult<Vec<AssignmentRow>> {
+    let mut out = Vec::with_capacity(active.len());
+    for holder in active {
+        if holder.role != AssignmentRole::TeamMember.as_str() || holder.share_bp == bp_of(share) {
+            out.push(holder.clone());
+            continue;
+        }
+        store::end(conn, &holder.id, at)?;
+        let mut row = new_row(
+            ctx,
+            at,
+            &holder.customer_id,
+            &holder.rm_id,
+            AssignmentRole::TeamMember,
+            share,
+            reason,
+        );
+        row.held_since = holder.held_since;
+        store::insert(conn, &row)?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// The holders' view kept in audit events.
 fn holders_view(conn: &mut DbConn, customer_id: &str) -> AppResult<Vec<AssignmentRow>> {
     Ok(store::active_for_customer(conn, customer_id)?
@@ -205,6 +239,9 @@ pub fn assign(
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
     if cmd.role != AssignmentRole::Primary {
         let mut after: Vec<AssignmentRow> = before.clone();
+        if cmd.role == AssignmentRole::TeamMember && cmd.share.is_none() {
+            after = resplit_team(conn, ctx, at, &after, share, "share_split")?;
+        }
         after.push(row.clone());
         rebalance_primary(conn, ctx, at, &after, "share_split")?;
     }
@@ -332,11 +369,21 @@ pub fn end(
         ));
     }
     store::end(conn, &current.id, at)?;
-    let remaining: Vec<AssignmentRow> = before
+    let mut remaining: Vec<AssignmentRow> = before
         .iter()
         .filter(|a| a.id != current.id)
         .cloned()
         .collect();
+    if current.role == AssignmentRole::TeamMember.as_str() {
+        let members = remaining
+            .iter()
+            .filter(|a| a.role == AssignmentRole::TeamMember.as_str())
+            .count();
+        if members > 0 {
+            let share = rules::team_member_share(members, &ctx.policy);
+            remaining = resplit_team(conn, ctx, at, &remaining, share, "share_returned")?;
+        }
+    }
     rebalance_primary(conn, ctx, at, &remaining, "share_returned")?;
     customer_state::check(conn, ctx, &state)?;
     let after = holders_view(conn, &customer.id)?;

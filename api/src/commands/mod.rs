@@ -11,6 +11,7 @@ pub mod flags;
 pub mod handovers;
 pub mod loans;
 pub mod performance;
+pub mod qualifications;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

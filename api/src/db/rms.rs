@@ -63,6 +63,17 @@ pub fn is_banned(conn: &mut DbConn, national_id: &str) -> AppResult<bool> {
     Ok(n > 0)
 }
 
+impl RmRow {
+    /// The RM as audit events keep it.
+    pub fn audit_view(&self) -> serde_json::Value {
+        serde_json::json!({"id": self.id, "employee_no": self.employee_no, "national_id": self.national_id,
+            "name": self.name, "line": self.line, "grade": self.grade, "status": self.status,
+            "org_unit_id": self.org_unit_id, "qualified_on": self.qualified_on,
+            "term_starts_on": self.term_starts_on, "term_ends_on": self.term_ends_on,
+            "performance_level": self.performance_level, "version": self.version})
+    }
+}
+
 pub fn ban(
     conn: &mut DbConn,
     national_id: &str,
@@ -96,7 +107,7 @@ pub fn find_serving_by_national_id(
         .optional()?)
 }
 
-#[derive(Debug, Clone, Queryable, Insertable)]
+#[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
 #[diesel(table_name = rm_qualifications)]
 pub struct QualificationRow {
     pub id: String,

@@ -324,12 +324,20 @@ pub fn default_share(role: AssignmentRole, holders: &[Holder], policy: &Policy) 
         AssignmentRole::TeamMember => {
             let members = holders
                 .iter()
-                .filter(|h| h.role != AssignmentRole::Primary)
-                .count() as i64
+                .filter(|h| h.role == AssignmentRole::TeamMember)
+                .count()
                 + 1;
-            (policy.assignment.assistant_share / Decimal::from(members)).round_dp(4)
+            team_member_share(members, policy)
         }
     }
+}
+
+/// each of `members` team members' share when they split the assistant share evenly (the
+/// primary keeps its own share, and the rounding to basis points).
+pub fn team_member_share(members: usize, policy: &Policy) -> Decimal {
+    let members = Decimal::from(members.max(1) as u64);
+    (policy.assignment.assistant_share / members)
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToZero)
 }
 
 /// Every check for giving `rm` the customer in `role` (A-1..A-5).
@@ -441,6 +449,23 @@ pub fn choose_successor(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a7_team_members_split_the_assistant_share_and_the_primary_keeps_its_own() {
+        let policy = Policy::default();
+        let dec = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        assert_eq!(team_member_share(1, &policy), dec("0.4"));
+        assert_eq!(team_member_share(2, &policy), dec("0.2"));
+        assert_eq!(team_member_share(3, &policy), dec("0.1333"));
+        for n in 1..=12 {
+            let members = vec![team_member_share(n, &policy); n];
+            let primary = primary_share(&members).map_err(|v| v.code);
+            assert!(
+                primary.is_ok_and(|p| p >= dec("0.6") && p < dec("0.601")),
+                "{n} members leave the primary {primary:?}"
+            );
+        }
+    }
 
     #[test]
     fn a10_ending_a_primary_and_assigning_another_is_a_reassignment() {

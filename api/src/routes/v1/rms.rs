@@ -8,14 +8,17 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::commands::approvals;
+use crate::commands::qualifications as grading;
 use crate::db::audit::Change;
 use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
 use crate::domain::org::{in_scope, OrgUnitKind};
 use crate::domain::policy::Policy;
 use crate::domain::rm::{self as rules, ExitKind, Grade, Line, RmStatus};
-use crate::domain::role::Permission;
+use crate::domain::role::{Permission, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
+use crate::routes::v1::assignments::PendingApproval;
 use crate::startup::AppState;
 
 /// A relationship manager (客户经理).
@@ -179,10 +182,7 @@ pub struct RmFilter {
 
 /// What the audit log keeps of an RM (the full record: auditors may unmask it).
 fn audit_view(r: &RmRow) -> serde_json::Value {
-    serde_json::json!({"id": r.id, "employee_no": r.employee_no, "national_id": r.national_id, "name": r.name,
-        "line": r.line, "grade": r.grade, "status": r.status, "org_unit_id": r.org_unit_id,
-        "qualified_on": r.qualified_on, "term_starts_on": r.term_starts_on, "term_ends_on": r.term_ends_on,
-        "performance_level": r.performance_level, "version": r.version})
+    r.audit_view()
 }
 
 fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
@@ -424,13 +424,17 @@ pub async fn update(
     Ok(web::Json(Rm::view(row, &view_caller, &policy)))
 }
 
-/// Record a grade qualification approved by the caller's unit (admin, manager). The unit must be
-/// high enough for the grade (O-3); the RM takes the grade and the exam date restarts the 2-year
-/// validity (O-4).
+/// Propose a grade qualification (admin, manager). A grade approval is a maker-checker action
+/// (M-1): 202 with the pending approval, applied when a second manager whose unit is high enough
+/// for the grade (O-3) approves it; the maker's unit must be high enough too. On approval the RM
+/// takes the grade and the exam date restarts the 2-year validity (O-4).
 #[utoipa::path(
     tag = "rms",
     request_body = NewQualification,
-    responses((status = 201, body = Qualification), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 202, description = "waiting for a second person at the O-3 level (M-1)", body = PendingApproval),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/rms/{id}/qualifications")]
 pub async fn qualify(
@@ -444,49 +448,33 @@ pub async fn qualify(
     let new = body.value;
     let id = id.into_inner();
     let inner_caller = caller.clone();
-    http::create(&state.db, &caller, &req, &body.raw, move |conn| {
+    http::command(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
-        let before = scoped_rm(conn, &caller, &id)?;
-        if before.status == RmStatus::Exited.as_str() {
-            return Err(AppError::rule(
-                "X-5",
-                "rm_exited",
-                "an exited RM cannot be qualified",
-            ));
-        }
-        if new.exam_passed_on > caller.today() {
-            return Err(AppError::field(
-                "exam_passed_on",
-                "must not be in the future",
-            ));
-        }
-        let approving = unit_kind(conn, &caller.org_unit_id)?;
-        rules::check_grade_approval(new.grade, approving, unit_kind(conn, &before.org_unit_id)?)
-            .map_err(AppError::Rule)?;
-        let row = QualificationRow {
-            id: http::new_id(),
-            rm_id: before.id.clone(),
-            grade: new.grade.as_str().into(),
+        let ctx = crate::commands::Ctx::load(conn, &caller)?;
+        let grading = grading::Grading {
+            rm_id: id,
+            grade: new.grade,
             exam_passed_on: new.exam_passed_on,
-            approved_by_unit_id: caller.org_unit_id.clone(),
-            approved_by_user_id: caller.user_id.clone(),
-            created_at: caller.now(),
         };
-        db::rms::insert_qualification(conn, &row)?;
-        let mut after = before.clone();
-        after.grade = row.grade.clone();
-        after.qualified_on = row.exam_passed_on;
-        after.version = before.version + 1;
-        after.updated_at = row.created_at;
-        db::rms::update(conn, &after, before.version)?;
-        db::audit::record(
+        // The maker's unit must be high enough already (O-3); the checker's is checked again.
+        let rm = grading::check(conn, &ctx, &caller, &grading)?;
+        let request = approvals::Request {
+            reason: format!(
+                "grade {} for RM {} ({})",
+                grading.grade, rm.name, rm.employee_no
+            ),
+            rule: "O-3",
+            approver_roles: &[Role::Manager, Role::Admin],
+            org_path: rm.org_path,
+        };
+        let row = approvals::request(
             conn,
-            &caller.actor(),
-            Change::new("rm.qualify", "rm", &after.id, &after.org_path)
-                .before(&audit_view(&before))?
-                .after(&audit_view(&after))?,
+            &ctx,
+            &caller,
+            &approvals::Pending::Qualify(grading),
+            request,
         )?;
-        Ok(Qualification::from(row))
+        Ok((202, serde_json::to_value(PendingApproval::of(row))?))
     })
     .await
 }
