@@ -377,3 +377,73 @@ fn x5_rejected_forced_exit_reactivates_the_rm_and_withdraws_its_handover() {
         201
     );
 }
+
+#[test]
+fn x6_transition_allowance_only_for_rms_in_post_at_the_start_and_x1_risk_fund_paid_in_december() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let appoint = |employee_no: &str, national_id: &str, term_starts_on: &str| {
+        let mut body = TestApp::rm_body(employee_no, national_id, &team);
+        body["qualified_on"] = json!("2025-01-02");
+        body["term_starts_on"] = json!(term_starts_on);
+        let r = app.post("/rms", &app.admin_token, &body);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_string()
+    };
+    // In post before the scheme's first scored month (2025-10), and hired after it.
+    let veteran = appoint("E1", "110101199001011234", "2025-01-15");
+    let newcomer = appoint("E2", "110101199202021234", "2025-11-01");
+    let mut metrics = Vec::new();
+    for month in ["2025-10", "2025-11", "2025-12"] {
+        metrics.push(
+            json!({"rm_id": veteran, "month": month, "new_loan_accounts": 1, "npl_ratio": "0"}),
+        );
+    }
+    for (month, npl) in [("2025-11", "0"), ("2025-12", "0.02")] {
+        metrics.push(
+            json!({"rm_id": newcomer, "month": month, "new_loan_accounts": 1, "npl_ratio": npl}),
+        );
+    }
+    let r = app.post("/performance/metrics", &app.admin_token, &json!(metrics));
+    assert_eq!(r.status, 201, "{}", r.body);
+    for month in ["2025-10", "2025-11", "2025-12"] {
+        let r = app.post(
+            "/performance/runs",
+            &app.admin_token,
+            &json!({"month": month}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = app.get("/performance/pay?month=2025-12", &app.admin_token);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let line = |rm: &str| {
+        r.body["rms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rm_id"] == rm)
+            .cloned()
+            .unwrap_or_else(|| panic!("{rm} in {}", r.body))
+    };
+    let v = line(&veteran);
+    assert_eq!(v["transition"], true, "{v}");
+    assert_eq!(v["allowance"], "1000");
+    assert_eq!(
+        v["risk_fund_points"], "18",
+        "X-1: 6 points a month reserved"
+    );
+    assert_eq!(
+        v["risk_fund_paid"], "180",
+        "no NPL at year end: paid in full"
+    );
+    let n = line(&newcomer);
+    assert_eq!(n["transition"], false, "X-6: new RMs start at level 3: {n}");
+    assert_eq!(n["level"], 3);
+    assert_eq!(n["allowance"], "900");
+    assert_eq!(n["risk_fund_points"], "12");
+    assert_eq!(
+        n["risk_fund_paid"], "0",
+        "an NPL at year end keeps the fund"
+    );
+}

@@ -70,7 +70,7 @@ pub struct NewCase {
 fn exit_kind(kind: CaseKind, trigger: &str) -> Option<ExitKind> {
     Some(match kind {
         CaseKind::Forced => ExitKind::Forced,
-        CaseKind::Disqualification if matches!(trigger, "X-2.1" | "X-2.2" | "X-2.3" | "X-2.4") => {
+        CaseKind::Disqualification if matches!(trigger, "X-2.1" | "X-2.4") => {
             ExitKind::DisqualifiedForMisconduct
         }
         CaseKind::Disqualification => ExitKind::Disqualified,
@@ -383,7 +383,8 @@ pub fn decide(
         );
     }
     let exit = exit_kind(kind, &trigger);
-    if exit.is_some_and(ExitKind::bans_permanently) {
+    let extended = ctx.policy.exit.ban_after_misconduct;
+    if exit.is_some_and(|e| e.bans_permanently(extended)) {
         db::rms::ban(
             conn,
             &rm.national_id,
@@ -498,15 +499,19 @@ mod tests {
         assert!(check_trigger(CaseKind::Disqualification, None).is_err());
         assert!(check_trigger(CaseKind::Disqualification, Some("X-2.6")).is_ok());
         assert_eq!(
-            exit_kind(CaseKind::Disqualification, "X-2.3"),
+            exit_kind(CaseKind::Disqualification, "X-2.4"),
             Some(ExitKind::DisqualifiedForMisconduct)
+        );
+        assert_eq!(
+            exit_kind(CaseKind::Disqualification, "X-2.3"),
+            Some(ExitKind::Disqualified)
         );
         assert_eq!(
             exit_kind(CaseKind::Disqualification, "X-2.5"),
             Some(ExitKind::Disqualified)
         );
-        assert!(exit_kind(CaseKind::Forced, "X-3").is_some_and(ExitKind::bans_permanently));
-        assert!(!exit_kind(CaseKind::Voluntary, "X-4").is_some_and(ExitKind::bans_permanently));
+        assert!(exit_kind(CaseKind::Forced, "X-3").is_some_and(|e| e.bans_permanently(false)));
+        assert!(!exit_kind(CaseKind::Voluntary, "X-4").is_some_and(|e| e.bans_permanently(true)));
         assert_eq!(exit_kind(CaseKind::Demotion, "X-4"), None);
     }
 }

@@ -609,7 +609,8 @@ pub struct PayLine {
     pub rm_id: String,
     pub org_unit_id: String,
     pub level: i32,
-    /// In the transition period (fewer scored months than the first rating needs).
+    /// In the transition period: in post when the scheme started and fewer scored months than
+    /// the first rating needs (X-6; new RMs start at level 3).
     pub transition: bool,
     #[schema(value_type = String, example = "1500")]
     pub allowance: Decimal,
@@ -617,6 +618,13 @@ pub struct PayLine {
     pub score: Decimal,
     #[schema(value_type = String, example = "1312.50")]
     pub pay: Decimal,
+    /// risk-fund points reserved this year up to this month (not paid monthly).
+    #[schema(value_type = String, example = "36")]
+    pub risk_fund_points: Decimal,
+    /// in December, the year's fund paid in full (allowance × points / 100) when the RM has
+    /// no NPL at year end; otherwise 0 (kept for recovery or penalties).
+    #[schema(value_type = String, example = "0")]
+    pub risk_fund_paid: Decimal,
 }
 
 /// a manager's linked share, by unit.
@@ -640,6 +648,21 @@ pub struct PayReport {
     pub managers: Vec<ManagerLink>,
 }
 
+/// A stored decimal that does not parse is corrupt data, not zero.
+fn stored_decimal(field: &str, text: &str) -> AppResult<Decimal> {
+    text.parse()
+        .map_err(|_| AppError::Internal(format!("stored {field} {text:?} is not a decimal")))
+}
+
+/// whether the month's score shows no NPL (the NPL item's ratio is zero).
+fn no_npl(items: &str) -> AppResult<bool> {
+    let items: Vec<scoring::ItemScore> = serde_json::from_str(items)?;
+    Ok(items
+        .iter()
+        .find(|i| i.item == "npl_ratio")
+        .is_some_and(|i| i.volume.is_zero()))
+}
+
 /// pay effects of a month's scores (reported, not paid).
 pub fn pay_report(
     conn: &mut DbConn,
@@ -654,6 +677,16 @@ pub fn pay_report(
     for s in store::scores_between(conn, scope, &from, &month)? {
         *months_scored.entry(s.rm_id).or_default() += 1;
     }
+    let january = first.with_month(1).unwrap_or(first);
+    let mut fund: HashMap<String, Decimal> = HashMap::new();
+    for s in store::scores_between(conn, scope, &month_text(january), &month)? {
+        *fund.entry(s.rm_id.clone()).or_default() += stored_decimal("risk_fund", &s.risk_fund)?;
+    }
+    let scheme_started_on = match policy.pay.scheme_started_on {
+        Some(day) => Some(day),
+        None => store::first_scored_month(conn)?
+            .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok()),
+    };
     let mut lines = Vec::new();
     let mut units: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
     for s in scores {
@@ -661,9 +694,11 @@ pub fn pay_report(
         else {
             continue;
         };
-        let score: Decimal = s.total.parse().unwrap_or_default();
-        let transition = months_scored.get(&rm.id).copied().unwrap_or(0)
-            < policy.exit.first_rating_months as usize;
+        let score = stored_decimal("total", &s.total)?;
+        let in_post_at_start = scheme_started_on.is_some_and(|start| rm.term_starts_on < start);
+        let transition = in_post_at_start
+            && months_scored.get(&rm.id).copied().unwrap_or(0)
+                < policy.exit.first_rating_months as usize;
         let level = rm.performance_level.clamp(1, 3);
         let allowance = if transition {
             policy.pay.transition_allowance
@@ -671,6 +706,12 @@ pub fn pay_report(
             policy.pay.level_allowances[(level - 1) as usize]
         };
         units.entry(rm.org_unit_id.clone()).or_default().push(score);
+        let risk_fund_points = fund.get(&rm.id).copied().unwrap_or_default();
+        let risk_fund_paid = if first.month() == 12 && no_npl(&s.items)? {
+            scoring::pay(allowance, risk_fund_points)
+        } else {
+            Decimal::ZERO
+        };
         lines.push(PayLine {
             rm_id: rm.id,
             org_unit_id: rm.org_unit_id,
@@ -679,6 +720,8 @@ pub fn pay_report(
             allowance,
             score,
             pay: scoring::pay(allowance, score),
+            risk_fund_points,
+            risk_fund_paid,
         });
     }
     let share = policy.pay.manager_linked_share;

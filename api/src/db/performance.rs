@@ -111,6 +111,13 @@ pub fn scores_between(
 }
 
 /// A month's scores in a subtree.
+/// the bank's first scored month (`YYYY-MM`), when the scheme started by default.
+pub fn first_scored_month(conn: &mut DbConn) -> AppResult<Option<String>> {
+    Ok(ps::table
+        .select(diesel::dsl::min(ps::month))
+        .first::<Option<String>>(conn)?)
+}
+
 pub fn scores_of_month(conn: &mut DbConn, scope: &str, month: &str) -> AppResult<Vec<ScoreRow>> {
     scores_between(conn, scope, month, month)
 }

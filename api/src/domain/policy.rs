@@ -161,6 +161,10 @@ pub struct ExitPolicy {
     #[serde(default = "default_rank_standard")]
     #[schema(value_type = String, example = "60")]
     pub rank_standard_min_score: Decimal,
+    /// O-6: also ban for life after a disqualification for misconduct (X-2 items 1 and 4); off by
+    /// default, where only a forced exit bans.
+    #[serde(default)]
+    pub ban_after_misconduct: bool,
 }
 
 fn default_rank_standard() -> Decimal {
@@ -174,8 +178,13 @@ pub struct PayPolicy {
     /// Monthly allowance for performance levels 1, 2 and 3, in CNY.
     #[schema(value_type = Vec<String>, example = json!(["1500", "1200", "900"]))]
     pub level_allowances: [Decimal; 3],
+    /// the level-recognition transition allowance, for RMs in post when the scheme started
+    /// (new RMs start at level 3, 003 第二篇第六条).
     #[schema(value_type = String, example = "1000")]
     pub transition_allowance: Decimal,
+    /// the day the scheme started; unset means the bank's first scored month.
+    #[serde(default)]
+    pub scheme_started_on: Option<NaiveDate>,
     /// Share of a manager's pay linked to the average score of their RMs.
     #[schema(value_type = String, example = "0.10")]
     pub manager_linked_share: Decimal,
@@ -232,10 +241,12 @@ impl Default for Policy {
                 level_shares: [dec("0.30"), dec("0.50"), dec("0.20")],
                 first_rating_months: 6,
                 rank_standard_min_score: default_rank_standard(),
+                ban_after_misconduct: false,
             },
             pay: PayPolicy {
                 level_allowances: [dec("1500"), dec("1200"), dec("900")],
                 transition_allowance: dec("1000"),
+                scheme_started_on: None,
                 manager_linked_share: dec("0.10"),
             },
             scoring: serde_json::from_str(include_str!("scoring-tables.json"))

@@ -79,9 +79,15 @@ text_enum! {
 }
 
 impl ExitKind {
-    /// O-6: these exits bar the person from ever being appointed RM again.
-    pub fn bans_permanently(self) -> bool {
-        matches!(self, ExitKind::Forced | ExitKind::DisqualifiedForMisconduct)
+    /// O-6: a forced exit bars the person from ever being appointed RM again (003 第五篇第十八条,
+    /// pointing to 第十六条第三点); a disqualification for misconduct (X-2 items 1 and 4) does too
+    /// only when the policy extends the ban (off by default).
+    pub fn bans_permanently(self, ban_after_misconduct: bool) -> bool {
+        match self {
+            ExitKind::Forced => true,
+            ExitKind::DisqualifiedForMisconduct => ban_after_misconduct,
+            _ => false,
+        }
     }
 }
 
@@ -343,9 +349,10 @@ mod tests {
             check_appointment(&a, day("2026-11-23"), &Policy::default()).map_err(|e| e.rule),
             Err("O-6")
         );
-        assert!(ExitKind::Forced.bans_permanently());
-        assert!(ExitKind::DisqualifiedForMisconduct.bans_permanently());
-        assert!(!ExitKind::Voluntary.bans_permanently());
+        assert!(ExitKind::Forced.bans_permanently(false));
+        assert!(!ExitKind::DisqualifiedForMisconduct.bans_permanently(false));
+        assert!(ExitKind::DisqualifiedForMisconduct.bans_permanently(true));
+        assert!(!ExitKind::Voluntary.bans_permanently(true));
     }
 
     #[test]

@@ -59,7 +59,8 @@ pub struct MonthScore {
     pub items: Vec<ItemScore>,
     /// Sum of the items, the NPL item counted up to its full marks.
     pub total: Decimal,
-    /// NPL points above full marks: paid at year end only if the RM has no NPL.
+    /// The NPL item's high-cap points (cap − full), reserved this month: paid at year end only if
+    /// the RM then has no NPL.
     pub risk_fund: Decimal,
 }
 
@@ -205,8 +206,10 @@ pub fn score(
                 earned_now.min(cap)
             };
             if item == "npl_ratio" {
+                // X-1 (003 附件): the item's high-cap points above full marks are a risk fund,
+                // reserved every month and paid at year end only if the RM then has no NPL.
                 total += points.min(full);
-                risk_fund += (points - full).max(Decimal::ZERO);
+                risk_fund += (cap - full).max(Decimal::ZERO);
             } else {
                 total += points;
             }
@@ -319,7 +322,11 @@ mod tests {
         assert_eq!(item(&s, "npl_ratio").points, d("3"));
         // 20 + 7 + 4 + 3 + 5 + 50 + 2 + 9 + 3 + 2 + 0
         assert_eq!(s.total, d("105"));
-        assert_eq!(s.risk_fund, Decimal::ZERO);
+        assert_eq!(
+            s.risk_fund,
+            d("6"),
+            "X-1: the NPL item's high-cap points are reserved"
+        );
     }
 
     #[test]
