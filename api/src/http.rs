@@ -253,6 +253,21 @@ impl<T> Page<T> {
             next_cursor: next.as_deref().map(encode_cursor),
         }
     }
+
+    /// As `from_rows`, for views that read stored text that may be corrupt (an error, never a
+    /// default).
+    pub fn try_from_rows<R>(
+        rows: Vec<R>,
+        limit: i64,
+        id_of: impl Fn(&R) -> &str,
+        view: impl FnMut(R) -> AppResult<T>,
+    ) -> AppResult<Self> {
+        let (rows, next) = crate::db::next_cursor(rows, limit, id_of);
+        Ok(Page {
+            items: rows.into_iter().map(view).collect::<AppResult<_>>()?,
+            next_cursor: next.as_deref().map(encode_cursor),
+        })
+    }
 }
 
 /// The version an update expects: the `If-Match` header or the body's `version` field (409 when

@@ -451,3 +451,26 @@ fn o1_a_customers_flags_move_with_it_to_its_new_branch() {
     app.post(&format!("/flags/{flag}/acknowledge"), &old, &json!({}))
         .assert_problem(404, "not_found");
 }
+
+#[test]
+fn stored_text_that_is_corrupt_fails_loudly_instead_of_passing_as_a_default() {
+    use diesel::RunQueryDsl;
+    let Bank { app, team, .. } = bank();
+    let rm = app.rm(&team, "corporate", "rm");
+    let customer = app.customer_of(&team, "corporate", false, &[]);
+    let mut conn = app.db();
+    diesel::sql_query(format!(
+        "UPDATE rms SET line = 'corprate' WHERE id = '{rm}'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    app.get(&format!("/rms/{rm}"), &app.admin_token)
+        .assert_problem(500, "internal_error");
+    app.assign(&app.admin_token, &customer, &rm, "primary")
+        .assert_problem(500, "internal_error");
+    let history = app.get(
+        &format!("/customers/{customer}/assignments"),
+        &app.admin_token,
+    );
+    assert_eq!(history.body, json!([]), "nothing was assigned");
+}

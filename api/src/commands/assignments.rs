@@ -40,7 +40,7 @@ pub fn customer_facts(
     let row = db::customers::find(conn, customer_id)?
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or(AppError::NotFound("customer"))?;
-    let mut facts = facts_of_customer(&row);
+    let mut facts = facts_of_customer(&row)?;
     // a customer with a loan outstanding counts as a key account, whatever its marker.
     facts.is_key_account = facts.is_key_account || store::has_loan_outstanding(conn, &row.id)?;
     Ok((row, facts))
@@ -70,9 +70,9 @@ pub fn rm_facts(
 fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
     Ok(RmFacts {
         id: row.id.clone(),
-        line: Line::parse(&row.line).unwrap_or(Line::Corporate),
-        grade: Grade::parse(&row.grade).unwrap_or(Grade::Assistant),
-        status: RmStatus::parse(&row.status).unwrap_or(RmStatus::Suspended),
+        line: Line::stored(&row.line)?,
+        grade: Grade::stored(&row.grade)?,
+        status: RmStatus::stored(&row.status)?,
         org_path: row.org_path.clone(),
         qualified_on: row.qualified_on,
         term_ends_on: row.term_ends_on,
@@ -94,14 +94,14 @@ pub fn facts_of_rm(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
 }
 
 /// The facts about a customer row.
-pub fn facts_of_customer(row: &CustomerRow) -> CustomerFacts {
-    CustomerFacts {
-        kind: CustomerKind::parse(&row.kind).unwrap_or(CustomerKind::Corporate),
+pub fn facts_of_customer(row: &CustomerRow) -> AppResult<CustomerFacts> {
+    Ok(CustomerFacts {
+        kind: CustomerKind::stored(&row.kind)?,
         categories: split_categories(&row.categories),
         is_key_account: row.is_key_account,
         is_vip: row.is_vip,
         org_path: row.org_path.clone(),
-    }
+    })
 }
 
 fn new_row(
@@ -215,7 +215,7 @@ pub fn assign(
     let state = customer_state::before(conn, ctx, &cmd.customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, &cmd.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
-    let holders: Vec<Holder> = store::holders(&active);
+    let holders: Vec<Holder> = store::holders(&active)?;
     let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id", Some(&facts))?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
     rules::check_slot(
@@ -423,11 +423,11 @@ pub fn hand_over(
         )));
     }
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
-    let holders: Vec<Holder> = store::holders(&active)
+    let holders: Vec<Holder> = store::holders(&active)?
         .into_iter()
         .filter(|h| h.rm_id != row.rm_id)
         .collect();
-    let role = AssignmentRole::parse(&row.role).unwrap_or(AssignmentRole::TeamMember);
+    let role = AssignmentRole::stored(&row.role)?;
     let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id", Some(&facts))?;
     rules::check_assignment(&rm_facts, &facts, &holders, role, ctx.today, &ctx.policy).map_err(
         |v| {

@@ -320,7 +320,7 @@ pub fn decide(
             "the proposer of a case cannot decide it; another committee member must",
         ));
     }
-    let kind = CaseKind::parse(&before.kind).unwrap_or(CaseKind::Natural);
+    let kind = CaseKind::stored(&before.kind)?;
     let trigger = before.trigger_item.clone().unwrap_or_default();
     let rm = rm_of(conn, &before)?;
     let mut after = before.clone();
@@ -354,7 +354,7 @@ pub fn decide(
         return Ok(after);
     }
     if kind == CaseKind::Demotion {
-        let grade = Grade::parse(&rm.grade).unwrap_or(Grade::Assistant);
+        let grade = Grade::stored(&rm.grade)?;
         let lower = Grade::ALL
             .iter()
             .copied()
@@ -449,7 +449,7 @@ fn finish(conn: &mut DbConn, ctx: &Ctx, case: ExitCaseRow, rm: &RmRow) -> AppRes
             format!("the RM still holds {left} active assignments"),
         ));
     }
-    let kind = CaseKind::parse(&case.kind).unwrap_or(CaseKind::Natural);
+    let kind = CaseKind::stored(&case.kind)?;
     let exit = exit_kind(kind, case.trigger_item.as_deref().unwrap_or_default());
     set_rm_status(conn, ctx, rm, RmStatus::Exited, exit)?;
     let mut after = case.clone();

@@ -44,7 +44,7 @@ fn participant(
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field(field, "no such RM in your scope"))?;
     Ok(Participant {
-        status: RmStatus::parse(&rm.status).unwrap_or(RmStatus::Suspended),
+        status: RmStatus::stored(&rm.status)?,
         qualified_on: rm.qualified_on,
         assigned: store::is_assigned(conn, &rm.id, customer_id)?,
         rm_id: rm.id,

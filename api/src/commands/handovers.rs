@@ -48,11 +48,11 @@ pub fn propose(
     for (assignment, _) in store::active_for_rm(conn, &from.id)? {
         let (_, customer) = customer_facts(conn, ctx, &assignment.customer_id)?;
         let active = store::active_for_customer(conn, &assignment.customer_id)?;
-        let holders: Vec<_> = store::holders(&active)
+        let holders: Vec<_> = store::holders(&active)?
             .into_iter()
             .filter(|h| h.rm_id != from.id)
             .collect();
-        let role = AssignmentRole::parse(&assignment.role).unwrap_or(AssignmentRole::TeamMember);
+        let role = AssignmentRole::stored(&assignment.role)?;
         let (to_rm_id, note) = match choose_successor(
             &customer,
             &holders,

@@ -280,7 +280,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
             .filter(|r| r.month < month)
             .map(|r| metrics_of(r, Decimal::ZERO))
             .collect();
-        let line = Line::parse(&rm.line).unwrap_or(Line::Corporate);
+        let line = Line::stored(&rm.line)?;
         let table = scoring::table_for(line, sub_branch.contains(&rm.org_unit_id));
         let score = scoring::score(&ctx.policy.scoring, table, &metrics_of(this, npl), &earlier)
             .map_err(|e| AppError::Internal(format!("scoring table: {e}")))?;
@@ -367,7 +367,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         history
             .entry(s.rm_id.clone())
             .or_default()
-            .push(s.total.parse().unwrap_or_default());
+            .push(stored_decimal("total", &s.total)?);
     }
     for (rm_id, totals) in history {
         let Some(rm) = rms.get(&rm_id) else { continue };
@@ -465,8 +465,8 @@ pub struct Score {
 impl Score {
     pub fn from_row(r: ScoreRow) -> AppResult<Self> {
         Ok(Score {
-            total: r.total.parse().unwrap_or_default(),
-            risk_fund: r.risk_fund.parse().unwrap_or_default(),
+            total: stored_decimal("total", &r.total)?,
+            risk_fund: stored_decimal("risk_fund", &r.risk_fund)?,
             items: serde_json::from_str(&r.items)?,
             rm_id: r.rm_id,
             month: r.month,
@@ -514,7 +514,7 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
         totals
             .entry(s.rm_id)
             .or_default()
-            .push(s.total.parse().unwrap_or_default());
+            .push(stored_decimal("total", &s.total)?);
     }
     let mut by_unit: BTreeMap<String, Vec<(Decimal, String)>> = BTreeMap::new();
     let mut ratings: BTreeMap<String, Rating> = BTreeMap::new();

@@ -90,14 +90,16 @@ pub fn active_for_customer(
         .load(conn)?)
 }
 
-pub fn holders(active: &[(AssignmentRow, String)]) -> Vec<Holder> {
+pub fn holders(active: &[(AssignmentRow, String)]) -> AppResult<Vec<Holder>> {
     active
         .iter()
-        .map(|(a, grade)| Holder {
-            rm_id: a.rm_id.clone(),
-            role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::TeamMember),
-            grade: Grade::parse(grade).unwrap_or(Grade::Assistant),
-            share: share_of(a.share_bp),
+        .map(|(a, grade)| {
+            Ok(Holder {
+                rm_id: a.rm_id.clone(),
+                role: AssignmentRole::stored(&a.role)?,
+                grade: Grade::stored(grade)?,
+                share: share_of(a.share_bp),
+            })
         })
         .collect()
 }

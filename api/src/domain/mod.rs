@@ -36,6 +36,18 @@ macro_rules! text_enum {
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
+
+            /// Parses text read back from the database: anything else is corrupt data and an
+            /// error, never a default (a corrupt line must not pass as a corporate RM).
+            pub fn stored(text: &str) -> Result<Self, crate::error::AppError> {
+                Self::parse(text).ok_or_else(|| {
+                    crate::error::AppError::Internal(format!(
+                        "corrupt stored {}: {:?}",
+                        stringify!($name),
+                        text
+                    ))
+                })
+            }
         }
 
         impl std::fmt::Display for $name {

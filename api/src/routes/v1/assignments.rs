@@ -38,10 +38,12 @@ pub struct Assignment {
     pub created_by: String,
 }
 
-impl From<AssignmentRow> for Assignment {
-    fn from(r: AssignmentRow) -> Self {
-        Assignment {
-            role: AssignmentRole::parse(&r.role).unwrap_or(AssignmentRole::TeamMember),
+impl TryFrom<AssignmentRow> for Assignment {
+    type Error = AppError;
+
+    fn try_from(r: AssignmentRow) -> AppResult<Self> {
+        Ok(Assignment {
+            role: AssignmentRole::stored(&r.role)?,
             share: share_of(r.share_bp),
             id: r.id,
             customer_id: r.customer_id,
@@ -50,7 +52,7 @@ impl From<AssignmentRow> for Assignment {
             valid_from: http::utc(r.valid_from),
             valid_to: r.valid_to.map(http::utc),
             created_by: r.created_by,
-        }
+        })
     }
 }
 
@@ -148,7 +150,7 @@ pub async fn create(
             return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
         }
         match engine::assign(conn, &ctx, &cmd, false) {
-            Ok(row) => Ok((201, serde_json::to_value(Assignment::from(row))?)),
+            Ok(row) => Ok((201, serde_json::to_value(Assignment::try_from(row)?)?)),
             Err(AppError::Rule(v)) if v.rule == "A-3" && new.override_reason.is_some() => {
                 let (customer, _) = engine::customer_facts(conn, &ctx, &cmd.customer_id)?;
                 let override_reason = new.override_reason.unwrap_or_default();
@@ -208,7 +210,7 @@ pub async fn end(
             engine::end(conn, &ctx, &id, &reason)
         })
         .await?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(row.try_into()?))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -272,7 +274,7 @@ pub async fn reassign(
             return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
         }
         let row = engine::reassign(conn, &ctx, &customer_id, &cmd.to_rm_id, &cmd.reason)?;
-        Ok((200, serde_json::to_value(Assignment::from(row))?))
+        Ok((200, serde_json::to_value(Assignment::try_from(row)?)?))
     })
     .await
 }
@@ -326,7 +328,11 @@ pub async fn history(
             store::history(conn, &id, as_of)
         })
         .await?;
-    Ok(web::Json(rows.into_iter().map(Assignment::from).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .map(Assignment::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
+    ))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -48,7 +48,7 @@ pub struct Customer {
 }
 
 impl Customer {
-    pub(crate) fn view(r: CustomerRow, caller: &Caller) -> Self {
+    pub(crate) fn view(r: CustomerRow, caller: &Caller) -> AppResult<Self> {
         let unmasked = caller.may(Permission::ReadPersonalData);
         let personal = |field: &str, v: Option<String>| {
             if unmasked {
@@ -57,8 +57,8 @@ impl Customer {
                 v.map(|s| crate::domain::privacy::mask_field(field, &s))
             }
         };
-        Customer {
-            kind: CustomerKind::parse(&r.kind).unwrap_or(CustomerKind::Corporate),
+        Ok(Customer {
+            kind: CustomerKind::stored(&r.kind)?,
             size: r.size.as_deref().and_then(CustomerSize::parse),
             categories: split_categories(&r.categories),
             national_id: personal("national_id", r.national_id),
@@ -73,7 +73,7 @@ impl Customer {
             version: r.version,
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
-        }
+        })
     }
 }
 
@@ -157,15 +157,17 @@ pub struct Relation {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<RelationRow> for Relation {
-    fn from(r: RelationRow) -> Self {
-        Relation {
-            kind: RelationKind::parse(&r.kind).unwrap_or(RelationKind::SameGroup),
+impl TryFrom<RelationRow> for Relation {
+    type Error = AppError;
+
+    fn try_from(r: RelationRow) -> AppResult<Self> {
+        Ok(Relation {
+            kind: RelationKind::stored(&r.kind)?,
             id: r.id,
             customer_id: r.customer_id,
             related_customer_id: r.related_customer_id,
             created_at: http::utc(r.created_at),
-        }
+        })
     }
 }
 
@@ -209,12 +211,12 @@ pub async fn list(
             db::customers::list(conn, &scope, &filter, after.as_deref(), limit)
         })
         .await?;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| Customer::view(r, &caller),
-    )))
+    )?))
 }
 
 /// One customer.
@@ -232,7 +234,7 @@ pub async fn get_one(
         .await?
         .ok_or(AppError::NotFound("customer"))?;
     caller.check_scope(&row.org_path, "customer")?;
-    Ok(web::Json(Customer::view(row, &caller)))
+    Ok(web::Json(Customer::view(row, &caller)?))
 }
 
 /// Create a customer in the caller's subtree (admin, manager, rm).
@@ -285,7 +287,7 @@ pub async fn create(
             &caller.actor(),
             Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
         )?;
-        Ok(Customer::view(row, &caller))
+        Customer::view(row, &caller)
     })
     .await
 }
@@ -390,7 +392,7 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    Ok(web::Json(Customer::view(row, &view_caller)))
+    Ok(web::Json(Customer::view(row, &view_caller)?))
 }
 
 /// Link two customers in the caller's scope: guarantor or same group.
@@ -439,7 +441,7 @@ pub async fn add_relation(
             }
             other => other,
         })?;
-        let view = Relation::from(row);
+        let view = Relation::try_from(row)?;
         db::audit::record(
             conn,
             &caller.actor(),
@@ -472,7 +474,11 @@ pub async fn relations(
             db::customers::relations(conn, &customer.id)
         })
         .await?;
-    Ok(web::Json(rows.into_iter().map(Relation::from).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .map(Relation::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
+    ))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -202,7 +202,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
             }
             for r in rows {
                 if keep($at(&r)) {
-                    out.items.push(&item(&$view(r), job.unmasked)?);
+                    out.items.push(&item(&$view(r)?, job.unmasked)?);
                 }
             }
         }};
@@ -227,22 +227,22 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
         Dataset::Assignments => by_id!(
             db::assignments::history_in_subtree(conn, &job.scope, after, PAGE)?,
             |r: &db::assignments::AssignmentRow| r.valid_from,
-            super::assignments::Assignment::from
+            super::assignments::Assignment::try_from
         ),
         Dataset::Flags => by_id!(
             db::flags::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,
             |r: &db::flags::FlagRow| r.raised_at,
-            super::flags::Flag::from
+            super::flags::Flag::try_from
         ),
         Dataset::FieldChecks => by_id!(
             db::field_checks::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,
             |r: &db::field_checks::FieldCheckRow| r.performed_at,
-            super::field_checks::FieldCheck::from
+            super::field_checks::FieldCheck::try_from
         ),
         Dataset::ExitCases => by_id!(
             db::exit_cases::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,
             |r: &db::exit_cases::ExitCaseRow| r.created_at,
-            ExitCase::from
+            |r| AppResult::Ok(ExitCase::from(r))
         ),
         Dataset::Rms => by_id!(
             db::rms::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,

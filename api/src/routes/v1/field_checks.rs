@@ -44,11 +44,13 @@ pub struct FieldCheck {
     pub customer_name: Option<String>,
 }
 
-impl From<FieldCheckRow> for FieldCheck {
-    fn from(r: FieldCheckRow) -> Self {
-        FieldCheck {
-            kind: CheckKind::parse(&r.kind).unwrap_or(CheckKind::SiteVisit),
-            status: CheckStatus::parse(&r.status).unwrap_or(CheckStatus::Cancelled),
+impl TryFrom<FieldCheckRow> for FieldCheck {
+    type Error = AppError;
+
+    fn try_from(r: FieldCheckRow) -> AppResult<Self> {
+        Ok(FieldCheck {
+            kind: CheckKind::stored(&r.kind)?,
+            status: CheckStatus::stored(&r.status)?,
             performed_at: http::utc(r.performed_at),
             decided_at: r.decided_at.map(http::utc),
             created_at: http::utc(r.created_at),
@@ -63,7 +65,7 @@ impl From<FieldCheckRow> for FieldCheck {
             confirmed_by: r.confirmed_by,
             version: r.version,
             customer_name: None,
-        }
+        })
     }
 }
 
@@ -141,16 +143,16 @@ pub async fn list(
         })
         .await?;
     let (rows, names) = rows;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| {
-            let mut check = FieldCheck::from(r);
+            let mut check = FieldCheck::try_from(r)?;
             check.customer_name = names.get(&check.customer_id).cloned();
-            check
+            Ok(check)
         },
-    )))
+    )?))
 }
 
 /// Evidence attached to a check.
@@ -206,7 +208,7 @@ pub async fn get_one(
         })
         .await?;
     Ok(web::Json(FieldCheckDetail {
-        check: row.into(),
+        check: row.try_into()?,
         evidence: evidence.into_iter().map(evidence_view).collect(),
     }))
 }
@@ -242,12 +244,12 @@ pub async fn create(
             findings: new.findings,
             outcome: new.outcome,
         };
-        Ok(FieldCheck::from(engine::submit(
+        Ok(FieldCheck::try_from(engine::submit(
             conn,
             &ctx,
             &inner,
             &submission,
-        )?))
+        )?)?)
     })
     .await
 }
@@ -277,7 +279,7 @@ async fn decide(
             }
         })
         .await?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(row.try_into()?))
 }
 
 /// The second RM confirms, from their own login (D-3); closes the customer's open required checks
@@ -445,9 +447,9 @@ pub struct RequiredCheck {
     pub customer_name: Option<String>,
 }
 
-fn required_view(r: RequiredCheckRow, today: NaiveDate) -> RequiredCheck {
-    RequiredCheck {
-        kind: CheckKind::parse(&r.kind).unwrap_or(CheckKind::SiteVisit),
+fn required_view(r: RequiredCheckRow, today: NaiveDate) -> AppResult<RequiredCheck> {
+    Ok(RequiredCheck {
+        kind: CheckKind::stored(&r.kind)?,
         overdue: r.closed_at.is_none() && today > r.due_on,
         closed_at: r.closed_at.map(http::utc),
         created_at: http::utc(r.created_at),
@@ -458,7 +460,7 @@ fn required_view(r: RequiredCheckRow, today: NaiveDate) -> RequiredCheck {
         due_on: r.due_on,
         closed_by_check_id: r.closed_by_check_id,
         customer_name: None,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -511,16 +513,16 @@ pub async fn required(
         })
         .await?;
     let (rows, names) = rows;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| {
-            let mut check = required_view(r, today);
+            let mut check = required_view(r, today)?;
             check.customer_name = names.get(&check.customer_id).cloned();
-            check
+            Ok(check)
         },
-    )))
+    )?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -564,17 +566,19 @@ pub struct Activity {
     pub recorded_by: String,
 }
 
-impl From<store::ActivityRow> for Activity {
-    fn from(r: store::ActivityRow) -> Self {
-        Activity {
-            kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Call),
+impl TryFrom<store::ActivityRow> for Activity {
+    type Error = AppError;
+
+    fn try_from(r: store::ActivityRow) -> AppResult<Self> {
+        Ok(Activity {
+            kind: ActivityKind::stored(&r.kind)?,
             occurred_at: http::utc(r.occurred_at),
             id: r.id,
             rm_id: r.rm_id,
             customer_id: r.customer_id,
             summary: r.summary,
             recorded_by: r.recorded_by,
-        }
+        })
     }
 }
 
@@ -631,7 +635,7 @@ pub async fn log_activity(
             crate::db::audit::Change::new("activity.log", "rm", &row.rm_id, &row.org_path)
                 .after(&row)?,
         )?;
-        Ok(Activity::from(row))
+        Ok(Activity::try_from(row)?)
     })
     .await
 }
@@ -730,7 +734,10 @@ pub async fn activity(
     Ok(web::Json(ActivityReport {
         rm_id,
         week_starts_on: monday,
-        checks: checks.into_iter().map(FieldCheck::from).collect(),
+        checks: checks
+            .into_iter()
+            .map(FieldCheck::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
         by_kind,
         new_customer_visits: new_visits,
         existing_customer_visits: existing_visits,
@@ -741,7 +748,10 @@ pub async fn activity(
             .filter(|a| a.kind == ActivityKind::Call.as_str())
             .count() as u32,
         target_calls: targets.calls * 5,
-        activities: activities.into_iter().map(Activity::from).collect(),
+        activities: activities
+            .into_iter()
+            .map(Activity::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
     }))
 }
 

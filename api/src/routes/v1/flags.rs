@@ -45,12 +45,14 @@ pub struct Flag {
     pub rm_name: Option<String>,
 }
 
-impl From<FlagRow> for Flag {
-    fn from(r: FlagRow) -> Self {
-        Flag {
-            kind: FlagKind::parse(&r.kind).unwrap_or(FlagKind::Anomaly),
-            severity: Severity::parse(&r.severity).unwrap_or(Severity::Warning),
-            status: FlagStatus::parse(&r.status).unwrap_or(FlagStatus::Open),
+impl TryFrom<FlagRow> for Flag {
+    type Error = AppError;
+
+    fn try_from(r: FlagRow) -> AppResult<Self> {
+        Ok(Flag {
+            kind: FlagKind::stored(&r.kind)?,
+            severity: Severity::stored(&r.severity)?,
+            status: FlagStatus::stored(&r.status)?,
             raised_at: http::utc(r.raised_at),
             updated_at: http::utc(r.updated_at),
             id: r.id,
@@ -62,7 +64,7 @@ impl From<FlagRow> for Flag {
             version: r.version,
             customer_name: None,
             rm_name: None,
-        }
+        })
     }
 }
 
@@ -165,20 +167,20 @@ pub async fn list(
         })
         .await?;
     let (rows, customers, rms) = rows;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| {
-            let mut flag = Flag::from(r);
+            let mut flag = Flag::try_from(r)?;
             flag.customer_name = flag
                 .customer_id
                 .as_ref()
                 .and_then(|id| customers.get(id).cloned());
             flag.rm_name = flag.rm_id.as_ref().and_then(|id| rms.get(id).cloned());
-            flag
+            Ok(flag)
         },
-    )))
+    )?))
 }
 
 /// One flag with its history.
@@ -201,7 +203,7 @@ pub async fn get_one(
         })
         .await?;
     Ok(web::Json(FlagDetail {
-        flag: row.into(),
+        flag: row.try_into()?,
         history: events.into_iter().map(FlagEvent::from).collect(),
     }))
 }
@@ -224,7 +226,11 @@ pub async fn of_customer(
             store::of_customer(conn, &id)
         })
         .await?;
-    Ok(web::Json(rows.into_iter().map(Flag::from).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .map(Flag::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
+    ))
 }
 
 /// Raise a flag on a customer (admin, risk officer). `anomaly` applies at once (201);
@@ -285,7 +291,7 @@ pub async fn raise(
             "manual",
             &new.reason,
         )?;
-        Ok((201, serde_json::to_value(Flag::from(flag))?))
+        Ok((201, serde_json::to_value(Flag::try_from(flag)?)?))
     })
     .await
 }
@@ -309,7 +315,7 @@ pub async fn acknowledge(
             engine_flags::acknowledge(conn, &ctx, &id, &note)
         })
         .await?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(row.try_into()?))
 }
 
 /// Resolve a flag with evidence (admin, risk officer). Resolving `blacklisted` waits for a second
@@ -361,9 +367,9 @@ pub async fn resolve(
         }
         Ok((
             200,
-            serde_json::to_value(Flag::from(engine_flags::resolve(
+            serde_json::to_value(Flag::try_from(engine_flags::resolve(
                 conn, &ctx, &id, &evidence,
-            )?))?,
+            )?)?)?,
         ))
     })
     .await

@@ -46,8 +46,8 @@ pub struct Move {
     pub note: String,
 }
 
-fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> Handover {
-    Handover {
+fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
+    Ok(Handover {
         id: h.id,
         from_rm_id: h.from_rm_id,
         status: h.status,
@@ -59,15 +59,17 @@ fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> Handover {
         version: h.version,
         moves: moves
             .into_iter()
-            .map(|m| Move {
-                role: AssignmentRole::parse(&m.role).unwrap_or(AssignmentRole::TeamMember),
-                assignment_id: m.assignment_id,
-                customer_id: m.customer_id,
-                to_rm_id: m.to_rm_id,
-                note: m.note,
+            .map(|m| {
+                Ok(Move {
+                    role: AssignmentRole::stored(&m.role)?,
+                    assignment_id: m.assignment_id,
+                    customer_id: m.customer_id,
+                    to_rm_id: m.to_rm_id,
+                    note: m.note,
+                })
             })
-            .collect(),
-    }
+            .collect::<AppResult<_>>()?,
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -115,12 +117,12 @@ pub async fn propose(
     let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
-        Ok(view(handovers::propose(
+        view(handovers::propose(
             conn,
             &ctx,
             &new.from_rm_id,
             new.reason.as_deref().unwrap_or("handover"),
-        )?))
+        )?)
     })
     .await
 }
@@ -141,7 +143,7 @@ pub async fn get_one(
             handovers::load(conn, &ctx, &id)
         })
         .await?;
-    Ok(web::Json(view(found)))
+    Ok(web::Json(view(found)?))
 }
 
 /// Choose other RMs for some moves (admin, manager); send `version` (or `If-Match`).
@@ -174,7 +176,7 @@ pub async fn adjust(
             handovers::adjust(conn, &ctx, &id, expected, &changes)
         })
         .await?;
-    Ok(web::Json(view(found)))
+    Ok(web::Json(view(found)?))
 }
 
 /// Confirm (admin, manager): every move in one transaction, each re-checked against every rule
@@ -227,7 +229,7 @@ pub async fn confirm(
                 }
             }
             let done = handovers::confirm(conn, &ctx, &id, None)?;
-            Ok((200, serde_json::to_value(view(done))?))
+            Ok((200, serde_json::to_value(view(done)?)?))
         })
         .await?;
     let status =

@@ -30,10 +30,12 @@ pub struct OrgUnit {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<OrgUnitRow> for OrgUnit {
-    fn from(r: OrgUnitRow) -> Self {
-        OrgUnit {
-            kind: OrgUnitKind::parse(&r.kind).unwrap_or(OrgUnitKind::Team),
+impl TryFrom<OrgUnitRow> for OrgUnit {
+    type Error = AppError;
+
+    fn try_from(r: OrgUnitRow) -> AppResult<Self> {
+        Ok(OrgUnit {
+            kind: OrgUnitKind::stored(&r.kind)?,
             id: r.id,
             name: r.name,
             parent_id: r.parent_id,
@@ -41,7 +43,7 @@ impl From<OrgUnitRow> for OrgUnit {
             version: r.version,
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
-        }
+        })
     }
 }
 
@@ -85,12 +87,12 @@ pub async fn list(
             db::org_units::list(conn, &caller.org_path, &filter, after.as_deref(), limit)
         })
         .await?;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
-        OrgUnit::from,
-    )))
+        OrgUnit::try_from,
+    )?))
 }
 
 /// One org unit.
@@ -107,7 +109,7 @@ pub async fn get_one(
         .read(move |conn| db::org_units::get(conn, &id, "org unit"))
         .await?;
     caller.check_scope(&row.path, "org unit")?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(row.try_into()?))
 }
 
 /// Create an org unit under a parent in the caller's subtree (admin). The kind must sit below the
@@ -134,7 +136,7 @@ pub async fn create(
     let scope = caller.org_path.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let parent = db::org_units::referenced(conn, &scope, &new.parent_id, "parent_id")?;
-        let parent_kind = OrgUnitKind::parse(&parent.kind).unwrap_or(OrgUnitKind::Team);
+        let parent_kind = OrgUnitKind::stored(&parent.kind)?;
         check_placement(new.kind, parent_kind)
             .map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
         let id = http::new_id();
@@ -156,7 +158,7 @@ pub async fn create(
             &actor,
             Change::new("org_unit.create", "org_unit", &row.id, &row.path).after(&row)?,
         )?;
-        Ok(OrgUnit::from(row))
+        Ok(OrgUnit::try_from(row)?)
     })
     .await
 }

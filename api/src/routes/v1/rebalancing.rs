@@ -61,13 +61,8 @@ pub async fn proposals(
             let rms = db::rms::active_in_subtree(conn, &unit.path)?;
             let grades: HashMap<String, Grade> = rms
                 .iter()
-                .map(|r| {
-                    (
-                        r.id.clone(),
-                        Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
-                    )
-                })
-                .collect();
+                .map(|r| Ok((r.id.clone(), Grade::stored(&r.grade)?)))
+                .collect::<AppResult<_>>()?;
             let values = store::loan_balances_in_subtree(conn, &unit.path)?;
             let flagged = db::flags::flagged_customers(conn, &unit.path)?;
             let active = store::active_in_subtree(conn, &unit.path)?;
@@ -77,7 +72,7 @@ pub async fn proposals(
                 others.entry(a.customer_id.clone()).or_default().push(
                     crate::domain::assignment::Holder {
                         rm_id: a.rm_id.clone(),
-                        role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::TeamMember),
+                        role: AssignmentRole::stored(&a.role)?,
                         grade: grades.get(&a.rm_id).copied().unwrap_or(Grade::Assistant),
                         share: store::share_of(a.share_bp),
                     },
@@ -89,7 +84,7 @@ pub async fn proposals(
                     value: Decimal::new(values.get(&customer.id).copied().unwrap_or(0), 2),
                     others: others.remove(&customer.id).unwrap_or_default(),
                     flagged: flagged.contains(&customer.id),
-                    facts: facts_of_customer(&customer),
+                    facts: facts_of_customer(&customer)?,
                     customer_id: customer.id,
                 });
             }

@@ -54,17 +54,17 @@ pub struct Rm {
 }
 
 impl Rm {
-    pub(crate) fn view(r: RmRow, caller: &Caller, policy: &Policy) -> Self {
+    pub(crate) fn view(r: RmRow, caller: &Caller, policy: &Policy) -> AppResult<Self> {
         let today = caller.today();
-        Rm {
+        Ok(Rm {
             national_id: if caller.may(Permission::ReadPersonalData) {
                 r.national_id
             } else {
                 crate::domain::privacy::mask_field("national_id", &r.national_id)
             },
-            line: Line::parse(&r.line).unwrap_or(Line::Corporate),
-            grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
-            status: RmStatus::parse(&r.status).unwrap_or(RmStatus::Suspended),
+            line: Line::stored(&r.line)?,
+            grade: Grade::stored(&r.grade)?,
+            status: RmStatus::stored(&r.status)?,
             qualification_valid_until: rules::qualification_valid_until(r.qualified_on, policy),
             qualification_lapsed: rules::qualification_lapsed(r.qualified_on, today, policy),
             term_expired: today >= r.term_ends_on,
@@ -79,7 +79,7 @@ impl Rm {
             version: r.version,
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
-        }
+        })
     }
 }
 
@@ -156,17 +156,19 @@ pub struct Qualification {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<QualificationRow> for Qualification {
-    fn from(r: QualificationRow) -> Self {
-        Qualification {
-            grade: Grade::parse(&r.grade).unwrap_or(Grade::Assistant),
+impl TryFrom<QualificationRow> for Qualification {
+    type Error = AppError;
+
+    fn try_from(r: QualificationRow) -> AppResult<Self> {
+        Ok(Qualification {
+            grade: Grade::stored(&r.grade)?,
             id: r.id,
             rm_id: r.rm_id,
             exam_passed_on: r.exam_passed_on,
             approved_by_unit_id: r.approved_by_unit_id,
             approved_by_user_id: r.approved_by_user_id,
             created_at: http::utc(r.created_at),
-        }
+        })
     }
 }
 
@@ -193,7 +195,7 @@ fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
 
 fn unit_kind(conn: &mut DbConn, unit_id: &str) -> AppResult<OrgUnitKind> {
     let unit = db::org_units::get(conn, unit_id, "org unit")?;
-    Ok(OrgUnitKind::parse(&unit.kind).unwrap_or(OrgUnitKind::Team))
+    Ok(OrgUnitKind::stored(&unit.kind)?)
 }
 
 /// RMs in the caller's subtree.
@@ -236,12 +238,12 @@ pub async fn list(
             ))
         })
         .await?;
-    Ok(web::Json(Page::from_rows(
+    Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| Rm::view(r, &caller, &policy),
-    )))
+    )?))
 }
 
 /// One RM.
@@ -261,7 +263,7 @@ pub async fn get_one(
             Ok((row, db::policy::current(conn)?.1))
         })
         .await?;
-    Ok(web::Json(Rm::view(row, &caller, &policy)))
+    Ok(web::Json(Rm::view(row, &caller, &policy)?))
 }
 
 /// Appoint an RM (admin, manager). Refused with O-6 when the national ID carries a permanent ban
@@ -299,7 +301,7 @@ pub async fn create(
             banned: db::rms::is_banned(conn, &new.national_id)?,
         };
         rules::check_appointment(&appointment, today, &policy).map_err(AppError::Rule)?;
-        let rm_unit = OrgUnitKind::parse(&unit.kind).unwrap_or(OrgUnitKind::Team);
+        let rm_unit = OrgUnitKind::stored(&unit.kind)?;
         rules::check_grade_approval(
             new.grade,
             unit_kind(conn, &view_caller.org_unit_id)?,
@@ -338,7 +340,7 @@ pub async fn create(
             &view_caller.actor(),
             Change::new("rm.create", "rm", &row.id, &row.org_path).after(&audit_view(&row))?,
         )?;
-        Ok(Rm::view(row, &view_caller, &policy))
+        Rm::view(row, &view_caller, &policy)
     })
     .await
 }
@@ -390,7 +392,7 @@ pub async fn update(
                 after.org_path = unit.path;
             }
             if let Some(status) = patch.status {
-                let from = RmStatus::parse(&before.status).unwrap_or(RmStatus::Active);
+                let from = RmStatus::stored(&before.status)?;
                 rules::check_status_change(from, status).map_err(AppError::Rule)?;
                 if status == RmStatus::Active
                     && from != RmStatus::Active
@@ -421,7 +423,7 @@ pub async fn update(
             Ok((after, policy))
         })
         .await?;
-    Ok(web::Json(Rm::view(row, &view_caller, &policy)))
+    Ok(web::Json(Rm::view(row, &view_caller, &policy)?))
 }
 
 /// Propose a grade qualification (admin, manager). A grade approval is a maker-checker action
@@ -496,7 +498,9 @@ pub async fn qualifications(
         })
         .await?;
     Ok(web::Json(
-        rows.into_iter().map(Qualification::from).collect(),
+        rows.into_iter()
+            .map(Qualification::try_from)
+            .collect::<AppResult<Vec<_>>>()?,
     ))
 }
 
@@ -540,7 +544,7 @@ pub async fn renew_term(
             Ok((after, policy))
         })
         .await?;
-    Ok(web::Json(Rm::view(row, &view_caller, &policy)))
+    Ok(web::Json(Rm::view(row, &view_caller, &policy)?))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -728,7 +732,7 @@ pub async fn portfolio(
         out_of_control: r.out_of_control_ratio,
         min_loans: r.min_loans_for_ratios,
     };
-    let line = Line::parse(&rm.line).unwrap_or(Line::Corporate);
+    let line = Line::stored(&rm.line)?;
     let (held, cap) = if line == Line::Retail {
         (
             book.iter().filter(|(_, c)| c.is_vip).count() as u32,
@@ -762,7 +766,7 @@ pub async fn portfolio(
     Ok(web::Json(Portfolio {
         rm_id: rm.id,
         line,
-        grade: Grade::parse(&rm.grade).unwrap_or(Grade::Assistant),
+        grade: Grade::stored(&rm.grade)?,
         customers: book.len() as u32,
         capacity: CapLoad {
             held,
