@@ -29,21 +29,11 @@ impl FieldError {
     }
 }
 
-/// A refusal by a business rule of RULES.md: its ID, a stable code and a sentence for people.
-#[derive(Debug, Clone)]
-pub struct RuleViolation {
-    pub rule: &'static str,
-    pub code: &'static str,
-    pub detail: String,
-}
+pub use crate::domain::{CorruptValue, RuleViolation};
 
-impl RuleViolation {
-    pub fn new(rule: &'static str, code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            rule,
-            code,
-            detail: detail.into(),
-        }
+impl From<CorruptValue> for AppError {
+    fn from(corrupt: CorruptValue) -> Self {
+        AppError::Internal(corrupt.to_string())
     }
 }
 

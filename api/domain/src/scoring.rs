@@ -279,7 +279,7 @@ pub fn pay(allowance: Decimal, score: Decimal) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::Policy;
+    use crate::policy::Policy;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap_or_default()

@@ -6,7 +6,7 @@ use super::assignment::CustomerFacts;
 use super::policy::Policy;
 use super::rm::{qualification_lapsed, RmStatus};
 use super::text_enum;
-use crate::error::RuleViolation;
+use crate::RuleViolation;
 
 text_enum! {
     /// D-1 kinds of field check.

@@ -195,8 +195,8 @@ pub fn propose(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::customer::{Category, CustomerKind};
-    use crate::domain::rm::{Grade, RmStatus};
+    use crate::customer::{Category, CustomerKind};
+    use crate::rm::{Grade, RmStatus};
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)

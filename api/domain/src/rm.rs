@@ -5,7 +5,7 @@ use chrono::{Months, NaiveDate};
 use super::org::OrgUnitKind;
 use super::policy::Policy;
 use super::text_enum;
-use crate::error::RuleViolation;
+use crate::RuleViolation;
 
 text_enum! {
     /// O-2 business line.

@@ -9,7 +9,7 @@ use super::org::in_scope;
 use super::policy::Policy;
 use super::rm::{qualification_lapsed, Grade, Line, RmStatus};
 use super::text_enum;
-use crate::error::RuleViolation;
+use crate::RuleViolation;
 
 text_enum! {
     AssignmentRole {

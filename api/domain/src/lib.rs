@@ -1,4 +1,5 @@
-//! The rules of `RULES.md` as pure types and functions: no database, no HTTP.
+//! The rules of `RULES.md` as pure types and functions: no database, no HTTP. A crate of its own
+//! so that the compiler keeps it that way (it depends on neither diesel nor actix).
 
 pub mod assignment;
 pub mod audit_chain;
@@ -16,6 +17,7 @@ pub mod role;
 pub mod scoring;
 
 /// A closed set of lower-case snake_case names stored as text, e.g. `Line::Corporate` ⇄ `"corporate"`.
+#[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -39,13 +41,10 @@ macro_rules! text_enum {
 
             /// Parses text read back from the database: anything else is corrupt data and an
             /// error, never a default (a corrupt line must not pass as a corporate RM).
-            pub fn stored(text: &str) -> Result<Self, crate::error::AppError> {
-                Self::parse(text).ok_or_else(|| {
-                    crate::error::AppError::Internal(format!(
-                        "corrupt stored {}: {:?}",
-                        stringify!($name),
-                        text
-                    ))
+            pub fn stored(text: &str) -> Result<Self, $crate::CorruptValue> {
+                Self::parse(text).ok_or_else(|| $crate::CorruptValue {
+                    kind: stringify!($name),
+                    text: text.to_string(),
                 })
             }
         }
@@ -57,4 +56,34 @@ macro_rules! text_enum {
         }
     };
 }
-pub(crate) use text_enum;
+
+/// A refusal by a business rule of RULES.md: its ID, a stable code and a sentence for people.
+#[derive(Debug, Clone)]
+pub struct RuleViolation {
+    pub rule: &'static str,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl RuleViolation {
+    pub fn new(rule: &'static str, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            rule,
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Stored text that is none of the values of its kind: corrupt data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorruptValue {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl std::fmt::Display for CorruptValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "corrupt stored {}: {:?}", self.kind, self.text)
+    }
+}
