@@ -590,3 +590,35 @@ fn a7_team_members_split_the_assistant_share_evenly_and_a_seventh_joins() {
         }
     }
 }
+
+#[test]
+fn a7_r5_npl_responsibility_is_shared_with_the_same_coefficients() {
+    let Bank { app, team, .. } = bank();
+    let primary = app.rm(&team, "corporate", "rm");
+    let assistant = app.rm(&team, "corporate", "rm");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    assert_eq!(
+        app.assign(&app.admin_token, &c, &primary, "primary").status,
+        201
+    );
+    assert_eq!(
+        app.assign(&app.admin_token, &c, &assistant, "assistant")
+            .status,
+        201
+    );
+    let loan = json!({"loan_no": "S1", "customer_id": c, "rm_id": primary, "balance": "100000.00",
+                      "originated_on": crate::helpers::today_minus_days(0), "classification": "substandard",
+                      "interest_due": "0.00", "interest_paid": "0.00", "as_of": crate::helpers::today_minus_days(0)});
+    let r = app.post("/loans", &app.admin_token, &loan);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let npl = |rm: &str| {
+        app.get(&format!("/rms/{rm}/portfolio"), &app.admin_token)
+            .body["npl"]
+            .clone()
+    };
+    let p = npl(&primary);
+    assert_eq!(p["npl_balance"], "60000.00", "{p}");
+    assert_eq!(p["npl_ratio"], "1", "{p}");
+    let a = npl(&assistant);
+    assert_eq!(a["npl_balance"], "40000.00", "{a}");
+}

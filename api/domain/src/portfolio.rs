@@ -265,6 +265,16 @@ pub struct LoanState {
     pub as_of: NaiveDate,
     pub balance_fen: i64,
     pub npl: bool,
+    /// the RM's part of the responsibility for the loan, in basis points (10,000 = whole):
+    /// its share of the borrower it holds with others ("利益共分享,责任共分担").
+    pub share_bp: i64,
+}
+
+impl LoanState {
+    /// The balance the RM answers for: its share of it, to the fen.
+    fn weighted_fen(&self) -> i64 {
+        (i128::from(self.balance_fen) * i128::from(self.share_bp) / 10_000) as i64
+    }
 }
 
 /// the new-NPL ratio of each month ending on `month_ends` (ascending): the balance of loans
@@ -289,10 +299,10 @@ pub fn monthly_new_npl(states: &[LoanState], month_ends: &[NaiveDate]) -> Vec<De
             let (mut total, mut new_npl) = (0i64, 0i64);
             for list in by_loan.values() {
                 let Some(now) = at(list, end) else { continue };
-                total += now.balance_fen;
+                total += now.weighted_fen();
                 let was_npl = previous.and_then(|p| at(list, p)).is_some_and(|s| s.npl);
                 if now.npl && !was_npl {
-                    new_npl += now.balance_fen;
+                    new_npl += now.weighted_fen();
                 }
             }
             npl_ratio(new_npl, total)
@@ -314,7 +324,21 @@ mod series_tests {
             as_of: day(as_of),
             balance_fen: balance,
             npl,
+            share_bp: 10_000,
         }
+    }
+
+    #[test]
+    fn a7_r5_an_npl_weighs_by_the_rms_share_of_it() {
+        let mut shared = state("a", "2026-09-30", 1000, true);
+        shared.share_bp = 4_000;
+        let whole = state("b", "2026-09-30", 9000, false);
+        let states = vec![shared, whole];
+        assert_eq!(balances_at(&states, day("2026-09-30")), (9400, 400));
+        assert_eq!(
+            monthly_new_npl(&states, &[day("2026-09-30")]),
+            vec![npl_ratio(400, 9400)]
+        );
     }
 
     #[test]
@@ -340,8 +364,8 @@ mod series_tests {
     }
 }
 
-/// the balance of an RM's originated loans on `day` and the part of it non-performing, in
-/// fen (each loan's latest state then).
+/// the balance an RM answers for on `day` and the part of it non-performing, in fen (each
+/// loan's latest state then, weighed by the RM's share of it, A-7).
 pub fn balances_at(states: &[LoanState], day: NaiveDate) -> (i64, i64) {
     let mut latest: std::collections::BTreeMap<&str, &LoanState> = Default::default();
     for s in states.iter().filter(|s| s.as_of <= day) {
@@ -354,11 +378,11 @@ pub fn balances_at(states: &[LoanState], day: NaiveDate) -> (i64, i64) {
             })
             .or_insert(s);
     }
-    let total: i64 = latest.values().map(|s| s.balance_fen).sum();
+    let total: i64 = latest.values().map(|s| s.weighted_fen()).sum();
     let bad: i64 = latest
         .values()
         .filter(|s| s.npl)
-        .map(|s| s.balance_fen)
+        .map(|s| s.weighted_fen())
         .sum();
     (total, bad)
 }

@@ -191,19 +191,21 @@ fn metrics_of(row: &MetricsRow, npl_ratio: Decimal) -> Metrics {
     }
 }
 
-/// every snapshot of the loans an RM originated since the team start, as the rules read them.
-fn originated(conn: &mut DbConn, rm: &RmRow) -> AppResult<Vec<LoanState>> {
-    Ok(
-        db::loans::originated_states(conn, &rm.id, rm.term_starts_on)?
-            .into_iter()
-            .map(|(loan_no, as_of, balance_fen, class)| LoanState {
+/// R-5 with A-7: every snapshot of the loans (originated since the team start) the RM answers
+/// for, weighed by its share of each, as the rules read them.
+fn responsible(conn: &mut DbConn, rm: &RmRow) -> AppResult<Vec<LoanState>> {
+    db::loans::responsible_states(conn, &rm.id, rm.term_starts_on)?
+        .into_iter()
+        .map(|(loan_no, as_of, balance_fen, class, share_bp)| {
+            Ok(LoanState {
                 loan_no,
                 as_of,
                 balance_fen,
-                npl: Classification::parse(&class).is_some_and(|c| c.is_npl()),
+                npl: Classification::stored(&class)?.is_npl(),
+                share_bp,
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
 
 /// A case the monthly run opened.
@@ -273,7 +275,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         };
         let npl = match this.npl_ratio.as_deref().and_then(|r| r.parse().ok()) {
             Some(r) => r,
-            None => npl_ratio_at(&originated(conn, rm)?, last_day),
+            None => npl_ratio_at(&responsible(conn, rm)?, last_day),
         };
         let earlier: Vec<Metrics> = rows
             .iter()
@@ -346,7 +348,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     for rm_id in db::rms::with_npl_originations(conn, &ctx.scope)? {
         let Some(rm) = rms.get(&rm_id) else { continue };
-        let series = monthly_new_npl(&originated(conn, rm)?, &month_ends);
+        let series = monthly_new_npl(&responsible(conn, rm)?, &month_ends);
         if new_npl_trigger(
             &series,
             risk.new_npl_ratio_trigger,

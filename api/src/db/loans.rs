@@ -235,19 +235,43 @@ pub fn guarantors(
         .load(conn)?)
 }
 
-/// every snapshot of the loans an RM originated on or after `since`:
-/// (loan_no, as_of, balance fen, classification).
-pub fn originated_states(
+/// One snapshot of a loan an RM answers for, with its part of it (basis points).
+pub type ResponsibleState = (String, NaiveDate, i64, String, i64);
+
+/// R-5 with A-7 ("责任共分担"): every snapshot of the loans originated on or after `since` that
+/// the RM answers for: those of the borrowers it holds, weighed by its share of the borrower, and
+/// those it originated for borrowers it no longer holds, whole.
+pub fn responsible_states(
     conn: &mut DbConn,
     rm_id: &str,
     since: NaiveDate,
-) -> AppResult<Vec<(String, NaiveDate, i64, String)>> {
-    let loan_nos: Vec<String> = loans::table
-        .filter(loans::rm_id.eq(rm_id))
+) -> AppResult<Vec<ResponsibleState>> {
+    use super::schema::assignments;
+    use std::collections::HashMap;
+    let held: HashMap<String, i64> = assignments::table
+        .filter(assignments::rm_id.eq(rm_id))
+        .filter(assignments::valid_to.is_null())
+        .select((assignments::customer_id, assignments::share_bp))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .map(|(c, bp)| (c, i64::from(bp)))
+        .collect();
+    let held_ids: Vec<&String> = held.keys().collect();
+    let loans_: Vec<(String, String)> = loans::table
         .filter(loans::originated_on.ge(since))
-        .select(loans::loan_no)
+        .filter(
+            loans::rm_id
+                .eq(rm_id)
+                .or(loans::customer_id.eq_any(&held_ids)),
+        )
+        .select((loans::loan_no, loans::customer_id))
         .load(conn)?;
-    Ok(loan_snapshots::table
+    let share: HashMap<&str, i64> = loans_
+        .iter()
+        .map(|(no, customer)| (no.as_str(), held.get(customer).copied().unwrap_or(10_000)))
+        .collect();
+    let loan_nos: Vec<&str> = share.keys().copied().collect();
+    let rows: Vec<(String, NaiveDate, i64, String)> = loan_snapshots::table
         .filter(loan_snapshots::loan_no.eq_any(&loan_nos))
         .select((
             loan_snapshots::loan_no,
@@ -256,5 +280,12 @@ pub fn originated_states(
             loan_snapshots::classification,
         ))
         .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(no, as_of, balance, class)| {
+            let bp = share.get(no.as_str()).copied().unwrap_or(10_000);
+            (no, as_of, balance, class, bp)
+        })
+        .collect())
 }

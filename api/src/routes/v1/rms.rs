@@ -596,8 +596,12 @@ pub struct Portfolio {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NplIndicators {
     pub since: NaiveDate,
+    /// The balance the RM answers for (A-7, "责任共分担"): loans originated since `since` of the
+    /// borrowers it holds, weighed by its share of each, and those it originated for borrowers it
+    /// no longer holds, whole.
     #[schema(value_type = String, example = "12500000.00")]
     pub originated_balance: rust_decimal::Decimal,
+    /// The non-performing part of it, weighed the same way.
     #[schema(value_type = String, example = "50000.00")]
     pub npl_balance: rust_decimal::Decimal,
     #[schema(value_type = String, example = "0.004")]
@@ -638,23 +642,26 @@ pub struct RiskThresholds {
 
 fn npl_indicators(
     rm: &RmRow,
-    states: &[(String, NaiveDate, i64, String)],
+    states: &[db::loans::ResponsibleState],
     policy: &Policy,
     today: NaiveDate,
-) -> NplIndicators {
+) -> AppResult<NplIndicators> {
     use crate::domain::loan::{from_fen, Classification};
     use crate::domain::portfolio::{
         balances_at, monthly_new_npl, new_npl_trigger, npl_points, npl_ratio, LoanState,
     };
     let states: Vec<LoanState> = states
         .iter()
-        .map(|(loan_no, as_of, balance_fen, class)| LoanState {
-            loan_no: loan_no.clone(),
-            as_of: *as_of,
-            balance_fen: *balance_fen,
-            npl: Classification::parse(class).is_some_and(|c| c.is_npl()),
+        .map(|(loan_no, as_of, balance_fen, class, share_bp)| {
+            Ok(LoanState {
+                loan_no: loan_no.clone(),
+                as_of: *as_of,
+                balance_fen: *balance_fen,
+                npl: Classification::stored(class)?.is_npl(),
+                share_bp: *share_bp,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     // Current state: the latest snapshot of each loan.
     let (total, bad) = balances_at(&states, NaiveDate::MAX);
     let ratio = npl_ratio(bad, total);
@@ -669,7 +676,7 @@ fn npl_indicators(
         })
         .collect();
     let series = monthly_new_npl(&states, &month_ends);
-    NplIndicators {
+    Ok(NplIndicators {
         since: rm.term_starts_on,
         originated_balance: from_fen(total),
         npl_balance: from_fen(bad),
@@ -688,7 +695,7 @@ fn npl_indicators(
                 ratio,
             })
             .collect(),
-    }
+    })
 }
 
 /// The RM's portfolio: load against the cap, customers by role and category, and shares.
@@ -712,12 +719,12 @@ pub async fn portfolio(
                 .map(|(a, _)| a.customer_id.clone())
                 .collect();
             let overdue = db::loans::overdue_by_customer(conn, &primaries)?;
-            let states = db::loans::originated_states(conn, &rm.id, rm.term_starts_on)?;
+            let states = db::loans::responsible_states(conn, &rm.id, rm.term_starts_on)?;
             Ok((rm, book, db::policy::current(conn)?.1, (overdue, states)))
         })
         .await?;
     let (overdue, states) = overdue;
-    let npl = npl_indicators(&rm, &states, &policy, today);
+    let npl = npl_indicators(&rm, &states, &policy, today)?;
     let loan_customers = overdue.len() as u32;
     let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
     let risk =
