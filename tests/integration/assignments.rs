@@ -1,20 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{spawn_app, test_today, TestApp};
-
-struct Bank {
-    app: TestApp,
-    branch: String,
-    team: String,
-}
-
-fn bank() -> Bank {
-    let app = spawn_app();
-    let root = app.root_id();
-    let branch = app.unit("Pudong Branch", "branch", &root);
-    let team = app.unit("Corporate Team 1", "team", &branch);
-    Bank { app, branch, team }
-}
+use crate::helpers::{bank, test_today, Bank, TestApp};
 
 fn active(history: &serde_json::Value) -> Vec<&serde_json::Value> {
     history

@@ -3,21 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, TestApp};
-
-struct Bank {
-    app: TestApp,
-    branch: String,
-    team: String,
-}
-
-fn bank() -> Bank {
-    let app = spawn_app();
-    let root = app.root_id();
-    let branch = app.unit("Pudong Branch", "branch", &root);
-    let team = app.unit("Corporate Team 1", "team", &branch);
-    Bank { app, branch, team }
-}
+use crate::helpers::{bank, spawn_app, Bank, TestApp};
 
 fn primaries(app: &TestApp, customer: &str) -> Vec<String> {
     let history = app.get(

@@ -79,6 +79,21 @@ impl Resp {
     }
 }
 
+/// A server with a branch and a team under it, for the assignment tests.
+pub struct Bank {
+    pub app: TestApp,
+    pub branch: String,
+    pub team: String,
+}
+
+pub fn bank() -> Bank {
+    let app = spawn_app();
+    let root = app.root_id();
+    let branch = app.unit("Pudong Branch", "branch", &root);
+    let team = app.unit("Corporate Team 1", "team", &branch);
+    Bank { app, branch, team }
+}
+
 pub fn spawn_app() -> TestApp {
     spawn_app_with_dashboard(&[])
 }

@@ -144,22 +144,44 @@ fn rebalance_primary(
     let share = rules::primary_share(&others).map_err(AppError::Rule)?;
     if let Some(primary) = active.iter().find(|a| a.role == "primary") {
         if primary.share_bp != bp_of(share) {
-            store::end(conn, &primary.id, at)?;
-            let mut row = new_row(
+            reopen_with_share(
+                conn,
                 ctx,
                 at,
-                &primary.customer_id,
-                &primary.rm_id,
+                primary,
                 AssignmentRole::Primary,
                 share,
                 reason,
-            );
-            // The same RM keeps holding the customer: rotation counts from the first day.
-            row.held_since = primary.held_since;
-            store::insert(conn, &row)?;
+            )?;
         }
     }
     Ok(())
+}
+
+/// ends a holder's row and opens one with the new share (history is never rewritten). The
+/// same RM keeps holding the customer: rotation counts from the first day.
+fn reopen_with_share(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    at: NaiveDateTime,
+    holder: &AssignmentRow,
+    role: AssignmentRole,
+    share: Decimal,
+    reason: &str,
+) -> AppResult<AssignmentRow> {
+    store::end(conn, &holder.id, at)?;
+    let mut row = new_row(
+        ctx,
+        at,
+        &holder.customer_id,
+        &holder.rm_id,
+        role,
+        share,
+        reason,
+    );
+    row.held_since = holder.held_since;
+    store::insert(conn, &row)?;
+    Ok(row)
 }
 
 /// a team member joining or leaving with the default share re-splits the assistant share
@@ -179,19 +201,15 @@ fn resplit_team(
             out.push(holder.clone());
             continue;
         }
-        store::end(conn, &holder.id, at)?;
-        let mut row = new_row(
+        out.push(reopen_with_share(
+            conn,
             ctx,
             at,
-            &holder.customer_id,
-            &holder.rm_id,
+            holder,
             AssignmentRole::TeamMember,
             share,
             reason,
-        );
-        row.held_since = holder.held_since;
-        store::insert(conn, &row)?;
-        out.push(row);
+        )?);
     }
     Ok(out)
 }

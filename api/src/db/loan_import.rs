@@ -112,38 +112,19 @@ pub fn refuse_customers_out_of_scope(
     conn: &mut DbConn,
     scope: &str,
 ) -> AppResult<Vec<(i64, String)>> {
-    let (low, high) = super::subtree_range(scope);
     let in_scope = if super::org_units::is_whole_bank(conn, scope)? {
         // Every customer is in scope: only existence is checked (the id index alone).
         "$1 = $1 AND $2 = $2"
     } else {
         "t.org_path >= $1 AND t.org_path < $2"
     };
-    let select = dialect(
+    remove_staged_where(
         conn,
+        scope,
         &format!(
-            "SELECT line, loan_no FROM loan_import i WHERE NOT EXISTS (SELECT 1 FROM customers t \
-             WHERE t.id = i.customer_id AND {in_scope})"
+            "NOT EXISTS (SELECT 1 FROM customers t WHERE t.id = {{row}}.customer_id AND {in_scope})"
         ),
-    );
-    let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
-        .bind::<Text, _>(&low)
-        .bind::<Text, _>(&high)
-        .load(c)?);
-    if !refused.is_empty() {
-        let delete = dialect(
-            conn,
-            &format!(
-                "DELETE FROM loan_import WHERE NOT EXISTS (SELECT 1 FROM customers t \
-                 WHERE t.id = loan_import.customer_id AND {in_scope})"
-            ),
-        );
-        on_inner!(conn, c => diesel::sql_query(&delete)
-            .bind::<Text, _>(&low)
-            .bind::<Text, _>(&high)
-            .execute(c)?);
-    }
-    Ok(refused.into_iter().map(|r| (r.line, r.loan_no)).collect())
+    )
 }
 
 /// O-1: removes and returns (line, loan_no) of staged rows whose loan is already recorded for a
@@ -153,14 +134,27 @@ pub fn refuse_loans_out_of_scope(conn: &mut DbConn, scope: &str) -> AppResult<Ve
     if super::org_units::is_whole_bank(conn, scope)? {
         return Ok(Vec::new());
     }
+    remove_staged_where(
+        conn,
+        scope,
+        "EXISTS (SELECT 1 FROM loans l JOIN customers t ON t.id = l.customer_id \
+         WHERE l.loan_no = {row}.loan_no AND (t.org_path < $1 OR t.org_path >= $2))",
+    )
+}
+
+/// Removes and returns (line, loan_no) of the staged rows matching `condition`, in which `{row}`
+/// names the staged row and `$1`, `$2` the bounds of the subtree `scope`.
+fn remove_staged_where(
+    conn: &mut DbConn,
+    scope: &str,
+    condition: &str,
+) -> AppResult<Vec<(i64, String)>> {
     let (low, high) = super::subtree_range(scope);
-    let outside = "EXISTS (SELECT 1 FROM loans l JOIN customers t ON t.id = l.customer_id \
-                   WHERE l.loan_no = {row}.loan_no AND (t.org_path < $1 OR t.org_path >= $2))";
     let select = dialect(
         conn,
         &format!(
             "SELECT line, loan_no FROM loan_import i WHERE {}",
-            outside.replace("{row}", "i")
+            condition.replace("{row}", "i")
         ),
     );
     let refused: Vec<Refused> = on_inner!(conn, c => diesel::sql_query(&select)
@@ -172,7 +166,7 @@ pub fn refuse_loans_out_of_scope(conn: &mut DbConn, scope: &str) -> AppResult<Ve
             conn,
             &format!(
                 "DELETE FROM loan_import WHERE {}",
-                outside.replace("{row}", "loan_import")
+                condition.replace("{row}", "loan_import")
             ),
         );
         on_inner!(conn, c => diesel::sql_query(&delete)
