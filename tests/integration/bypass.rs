@@ -408,6 +408,21 @@ fn o1_a_customers_flags_move_with_it_to_its_new_branch() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let flag = r.body["id"].as_str().unwrap().to_string();
+    // A reassignment of the flagged customer waits for approval.
+    let first = app.rm(&pudong, "corporate", "senior");
+    let second = app.rm(&root, "corporate", "senior");
+    assert_eq!(
+        app.assign(&app.admin_token, &customer, &first, "primary")
+            .status,
+        201
+    );
+    let r = app.post(
+        &format!("/customers/{customer}/reassign"),
+        &app.admin_token,
+        &json!({"to_rm_id": second, "reason": "rotation"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let approval = r.body["approval_id"].as_str().unwrap().to_string();
     let version = app
         .get(&format!("/customers/{customer}"), &app.admin_token)
         .body["version"]
@@ -436,6 +451,19 @@ fn o1_a_customers_flags_move_with_it_to_its_new_branch() {
     assert!(listed(&new).contains(&flag), "the new branch does");
     app.post(&format!("/flags/{flag}/acknowledge"), &old, &json!({}))
         .assert_problem(404, "not_found");
+    let pending = |token: &str| -> Vec<String> {
+        app.get("/approvals?status=pending", token).body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["id"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(
+        !pending(&old).contains(&approval),
+        "the old branch no longer decides it"
+    );
+    assert!(pending(&new).contains(&approval), "the new branch does");
 }
 
 #[test]

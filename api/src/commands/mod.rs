@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod assignments;
 pub mod customer_state;
+pub mod customers;
 pub mod evaluations;
 pub mod exit_cases;
 pub mod field_checks;

@@ -40,11 +40,19 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CustomerRow>> {
     Ok(customers::table.find(id).first(conn).optional()?)
 }
 
-/// O-1: after a customer moves to another unit, its flags and checks are scoped to the new one
-/// (the old unit no longer lists or acts on them). Audit events keep the path they were written
-/// with: the log is append-only.
+/// O-1: after a customer moves to another unit, its flags, checks and pending approvals are
+/// scoped to the new one (the old unit no longer lists or decides them). Audit events keep the
+/// path they were written with: the log is append-only.
 pub fn rescope(conn: &mut DbConn, customer_id: &str, org_path: &str) -> AppResult<()> {
-    use super::schema::{field_checks, flags, required_checks};
+    use super::schema::{approvals, field_checks, flags, required_checks};
+    // A pending command names its customer by id in its payload (ids are UUIDs, quoted in JSON).
+    diesel::update(
+        approvals::table
+            .filter(approvals::status.eq("pending"))
+            .filter(approvals::payload.like(format!("%\"{customer_id}\"%"))),
+    )
+    .set(approvals::org_path.eq(org_path))
+    .execute(conn)?;
     diesel::update(flags::table.filter(flags::customer_id.eq(customer_id)))
         .set(flags::org_path.eq(org_path))
         .execute(conn)?;

@@ -7,11 +7,12 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::commands::customer_state;
+use crate::commands::customers::{self as engine, CustomerPatch, NewCustomer};
+use crate::commands::Ctx;
 use crate::db::audit::Change;
 use crate::db::{self, customers::CustomerRow, customers::RelationRow, DbConn};
 use crate::domain::customer::{
-    join_categories, split_categories, Category, CustomerKind, CustomerSize, RelationKind,
+    split_categories, Category, CustomerKind, CustomerSize, RelationKind,
 };
 use crate::domain::org::in_scope;
 use crate::domain::role::Permission;
@@ -77,52 +78,6 @@ impl Customer {
     }
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCustomer {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Acme Steel Ltd")]
-    pub name: String,
-    pub kind: CustomerKind,
-    #[validate(length(min = 1, max = 64))]
-    pub org_unit_id: String,
-    pub size: Option<CustomerSize>,
-    #[validate(length(min = 1, max = 32))]
-    pub tier: Option<String>,
-    #[serde(default)]
-    pub is_key_account: bool,
-    #[serde(default)]
-    pub is_vip: bool,
-    #[serde(default)]
-    pub categories: Vec<Category>,
-    #[validate(length(min = 1, max = 32))]
-    pub national_id: Option<String>,
-    #[validate(length(min = 1, max = 32))]
-    pub phone: Option<String>,
-}
-
-/// Changes to a customer; send `version` (or `If-Match`). `null` clears an optional field.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerPatch {
-    #[validate(length(min = 1, max = 200))]
-    pub name: Option<String>,
-    pub org_unit_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<CustomerSize>)]
-    pub size: Option<Option<CustomerSize>>,
-    #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<String>)]
-    pub tier: Option<Option<String>>,
-    pub is_key_account: Option<bool>,
-    pub is_vip: Option<bool>,
-    pub categories: Option<Vec<Category>>,
-    #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    pub version: Option<i64>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerFilter {
@@ -169,11 +124,6 @@ impl TryFrom<RelationRow> for Relation {
             created_at: http::utc(r.created_at),
         })
     }
-}
-
-/// any marker that calls for two RMs.
-fn needs_second_rm(categories: &[Category]) -> bool {
-    categories.iter().any(|c| c.needs_two_rms())
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -256,37 +206,8 @@ pub async fn create(
     let inner_caller = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
-        let unit =
-            db::org_units::referenced(conn, &caller.org_path, &new.org_unit_id, "org_unit_id")?;
-        let now = caller.now();
-        let row = CustomerRow {
-            id: http::new_id(),
-            name: new.name.trim().to_string(),
-            kind: new.kind.as_str().into(),
-            org_unit_id: unit.id,
-            org_path: unit.path,
-            size: new.size.map(|s| s.as_str().into()),
-            tier: new.tier,
-            categories: join_categories(&new.categories),
-            is_key_account: new.is_key_account,
-            is_vip: new.is_vip,
-            national_id: new.national_id,
-            phone: new.phone,
-            needs_second_rm_since: needs_second_rm(&new.categories).then_some(now),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        db::customers::insert(conn, &row)?;
-        {
-            let ctx = crate::commands::Ctx::load(conn, &caller)?;
-            crate::commands::field_checks::on_entering_a6(conn, &ctx, &row, false)?;
-        }
-        db::audit::record(
-            conn,
-            &caller.actor(),
-            Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
-        )?;
+        let ctx = Ctx::load(conn, &caller)?;
+        let row = engine::create(conn, &ctx, new)?;
         Customer::view(row, &caller)
     })
     .await
@@ -315,81 +236,8 @@ pub async fn update(
     let row = state
         .db
         .write(move |conn| {
-            let ctx = crate::commands::Ctx::load(conn, &caller)?;
-            db::assignments::lock_customer(conn, &id, &caller.clock)?;
-            let before = scoped_customer(conn, &caller, &id)?;
-            http::check_version(before.version, expected, "the customer")?;
-            let state = customer_state::before(conn, &ctx, &id)?;
-            let mut after = before.clone();
-            if let Some(v) = patch.name {
-                after.name = v.trim().to_string();
-            }
-            if let Some(unit_id) = &patch.org_unit_id {
-                let unit =
-                    db::org_units::referenced(conn, &caller.org_path, unit_id, "org_unit_id")?;
-                after.org_unit_id = unit.id;
-                after.org_path = unit.path;
-            }
-            if let Some(v) = patch.size {
-                after.size = v.map(|s| s.as_str().into());
-            }
-            if let Some(v) = patch.tier {
-                if v.as_ref().is_some_and(|t| t.is_empty() || t.len() > 32) {
-                    return Err(AppError::field("tier", "length must be between 1 and 32"));
-                }
-                after.tier = v;
-            }
-            if let Some(v) = patch.is_key_account {
-                after.is_key_account = v;
-            }
-            if let Some(v) = patch.is_vip {
-                after.is_vip = v;
-            }
-            if let Some(v) = &patch.categories {
-                after.categories = join_categories(v);
-                let needed_before = before.needs_second_rm_since.is_some();
-                // an open flag keeps the customer on the queue whatever its markers.
-                let (_, flagged) = crate::commands::flags::risk_state(conn, &before.id)?;
-                after.needs_second_rm_since = match (needed_before, needs_second_rm(v) || flagged) {
-                    (false, true) => Some(caller.now()),
-                    (true, true) => before.needs_second_rm_since,
-                    (_, false) => None,
-                };
-            }
-            if let Some(v) = patch.phone {
-                after.phone = v;
-            }
-            after.version = before.version + 1;
-            after.updated_at = caller.now();
-            db::customers::update(conn, &after, expected)?;
-            if after.org_path != before.org_path {
-                // O-1: the customer's flags and checks move with it; its scope is its unit's.
-                db::customers::rescope(conn, &after.id, &after.org_path)?;
-            }
-            customer_state::check(conn, &ctx, &state)?;
-            crate::commands::field_checks::on_entering_a6(
-                conn,
-                &ctx,
-                &after,
-                before.needs_second_rm_since.is_some(),
-            )?;
-            if after.tier != before.tier {
-                db::customers::record_tier_change(
-                    conn,
-                    &after.id,
-                    before.tier.as_deref(),
-                    after.tier.as_deref(),
-                    after.updated_at,
-                )?;
-            }
-            db::audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("customer.update", "customer", &after.id, &after.org_path)
-                    .before(&before)?
-                    .after(&after)?,
-            )?;
-            Ok(after)
+            let ctx = Ctx::load(conn, &caller)?;
+            engine::update(conn, &ctx, &id, patch, expected)
         })
         .await?;
     Ok(web::Json(Customer::view(row, &view_caller)?))

@@ -1,0 +1,177 @@
+//! Customers: create and change. A change re-checks the customer's invariants on the state it
+//! produces (A-3 caps, A-6, A-10), moves its flags and checks with it to a new unit (O-1) and is
+//! audited (M-2), all in the caller's transaction.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::{customer_state, field_checks, flags, Ctx};
+use crate::db::audit::{self, Change};
+use crate::db::customers::CustomerRow;
+use crate::db::{self, DbConn};
+use crate::domain::customer::{join_categories, Category, CustomerKind, CustomerSize};
+use crate::domain::org::in_scope;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Acme Steel Ltd")]
+    pub name: String,
+    pub kind: CustomerKind,
+    #[validate(length(min = 1, max = 64))]
+    pub org_unit_id: String,
+    pub size: Option<CustomerSize>,
+    #[validate(length(min = 1, max = 32))]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub is_key_account: bool,
+    #[serde(default)]
+    pub is_vip: bool,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    #[validate(length(min = 1, max = 32))]
+    pub national_id: Option<String>,
+    #[validate(length(min = 1, max = 32))]
+    pub phone: Option<String>,
+}
+
+/// Changes to a customer; send `version` (or `If-Match`). `null` clears an optional field.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    pub org_unit_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[schema(value_type = Option<CustomerSize>)]
+    pub size: Option<Option<CustomerSize>>,
+    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub tier: Option<Option<String>>,
+    pub is_key_account: Option<bool>,
+    pub is_vip: Option<bool>,
+    pub categories: Option<Vec<Category>>,
+    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    pub version: Option<i64>,
+}
+
+/// whether these markers alone call for a second RM.
+fn needs_second_rm(categories: &[Category]) -> bool {
+    categories.iter().any(|c| c.needs_two_rms())
+}
+
+/// A new customer in the caller's subtree; entering A-6 requires a check (D-5).
+pub fn create(conn: &mut DbConn, ctx: &Ctx, new: NewCustomer) -> AppResult<CustomerRow> {
+    let unit = db::org_units::referenced(conn, &ctx.scope, &new.org_unit_id, "org_unit_id")?;
+    let row = CustomerRow {
+        id: crate::http::new_id(),
+        name: new.name.trim().to_string(),
+        kind: new.kind.as_str().into(),
+        org_unit_id: unit.id,
+        org_path: unit.path,
+        size: new.size.map(|s| s.as_str().into()),
+        tier: new.tier,
+        categories: join_categories(&new.categories),
+        is_key_account: new.is_key_account,
+        is_vip: new.is_vip,
+        national_id: new.national_id,
+        phone: new.phone,
+        needs_second_rm_since: needs_second_rm(&new.categories).then_some(ctx.now),
+        version: 1,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    db::customers::insert(conn, &row)?;
+    field_checks::on_entering_a6(conn, ctx, &row, false)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
+    )?;
+    Ok(row)
+}
+
+/// A change to a customer, at the version the caller read.
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    id: &str,
+    patch: CustomerPatch,
+    expected: i64,
+) -> AppResult<CustomerRow> {
+    db::assignments::lock_customer(conn, id, &ctx.actor.clock)?;
+    let before = db::customers::find(conn, id)?
+        .filter(|c| in_scope(&ctx.scope, &c.org_path))
+        .ok_or(AppError::NotFound("customer"))?;
+    crate::http::check_version(before.version, expected, "the customer")?;
+    let state = customer_state::before(conn, ctx, id)?;
+    let mut after = before.clone();
+    if let Some(v) = patch.name {
+        after.name = v.trim().to_string();
+    }
+    if let Some(unit_id) = &patch.org_unit_id {
+        let unit = db::org_units::referenced(conn, &ctx.scope, unit_id, "org_unit_id")?;
+        after.org_unit_id = unit.id;
+        after.org_path = unit.path;
+    }
+    if let Some(v) = patch.size {
+        after.size = v.map(|s| s.as_str().into());
+    }
+    if let Some(v) = patch.tier {
+        if v.as_ref().is_some_and(|t| t.is_empty() || t.len() > 32) {
+            return Err(AppError::field("tier", "length must be between 1 and 32"));
+        }
+        after.tier = v;
+    }
+    if let Some(v) = patch.is_key_account {
+        after.is_key_account = v;
+    }
+    if let Some(v) = patch.is_vip {
+        after.is_vip = v;
+    }
+    if let Some(v) = &patch.categories {
+        after.categories = join_categories(v);
+        let needed_before = before.needs_second_rm_since.is_some();
+        // an open flag keeps the customer on the queue whatever its markers.
+        let (_, flagged) = flags::risk_state(conn, &before.id)?;
+        after.needs_second_rm_since = match (needed_before, needs_second_rm(v) || flagged) {
+            (false, true) => Some(ctx.now),
+            (true, true) => before.needs_second_rm_since,
+            (_, false) => None,
+        };
+    }
+    if let Some(v) = patch.phone {
+        after.phone = v;
+    }
+    after.version = before.version + 1;
+    after.updated_at = ctx.now;
+    db::customers::update(conn, &after, expected)?;
+    if after.org_path != before.org_path {
+        // O-1: the customer's flags, checks and pending approvals move with it.
+        db::customers::rescope(conn, &after.id, &after.org_path)?;
+    }
+    customer_state::check(conn, ctx, &state)?;
+    field_checks::on_entering_a6(conn, ctx, &after, before.needs_second_rm_since.is_some())?;
+    if after.tier != before.tier {
+        db::customers::record_tier_change(
+            conn,
+            &after.id,
+            before.tier.as_deref(),
+            after.tier.as_deref(),
+            after.updated_at,
+        )?;
+    }
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("customer.update", "customer", &after.id, &after.org_path)
+            .before(&before)?
+            .after(&after)?,
+    )?;
+    Ok(after)
+}
