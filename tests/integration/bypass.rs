@@ -488,3 +488,46 @@ fn stored_text_that_is_corrupt_fails_loudly_instead_of_passing_as_a_default() {
     );
     assert_eq!(history.body, json!([]), "nothing was assigned");
 }
+
+#[test]
+fn a5_moving_a_customer_or_an_rm_does_not_leave_a_non_senior_rm_across_units() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let pudong = app.unit("Pudong Branch", "branch", &root);
+    let minhang = app.unit("Minhang Branch", "branch", &root);
+    let rm = app.rm(&pudong, "corporate", "rm");
+    let customer = app.customer_of(&pudong, "corporate", false, &[]);
+    assert_eq!(
+        app.assign(&app.admin_token, &customer, &rm, "primary")
+            .status,
+        201
+    );
+
+    let version = app
+        .get(&format!("/customers/{customer}"), &app.admin_token)
+        .body["version"]
+        .clone();
+    app.patch(
+        &format!("/customers/{customer}"),
+        &app.admin_token,
+        &json!({"org_unit_id": minhang, "version": version}),
+    )
+    .assert_rule("A-5", "cross_unit_not_allowed");
+    assert_eq!(
+        app.get(&format!("/customers/{customer}"), &app.admin_token)
+            .body["org_unit_id"],
+        pudong.as_str()
+    );
+
+    let version = app.get(&format!("/rms/{rm}"), &app.admin_token).body["version"].clone();
+    app.patch(
+        &format!("/rms/{rm}"),
+        &app.admin_token,
+        &json!({"org_unit_id": minhang, "version": version}),
+    )
+    .assert_rule("A-5", "cross_unit_not_allowed");
+    assert_eq!(
+        app.get(&format!("/rms/{rm}"), &app.admin_token).body["org_unit_id"],
+        pudong.as_str()
+    );
+}

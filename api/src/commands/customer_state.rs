@@ -8,7 +8,7 @@ use super::assignments::{customer_facts, facts_of_rm};
 use super::Ctx;
 use crate::db::assignments as store;
 use crate::db::{self, DbConn};
-use crate::domain::assignment::{self as rules, PrimaryChange};
+use crate::domain::assignment::{self as rules, AssignmentRole, PrimaryChange};
 use crate::error::{AppError, AppResult};
 
 /// What the invariants compare against: the customer as it was before the change.
@@ -21,6 +21,7 @@ pub struct Before {
     holders: Vec<String>,
     counts_as_key_account: bool,
     is_vip: bool,
+    org_path: String,
 }
 
 /// Reads the customer's state before a change (call after taking the customer's lock).
@@ -37,6 +38,7 @@ pub fn before(conn: &mut DbConn, ctx: &Ctx, customer_id: &str) -> AppResult<Befo
         holders: active.iter().map(|(a, _)| a.rm_id.clone()).collect(),
         counts_as_key_account: facts.is_key_account,
         is_vip: facts.is_vip,
+        org_path: facts.org_path,
     })
 }
 
@@ -48,6 +50,7 @@ pub fn before(conn: &mut DbConn, ctx: &Ctx, customer_id: &str) -> AppResult<Befo
 /// - A-3: no RM holding the customer is above its cap unless the change carries an approved
 ///   override; checked for RMs that took the customer and, when the customer came to count toward
 ///   a cap, for every holder.
+/// - A-5: after a move to another unit, every non-senior holder is still inside its own unit.
 pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
     let (_, facts) = customer_facts(conn, ctx, &before.customer_id)?;
     let active = store::active_for_customer(conn, &before.customer_id)?;
@@ -78,6 +81,21 @@ pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
                      use POST /customers/{{id}}/reassign"
                 ),
             ));
+        }
+    }
+
+    if facts.org_path != before.org_path {
+        for (holder, _) in &active {
+            let rm = db::rms::find(conn, &holder.rm_id)?.ok_or(AppError::NotFound("RM"))?;
+            let rm_facts = facts_of_rm(conn, &rm)?;
+            let role = AssignmentRole::stored(&holder.role)?;
+            rules::check_grade(&rm_facts, &facts, role).map_err(|v| {
+                AppError::rule(
+                    v.rule,
+                    v.code,
+                    format!("RM {} ({}): {}", rm.name, rm.employee_no, v.detail),
+                )
+            })?;
         }
     }
 

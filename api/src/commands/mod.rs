@@ -13,6 +13,7 @@ pub mod handovers;
 pub mod loans;
 pub mod performance;
 pub mod qualifications;
+pub mod rms;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

@@ -4,12 +4,13 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::rms::unit_kind;
 use super::Ctx;
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
 use crate::db::rms::{QualificationRow, RmRow};
 use crate::db::{self, DbConn};
-use crate::domain::org::{in_scope, OrgUnitKind};
+use crate::domain::org::in_scope;
 use crate::domain::rm::{check_grade_approval, Grade, RmStatus};
 use crate::error::{AppError, AppResult};
 
@@ -19,16 +20,6 @@ pub struct Grading {
     pub rm_id: String,
     pub grade: Grade,
     pub exam_passed_on: NaiveDate,
-}
-
-fn unit_kind(conn: &mut DbConn, unit_id: &str) -> AppResult<OrgUnitKind> {
-    let unit = db::org_units::get(conn, unit_id, "org unit")?;
-    OrgUnitKind::parse(&unit.kind).ok_or_else(|| {
-        AppError::Internal(format!(
-            "org unit {unit_id} has a stored kind {:?}",
-            unit.kind
-        ))
-    })
 }
 
 /// The RM in the caller's scope, if `by` (whose unit approves) may give it this grade now.

@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::commands::approvals;
 use crate::commands::qualifications as grading;
+use crate::commands::rms::{self as engine, NewRm, RmPatch};
+use crate::commands::{approvals, Ctx};
 use crate::db::audit::Change;
 use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
-use crate::domain::org::{in_scope, OrgUnitKind};
+use crate::domain::org::in_scope;
 use crate::domain::policy::Policy;
-use crate::domain::rm::{self as rules, ExitKind, Grade, Line, RmStatus};
+use crate::domain::rm::{self as rules, Grade, Line, RmStatus};
 use crate::domain::role::{Permission, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
@@ -83,59 +84,6 @@ impl Rm {
     }
 }
 
-/// Appoint an RM. O-4 entry requirements and the O-6 permanent ban are checked here.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRm {
-    #[validate(length(min = 1, max = 32))]
-    #[schema(example = "E1001")]
-    pub employee_no: String,
-    #[validate(custom(function = "national_id"))]
-    #[schema(example = "110101199001011234")]
-    pub national_id: String,
-    #[validate(length(min = 1, max = 100))]
-    #[schema(example = "Li Na")]
-    pub name: String,
-    pub line: Line,
-    pub grade: Grade,
-    #[validate(length(min = 1, max = 64))]
-    pub org_unit_id: String,
-    /// Day the grade qualification exam was passed (valid 2 years by default, O-4).
-    #[schema(example = "2026-01-15")]
-    pub qualified_on: NaiveDate,
-    /// O-4: years of counter experience, when known (default policy minimum 2).
-    #[validate(range(max = 60))]
-    pub counter_experience_years: Option<u32>,
-    /// O-4: a bad business record bars appointment.
-    #[serde(default)]
-    pub bad_business_record: bool,
-    /// O-5: start of the appointment term (default today).
-    pub term_starts_on: Option<NaiveDate>,
-}
-
-fn national_id(value: &str) -> Result<(), validator::ValidationError> {
-    if rules::is_valid_national_id(value) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("national_id")
-            .with_message("must be 18 characters: 17 digits and a digit or X".into()))
-    }
-}
-
-/// Changes to an RM; grades change through qualifications (O-3). Send `version` (or `If-Match`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RmPatch {
-    #[validate(length(min = 1, max = 100))]
-    pub name: Option<String>,
-    /// Transfer to another unit in the caller's scope.
-    pub org_unit_id: Option<String>,
-    pub status: Option<RmStatus>,
-    /// Refused: an RM exits only through an exit case; kept so that clients get a clear refusal.
-    pub exit_kind: Option<ExitKind>,
-    pub version: Option<i64>,
-}
-
 /// O-3: a grade qualification approved by the caller's unit.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -191,11 +139,6 @@ fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
     db::rms::find(conn, id)?
         .filter(|r| in_scope(&caller.org_path, &r.org_path))
         .ok_or(AppError::NotFound("RM"))
-}
-
-fn unit_kind(conn: &mut DbConn, unit_id: &str) -> AppResult<OrgUnitKind> {
-    let unit = db::org_units::get(conn, unit_id, "org unit")?;
-    Ok(OrgUnitKind::stored(&unit.kind)?)
 }
 
 /// RMs in the caller's subtree.
@@ -285,62 +228,10 @@ pub async fn create(
     caller.require(Permission::ManageRms)?;
     let new = body.value;
     let view_caller = caller.clone();
-    let today = caller.today();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
-        let (_, policy) = db::policy::current(conn)?;
-        let unit = db::org_units::referenced(
-            conn,
-            &view_caller.org_path,
-            &new.org_unit_id,
-            "org_unit_id",
-        )?;
-        let appointment = rules::Appointment {
-            qualified_on: new.qualified_on,
-            counter_experience_years: new.counter_experience_years,
-            bad_business_record: new.bad_business_record,
-            banned: db::rms::is_banned(conn, &new.national_id)?,
-        };
-        rules::check_appointment(&appointment, today, &policy).map_err(AppError::Rule)?;
-        let rm_unit = OrgUnitKind::stored(&unit.kind)?;
-        rules::check_grade_approval(
-            new.grade,
-            unit_kind(conn, &view_caller.org_unit_id)?,
-            rm_unit,
-        )
-        .map_err(AppError::Rule)?;
-        if let Some(serving) = db::rms::find_serving_by_national_id(conn, &new.national_id)? {
-            return Err(AppError::Duplicate(format!(
-                "this person already serves as RM {} ({})",
-                serving.employee_no, serving.id
-            )));
-        }
-        let term_start = new.term_starts_on.unwrap_or(today);
-        let now = view_caller.now();
-        let row = RmRow {
-            id: http::new_id(),
-            employee_no: new.employee_no.trim().to_string(),
-            national_id: new.national_id,
-            name: new.name.trim().to_string(),
-            line: new.line.as_str().into(),
-            grade: new.grade.as_str().into(),
-            status: RmStatus::Active.as_str().into(),
-            org_unit_id: unit.id,
-            org_path: unit.path,
-            qualified_on: new.qualified_on,
-            term_starts_on: term_start,
-            term_ends_on: rules::term_end(term_start, &policy),
-            performance_level: 3,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        db::rms::insert(conn, &row)?;
-        db::audit::record(
-            conn,
-            &view_caller.actor(),
-            Change::new("rm.create", "rm", &row.id, &row.org_path).after(&audit_view(&row))?,
-        )?;
-        Rm::view(row, &view_caller, &policy)
+        let ctx = Ctx::load(conn, &view_caller)?;
+        let row = engine::appoint(conn, &ctx, &view_caller.org_unit_id, new)?;
+        Rm::view(row, &view_caller, &ctx.policy)
     })
     .await
 }
@@ -365,62 +256,14 @@ pub async fn update(
     caller.require(Permission::ManageRms)?;
     let patch = body.value;
     let expected = http::expected_version(&req, patch.version)?;
-    // X-5 / O-6: an exit (and the ban a forced one brings) is decided by the committee on an
-    // exit case, never set by an edit.
-    if patch.status == Some(RmStatus::Exited) || patch.exit_kind.is_some() {
-        return Err(AppError::rule(
-            "X-5",
-            "exit_case_required",
-            "an RM exits only through an exit case decided by the committee (POST /exit-cases)",
-        ));
-    }
     let id = id.into_inner();
     let view_caller = caller.clone();
     let (row, policy) = state
         .db
         .write(move |conn| {
-            let (_, policy) = db::policy::current(conn)?;
-            let before = scoped_rm(conn, &caller, &id)?;
-            http::check_version(before.version, expected, "the RM")?;
-            let mut after = before.clone();
-            if let Some(name) = patch.name {
-                after.name = name.trim().to_string();
-            }
-            if let Some(unit_id) = &patch.org_unit_id {
-                let unit = db::org_units::referenced(conn, &caller.org_path, unit_id, "org_unit_id")?;
-                after.org_unit_id = unit.id;
-                after.org_path = unit.path;
-            }
-            if let Some(status) = patch.status {
-                let from = RmStatus::stored(&before.status)?;
-                rules::check_status_change(from, status).map_err(AppError::Rule)?;
-                if status == RmStatus::Active
-                    && from != RmStatus::Active
-                    && !db::exit_cases::open_of_rm(conn, &before.id)?.is_empty()
-                {
-                    return Err(AppError::rule(
-                        "X-5",
-                        "exit_case_open",
-                        "the RM is under an open exit case; the committee's decision ends it",
-                    ));
-                }
-                if status != RmStatus::Active && from == RmStatus::Active {
-                    let open = db::rms::active_assignment_count(conn, &before.id)?;
-                    if open > 0 {
-                        return Err(AppError::rule(
-                            "A-9",
-                            "handover_required",
-                            format!("the RM still holds {open} active assignments; hand them over (POST /handovers) first"),
-                        ));
-                    }
-                }
-                after.status = status.as_str().into();
-            }
-            after.version = before.version + 1;
-            after.updated_at = caller.now();
-            db::rms::update(conn, &after, expected)?;
-            db::audit::record(conn, &caller.actor(), Change::new("rm.update", "rm", &after.id, &after.org_path).before(&audit_view(&before))?.after(&audit_view(&after))?)?;
-            Ok((after, policy))
+            let ctx = Ctx::load(conn, &caller)?;
+            let after = engine::update(conn, &ctx, &id, patch, expected)?;
+            Ok((after, ctx.policy))
         })
         .await?;
     Ok(web::Json(Rm::view(row, &view_caller, &policy)?))
