@@ -230,9 +230,10 @@ pub fn assign(
     cap_override: bool,
 ) -> AppResult<AssignmentRow> {
     let at = store::lock_customer(conn, &cmd.customer_id, &ctx.actor.clock)?;
-    let state = customer_state::before(conn, ctx, &cmd.customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, &cmd.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
+    let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
+    let state = customer_state::before(conn, &customer.id, &facts, &before)?;
     let holders: Vec<Holder> = store::holders(&active)?;
     let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id", Some(&facts))?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
@@ -254,7 +255,6 @@ pub fn assign(
             .unwrap_or_else(|| rules::default_share(cmd.role, &holders, &ctx.policy)),
     };
     let row = new_row(ctx, at, &customer.id, &rm.id, cmd.role, share, &cmd.reason);
-    let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
     if cmd.role != AssignmentRole::Primary {
         let mut after: Vec<AssignmentRow> = before.clone();
         if cmd.role == AssignmentRole::TeamMember && cmd.share.is_none() {
@@ -264,7 +264,7 @@ pub fn assign(
         rebalance_primary(conn, ctx, at, &after, "share_split")?;
     }
     store::insert(conn, &row)?;
-    customer_state::check(conn, ctx, &state)?;
+    customer_state::check(conn, ctx, &state, &facts)?;
     let after = holders_view(conn, &customer.id)?;
     let action = if cap_override {
         "assignment.create_over_cap"
@@ -291,10 +291,10 @@ pub fn reassign(
     reason: &str,
 ) -> AppResult<AssignmentRow> {
     let at = store::lock_customer(conn, customer_id, &ctx.actor.clock)?;
-    let state = customer_state::before(conn, ctx, customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
+    let state = customer_state::before(conn, &customer.id, &facts, &before)?;
     let primary = before
         .iter()
         .find(|a| a.role == "primary")
@@ -341,7 +341,7 @@ pub fn reassign(
         reason,
     );
     store::insert(conn, &row)?;
-    customer_state::check(conn, ctx, &state)?;
+    customer_state::check(conn, ctx, &state, &facts)?;
     let after = holders_view(conn, &customer.id)?;
     audit::record(
         conn,
@@ -368,10 +368,10 @@ pub fn end(
 ) -> AppResult<AssignmentRow> {
     let row = store::find(conn, assignment_id)?.ok_or(AppError::NotFound("assignment"))?;
     let at = store::lock_customer(conn, &row.customer_id, &ctx.actor.clock)?;
-    let (customer, _) = customer_facts(conn, ctx, &row.customer_id)
+    let (customer, facts) = customer_facts(conn, ctx, &row.customer_id)
         .map_err(|_| AppError::NotFound("assignment"))?;
-    let state = customer_state::before(conn, ctx, &customer.id)?;
     let before = holders_view(conn, &customer.id)?;
+    let state = customer_state::before(conn, &customer.id, &facts, &before)?;
     let current = before
         .iter()
         .find(|a| a.id == row.id)
@@ -403,7 +403,7 @@ pub fn end(
         }
     }
     rebalance_primary(conn, ctx, at, &remaining, "share_returned")?;
-    customer_state::check(conn, ctx, &state)?;
+    customer_state::check(conn, ctx, &state, &facts)?;
     let after = holders_view(conn, &customer.id)?;
     let after = serde_json::json!({"ended": current.id, "reason": reason, "holders": after});
     let change = Change::new(
@@ -431,7 +431,6 @@ pub fn hand_over(
 ) -> AppResult<AssignmentRow> {
     let row = store::find(conn, assignment_id)?.ok_or(AppError::NotFound("assignment"))?;
     let at = store::lock_customer(conn, &row.customer_id, &ctx.actor.clock)?;
-    let state = customer_state::before(conn, ctx, &row.customer_id)?;
     let (customer, facts) = customer_facts(conn, ctx, &row.customer_id)?;
     let active = store::active_for_customer(conn, &customer.id)?;
     if !active.iter().any(|(a, _)| a.id == row.id) {
@@ -441,6 +440,7 @@ pub fn hand_over(
         )));
     }
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
+    let state = customer_state::before(conn, &customer.id, &facts, &before)?;
     let holders: Vec<Holder> = store::holders(&active)?
         .into_iter()
         .filter(|h| h.rm_id != row.rm_id)
@@ -467,7 +467,7 @@ pub fn hand_over(
         reason,
     );
     store::insert(conn, &new)?;
-    customer_state::check(conn, ctx, &state)?;
+    customer_state::check(conn, ctx, &state, &facts)?;
     let after = holders_view(conn, &customer.id)?;
     let change = Change::new(
         "assignment.handover",

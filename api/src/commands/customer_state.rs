@@ -4,11 +4,11 @@
 //! so a rule holds whatever the path (M-1): ending a primary and assigning another is a
 //! reassignment, a handover move is a reassignment, a marker set by PATCH counts toward the cap.
 
-use super::assignments::{customer_facts, facts_of_rm};
+use super::assignments::facts_of_rm;
 use super::Ctx;
-use crate::db::assignments as store;
+use crate::db::assignments::{self as store, AssignmentRow};
 use crate::db::{self, DbConn};
-use crate::domain::assignment::{self as rules, AssignmentRole, PrimaryChange};
+use crate::domain::assignment::{self as rules, AssignmentRole, CustomerFacts, PrimaryChange};
 use crate::error::{AppError, AppResult};
 
 /// What the invariants compare against: the customer as it was before the change.
@@ -24,21 +24,30 @@ pub struct Before {
     org_path: String,
 }
 
-/// Reads the customer's state before a change (call after taking the customer's lock).
-pub fn before(conn: &mut DbConn, ctx: &Ctx, customer_id: &str) -> AppResult<Before> {
-    let (_, facts) = customer_facts(conn, ctx, customer_id)?;
-    let active = store::active_for_customer(conn, customer_id)?;
+/// The customer's state before a change, from the facts and holders the command loaded under the
+/// customer's lock (only an unheld customer costs a query: who last held it as primary).
+pub fn before(
+    conn: &mut DbConn,
+    customer_id: &str,
+    facts: &CustomerFacts,
+    holders: &[AssignmentRow],
+) -> AppResult<Before> {
+    let primary = holders
+        .iter()
+        .find(|a| a.role == "primary")
+        .map(|a| a.rm_id.clone());
+    let last_primary = match &primary {
+        Some(_) => None,
+        None => store::last_primary(conn, customer_id)?,
+    };
     Ok(Before {
         customer_id: customer_id.into(),
-        primary: active
-            .iter()
-            .find(|(a, _)| a.role == "primary")
-            .map(|(a, _)| a.rm_id.clone()),
-        last_primary: store::last_primary(conn, customer_id)?,
-        holders: active.iter().map(|(a, _)| a.rm_id.clone()).collect(),
+        primary,
+        last_primary,
+        holders: holders.iter().map(|a| a.rm_id.clone()).collect(),
         counts_as_key_account: facts.is_key_account,
         is_vip: facts.is_vip,
-        org_path: facts.org_path,
+        org_path: facts.org_path.clone(),
     })
 }
 
@@ -51,8 +60,14 @@ pub fn before(conn: &mut DbConn, ctx: &Ctx, customer_id: &str) -> AppResult<Befo
 ///   override; checked for RMs that took the customer and, when the customer came to count toward
 ///   a cap, for every holder.
 /// - after a move to another unit, every non-senior holder is still inside its own unit.
-pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
-    let (_, facts) = customer_facts(conn, ctx, &before.customer_id)?;
+///
+/// `facts` are the customer's facts after the change (the same as before for a change of holders).
+pub fn check(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    before: &Before,
+    facts: &CustomerFacts,
+) -> AppResult<()> {
     let active = store::active_for_customer(conn, &before.customer_id)?;
     let primaries: Vec<&str> = active
         .iter()
@@ -65,14 +80,11 @@ pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
     let change = PrimaryChange {
         before: before.primary.clone(),
         after: after_primary,
-        last_ended: match &before.primary {
-            Some(_) => None,
-            None => before.last_primary.clone(),
-        },
+        last_ended: before.last_primary.clone(),
     };
     if change.is_reassignment() && !ctx.approved("A-10") {
         let (blacklisted, flagged) = super::flags::risk_state(conn, &before.customer_id)?;
-        if let Some(why) = rules::reassignment_needs_approval(&facts, flagged, blacklisted) {
+        if let Some(why) = rules::reassignment_needs_approval(facts, flagged, blacklisted) {
             return Err(AppError::rule(
                 "A-10",
                 "approval_required",
@@ -89,7 +101,7 @@ pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
             let rm = db::rms::find(conn, &holder.rm_id)?.ok_or(AppError::NotFound("RM"))?;
             let rm_facts = facts_of_rm(conn, &rm)?;
             let role = AssignmentRole::stored(&holder.role)?;
-            rules::check_grade(&rm_facts, &facts, role).map_err(|v| {
+            rules::check_grade(&rm_facts, facts, role).map_err(|v| {
                 AppError::rule(
                     v.rule,
                     v.code,
@@ -112,7 +124,7 @@ pub fn check(conn: &mut DbConn, ctx: &Ctx, before: &Before) -> AppResult<()> {
             }
             let rm = db::rms::find(conn, &holder.rm_id)?.ok_or(AppError::NotFound("RM"))?;
             let rm_facts = facts_of_rm(conn, &rm)?;
-            rules::check_within_cap(&rm_facts, &facts, &ctx.policy).map_err(|v| {
+            rules::check_within_cap(&rm_facts, facts, &ctx.policy).map_err(|v| {
                 AppError::rule(
                     v.rule,
                     v.code,

@@ -109,7 +109,12 @@ pub fn update(
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or(AppError::NotFound("customer"))?;
     crate::http::check_version(before.version, expected, "the customer")?;
-    let state = customer_state::before(conn, ctx, id)?;
+    let (_, facts_before) = super::assignments::customer_facts(conn, ctx, id)?;
+    let holders: Vec<_> = db::assignments::active_for_customer(conn, id)?
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    let state = customer_state::before(conn, id, &facts_before, &holders)?;
     let mut after = before.clone();
     if let Some(v) = patch.name {
         after.name = v.trim().to_string();
@@ -155,7 +160,8 @@ pub fn update(
         // O-1: the customer's flags, checks and pending approvals move with it.
         db::customers::rescope(conn, &after.id, &after.org_path)?;
     }
-    customer_state::check(conn, ctx, &state)?;
+    let (_, facts_after) = super::assignments::customer_facts(conn, ctx, id)?;
+    customer_state::check(conn, ctx, &state, &facts_after)?;
     field_checks::on_entering_a6(conn, ctx, &after, before.needs_second_rm_since.is_some())?;
     if after.tier != before.tier {
         db::customers::record_tier_change(

@@ -12,7 +12,7 @@ use crate::commands::{handovers, Ctx};
 use crate::db::handovers::{HandoverRow, MoveRow};
 use crate::domain::assignment::AssignmentRole;
 use crate::domain::role::{Permission, Role};
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody};
 use crate::routes::v1::assignments::PendingApproval;
 use crate::startup::AppState;
@@ -204,32 +204,35 @@ pub async fn confirm(
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
+            // Confirmed at once unless a move changes the primary of a customer only a second
+            // person may move: then nothing is applied and the handover waits for approval.
+            let tried =
+                diesel::Connection::transaction(conn, |c| handovers::confirm(c, &ctx, &id, None));
+            let refused = match tried {
+                Ok(done) => return Ok((200, serde_json::to_value(view(done)?)?)),
+                Err(AppError::Rule(v)) if v.rule == "A-10" && v.code == "approval_required" => v,
+                Err(e) => return Err(e),
+            };
             let (handover, moves) = handovers::load(conn, &ctx, &id)?;
-            if handover.status == "proposed" {
-                if let Some((why, blacklisted)) =
-                    handovers::confirmation_needs_approval(conn, &ctx, &moves)?
-                {
-                    let approver_roles: &[Role] = if blacklisted {
-                        &[Role::RiskOfficer]
-                    } else {
-                        &[Role::Manager, Role::Admin]
-                    };
-                    let request = Request {
-                        reason: why,
-                        rule: "A-10",
-                        approver_roles,
-                        org_path: handover.org_path.clone(),
-                    };
-                    let pending = Pending::ConfirmHandover {
-                        handover_id: handover.id.clone(),
-                        version: handover.version,
-                    };
-                    let row = approvals::request(conn, &ctx, &caller, &pending, request)?;
-                    return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
-                }
-            }
-            let done = handovers::confirm(conn, &ctx, &id, None)?;
-            Ok((200, serde_json::to_value(view(done)?)?))
+            let (why, blacklisted) = handovers::confirmation_needs_approval(conn, &ctx, &moves)?
+                .unwrap_or((refused.detail, false));
+            let approver_roles: &[Role] = if blacklisted {
+                &[Role::RiskOfficer]
+            } else {
+                &[Role::Manager, Role::Admin]
+            };
+            let request = Request {
+                reason: why,
+                rule: "A-10",
+                approver_roles,
+                org_path: handover.org_path.clone(),
+            };
+            let pending = Pending::ConfirmHandover {
+                handover_id: handover.id.clone(),
+                version: handover.version,
+            };
+            let row = approvals::request(conn, &ctx, &caller, &pending, request)?;
+            Ok((202, serde_json::to_value(PendingApproval::of(row))?))
         })
         .await?;
     let status =
