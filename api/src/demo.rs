@@ -348,11 +348,20 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         };
         let mut is_key_account = !retail && rng.gen_range(0..100) < 8;
         let mut is_vip = retail && rng.gen_range(0..100) < 10;
-        if (is_key_account || is_vip) && capped[rm_index] >= cap {
+        let mut has_loan = if retail {
+            rng.gen_range(0..100) < 5
+        } else {
+            rng.gen_range(0..100) < 40
+        };
+        // a business customer with a loan counts toward the key-account cap like a key
+        // deposit customer; an RM at the cap takes neither.
+        let counts = is_key_account || is_vip || (!retail && has_loan);
+        if counts && capped[rm_index] >= cap {
             is_key_account = false;
             is_vip = false;
+            has_loan = has_loan && retail;
         }
-        if is_key_account || is_vip {
+        if is_key_account || is_vip || (!retail && has_loan) {
             capped[rm_index] += 1;
         }
         let categories = match rng.gen_range(0..100) {
@@ -414,11 +423,6 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             held_since: since,
             created_by: "system".into(),
         });
-        let has_loan = if retail {
-            rng.gen_range(0..100) < 5
-        } else {
-            rng.gen_range(0..100) < 40
-        };
         if has_loan {
             let balance_fen: i64 = if retail {
                 rng.gen_range(5_000_000..100_000_000)

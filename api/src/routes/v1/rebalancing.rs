@@ -84,7 +84,13 @@ pub async fn proposals(
                     value: Decimal::new(values.get(&customer.id).copied().unwrap_or(0), 2),
                     others: others.remove(&customer.id).unwrap_or_default(),
                     flagged: flagged.contains(&customer.id),
-                    facts: facts_of_customer(&customer)?,
+                    facts: {
+                        // a customer with a loan outstanding counts as a key account, as in
+                        // the RMs' loads.
+                        let mut facts = facts_of_customer(&customer)?;
+                        facts.is_key_account |= values.get(&customer.id).is_some_and(|b| *b > 0);
+                        facts
+                    },
                     customer_id: customer.id,
                 });
             }

@@ -563,10 +563,17 @@ pub async fn portfolio(
                 .collect();
             let overdue = db::loans::overdue_by_customer(conn, &primaries)?;
             let states = db::loans::responsible_states(conn, &rm.id, rm.term_starts_on)?;
-            Ok((rm, book, db::policy::current(conn)?.1, (overdue, states)))
+            // the load the cap is enforced on (loan customers count as key accounts).
+            let load = db::assignments::rm_load(conn, &rm.id)?;
+            Ok((
+                rm,
+                book,
+                db::policy::current(conn)?.1,
+                (overdue, states, load),
+            ))
         })
         .await?;
-    let (overdue, states) = overdue;
+    let (overdue, states, (key_accounts, vip_customers)) = overdue;
     let npl = npl_indicators(&rm, &states, &policy, today)?;
     let loan_customers = overdue.len() as u32;
     let overdue_customers = overdue.values().filter(|o| **o).count() as u32;
@@ -584,15 +591,9 @@ pub async fn portfolio(
     };
     let line = Line::stored(&rm.line)?;
     let (held, cap) = if line == Line::Retail {
-        (
-            book.iter().filter(|(_, c)| c.is_vip).count() as u32,
-            policy.capacity.retail_vip_customers,
-        )
+        (vip_customers, policy.capacity.retail_vip_customers)
     } else {
-        (
-            book.iter().filter(|(_, c)| c.is_key_account).count() as u32,
-            policy.capacity.corporate_key_accounts,
-        )
+        (key_accounts, policy.capacity.corporate_key_accounts)
     };
     let mut by_role = std::collections::BTreeMap::new();
     let mut by_category = std::collections::BTreeMap::new();
