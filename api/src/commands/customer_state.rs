@@ -98,15 +98,9 @@ pub fn check(
 
     if facts.org_path != before.org_path {
         for (holder, _) in &active {
-            let rm = db::rms::find(conn, &holder.rm_id)?.ok_or(AppError::NotFound("RM"))?;
-            let rm_facts = facts_of_rm(conn, &rm)?;
             let role = AssignmentRole::stored(&holder.role)?;
-            rules::check_grade(&rm_facts, facts, role).map_err(|v| {
-                AppError::rule(
-                    v.rule,
-                    v.code,
-                    format!("RM {} ({}): {}", rm.name, rm.employee_no, v.detail),
-                )
+            check_holder(conn, &holder.rm_id, |rm| {
+                rules::check_grade(rm, facts, role)
             })?;
         }
     }
@@ -122,16 +116,27 @@ pub fn check(
             if !(new_holder || became_key || became_vip) {
                 continue;
             }
-            let rm = db::rms::find(conn, &holder.rm_id)?.ok_or(AppError::NotFound("RM"))?;
-            let rm_facts = facts_of_rm(conn, &rm)?;
-            rules::check_within_cap(&rm_facts, facts, &ctx.policy).map_err(|v| {
-                AppError::rule(
-                    v.rule,
-                    v.code,
-                    format!("RM {} ({}): {}", rm.name, rm.employee_no, v.detail),
-                )
+            check_holder(conn, &holder.rm_id, |rm| {
+                rules::check_within_cap(rm, facts, &ctx.policy)
             })?;
         }
     }
     Ok(())
+}
+
+/// Runs a rule over a holder's facts; a refusal names the RM.
+fn check_holder(
+    conn: &mut DbConn,
+    rm_id: &str,
+    rule: impl FnOnce(&rules::RmFacts) -> Result<(), crate::error::RuleViolation>,
+) -> AppResult<()> {
+    let rm = db::rms::find(conn, rm_id)?.ok_or(AppError::NotFound("RM"))?;
+    let facts = facts_of_rm(conn, &rm)?;
+    rule(&facts).map_err(|v| {
+        AppError::rule(
+            v.rule,
+            v.code,
+            format!("RM {} ({}): {}", rm.name, rm.employee_no, v.detail),
+        )
+    })
 }

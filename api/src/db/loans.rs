@@ -257,15 +257,21 @@ pub fn responsible_states(
         .map(|(c, bp)| (c, i64::from(bp)))
         .collect();
     let held_ids: Vec<&String> = held.keys().collect();
-    let loans_: Vec<(String, String)> = loans::table
+    // Two indexed reads (by originating RM, by borrower) rather than one `OR` that scans.
+    let mut loans_: Vec<(String, String)> = loans::table
         .filter(loans::originated_on.ge(since))
-        .filter(
-            loans::rm_id
-                .eq(rm_id)
-                .or(loans::customer_id.eq_any(&held_ids)),
-        )
+        .filter(loans::rm_id.eq(rm_id))
         .select((loans::loan_no, loans::customer_id))
         .load(conn)?;
+    if !held_ids.is_empty() {
+        loans_.extend(
+            loans::table
+                .filter(loans::originated_on.ge(since))
+                .filter(loans::customer_id.eq_any(&held_ids))
+                .select((loans::loan_no, loans::customer_id))
+                .load::<(String, String)>(conn)?,
+        );
+    }
     let share: HashMap<&str, i64> = loans_
         .iter()
         .map(|(no, customer)| (no.as_str(), held.get(customer).copied().unwrap_or(10_000)))

@@ -248,23 +248,42 @@ pub fn set_levels(conn: &mut DbConn, levels: &[(String, i32)]) -> AppResult<()> 
     Ok(())
 }
 
-/// item 5: RMs in a subtree that originated a loan now non-performing.
+/// item 5: RMs in a subtree that originated a loan now non-performing, or hold its
+/// borrower (A-7: they answer for their share of it).
 pub fn with_npl_originations(
     conn: &mut DbConn,
     scope: &str,
 ) -> AppResult<std::collections::HashSet<String>> {
-    use super::schema::loans;
+    use super::schema::{assignments, loans};
     let (low, high) = subtree_range(scope);
-    Ok(loans::table
+    let npl = ["substandard", "doubtful", "loss"];
+    let mut out: std::collections::HashSet<String> = loans::table
         .inner_join(rms::table.on(rms::id.eq(loans::rm_id)))
-        .filter(rms::org_path.ge(low))
-        .filter(rms::org_path.lt(high))
-        .filter(loans::classification.eq_any(["substandard", "doubtful", "loss"]))
+        .filter(rms::org_path.ge(&low))
+        .filter(rms::org_path.lt(&high))
+        .filter(loans::classification.eq_any(npl))
         .select(loans::rm_id)
         .distinct()
         .load::<String>(conn)?
         .into_iter()
-        .collect())
+        .collect();
+    // the RMs who share a non-performing borrower answer for their part of it too.
+    out.extend(
+        loans::table
+            .inner_join(
+                assignments::table.on(assignments::customer_id
+                    .eq(loans::customer_id)
+                    .and(assignments::valid_to.is_null())),
+            )
+            .inner_join(rms::table.on(rms::id.eq(assignments::rm_id)))
+            .filter(rms::org_path.ge(&low))
+            .filter(rms::org_path.lt(&high))
+            .filter(loans::classification.eq_any(npl))
+            .select(assignments::rm_id)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    Ok(out)
 }
 
 /// The given RMs (those that exist), in no particular order.
