@@ -268,6 +268,8 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     let sub_branch = sub_branch_units(conn)?;
     let mut scored: Vec<(RmRow, scoring::MonthScore)> = Vec::new();
+    // The loans each RM answers for, read once per run (the NPL item and X-2 item 5 both use them).
+    let mut books: HashMap<String, Vec<LoanState>> = HashMap::new();
     for (rm_id, rows) in &by_rm {
         let Some(rm) = rms.get(*rm_id) else { continue };
         let Some(this) = rows.iter().find(|r| r.month == month) else {
@@ -275,7 +277,12 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         };
         let npl = match this.npl_ratio.as_deref().and_then(|r| r.parse().ok()) {
             Some(r) => r,
-            None => npl_ratio_at(&responsible(conn, rm)?, last_day),
+            None => {
+                let book = responsible(conn, rm)?;
+                let ratio = npl_ratio_at(&book, last_day);
+                books.insert(rm.id.clone(), book);
+                ratio
+            }
         };
         let earlier: Vec<Metrics> = rows
             .iter()
@@ -348,7 +355,11 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     for rm_id in db::rms::with_npl_originations(conn, &ctx.scope)? {
         let Some(rm) = rms.get(&rm_id) else { continue };
-        let series = monthly_new_npl(&responsible(conn, rm)?, &month_ends);
+        let book = match books.remove(&rm.id) {
+            Some(book) => book,
+            None => responsible(conn, rm)?,
+        };
+        let series = monthly_new_npl(&book, &month_ends);
         if new_npl_trigger(
             &series,
             risk.new_npl_ratio_trigger,
