@@ -447,3 +447,65 @@ fn x6_transition_allowance_only_for_rms_in_post_at_the_start_and_x1_risk_fund_pa
         "an NPL at year end keeps the fund"
     );
 }
+
+#[test]
+fn a7_r5_the_monthly_run_weighs_each_npl_by_the_rms_share_of_its_borrower() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let primary = app.rm(&team, "corporate", "rm");
+    let assistant = app.rm(&team, "corporate", "rm");
+    let shared = app.customer_of(&team, "corporate", false, &[]);
+    let own = app.customer_of(&team, "corporate", false, &[]);
+    for (c, rm, role) in [
+        (&shared, &primary, "primary"),
+        (&shared, &assistant, "assistant"),
+        (&own, &primary, "primary"),
+    ] {
+        assert_eq!(app.assign(&app.admin_token, c, rm, role).status, 201);
+    }
+    let day = today_minus_days(0);
+    for (no, c, class) in [("W1", &shared, "substandard"), ("W2", &own, "normal")] {
+        let loan = json!({"loan_no": no, "customer_id": c, "rm_id": primary, "balance": "100000.00",
+                          "originated_on": day, "classification": class,
+                          "interest_due": "0.00", "interest_paid": "0.00", "as_of": day});
+        let r = app.post("/loans", &app.admin_token, &loan);
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let month = this_month();
+    let metrics = json!([{"rm_id": primary, "month": month, "new_loan_accounts": 1},
+                         {"rm_id": assistant, "month": month, "new_loan_accounts": 1}]);
+    assert_eq!(
+        app.post("/performance/metrics", &app.admin_token, &metrics)
+            .status,
+        201
+    );
+    let r = app.post(
+        "/performance/runs",
+        &app.admin_token,
+        &json!({"month": month}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let scores = app.get(
+        &format!("/performance/scores?month={month}"),
+        &app.admin_token,
+    );
+    let npl_of = |rm: &str| {
+        scores
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["rm_id"] == rm)
+            .unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["item"] == "npl_ratio")
+            .unwrap()["volume"]
+            .clone()
+    };
+    // 0.6 × 100,000 bad over 0.6 × 100,000 + 100,000; the assistant answers for 0.4 of the bad one.
+    assert_eq!(npl_of(&primary), "0.375", "{}", scores.body);
+    assert_eq!(npl_of(&assistant), "1", "{}", scores.body);
+}

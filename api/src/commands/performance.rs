@@ -193,8 +193,8 @@ fn metrics_of(row: &MetricsRow, npl_ratio: Decimal) -> Metrics {
 
 /// R-5 with A-7: every snapshot of the loans (originated since the team start) the RM answers
 /// for, weighed by its share of each, as the rules read them.
-fn responsible(conn: &mut DbConn, rm: &RmRow) -> AppResult<Vec<LoanState>> {
-    db::loans::responsible_states(conn, &rm.id, rm.term_starts_on)?
+fn responsible(states: Vec<db::loans::ResponsibleState>) -> AppResult<Vec<LoanState>> {
+    states
         .into_iter()
         .map(|(loan_no, as_of, balance_fen, class, share_bp)| {
             Ok(LoanState {
@@ -268,8 +268,13 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     let sub_branch = sub_branch_units(conn)?;
     let mut scored: Vec<(RmRow, scoring::MonthScore)> = Vec::new();
-    // The loans each RM answers for, read once per run (the NPL item and X-2 item 5 both use them).
-    let mut books: HashMap<String, Vec<LoanState>> = HashMap::new();
+    // The loans each RM answers for, read once per run for all of them (the NPL item and X-2 item
+    // 5 both use them).
+    let terms: Vec<(String, NaiveDate)> = rms
+        .values()
+        .map(|r| (r.id.clone(), r.term_starts_on))
+        .collect();
+    let mut books = db::loans::responsible_states_of_many(conn, &terms)?;
     for (rm_id, rows) in &by_rm {
         let Some(rm) = rms.get(*rm_id) else { continue };
         let Some(this) = rows.iter().find(|r| r.month == month) else {
@@ -277,12 +282,10 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         };
         let npl = match this.npl_ratio.as_deref().and_then(|r| r.parse().ok()) {
             Some(r) => r,
-            None => {
-                let book = responsible(conn, rm)?;
-                let ratio = npl_ratio_at(&book, last_day);
-                books.insert(rm.id.clone(), book);
-                ratio
-            }
+            None => npl_ratio_at(
+                &responsible(books.get(&rm.id).cloned().unwrap_or_default())?,
+                last_day,
+            ),
         };
         let earlier: Vec<Metrics> = rows
             .iter()
@@ -355,10 +358,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     for rm_id in db::rms::with_npl_originations(conn, &ctx.scope)? {
         let Some(rm) = rms.get(&rm_id) else { continue };
-        let book = match books.remove(&rm.id) {
-            Some(book) => book,
-            None => responsible(conn, rm)?,
-        };
+        let book = responsible(books.remove(&rm.id).unwrap_or_default())?;
         let series = monthly_new_npl(&book, &month_ends);
         if new_npl_trigger(
             &series,

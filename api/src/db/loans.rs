@@ -235,6 +235,104 @@ pub fn guarantors(
         .load(conn)?)
 }
 
+/// R-5 with A-7 for many RMs at once (the monthly run): the loans each RM in `rms` (id, term
+/// start) answers for, as `responsible_states` reads them for one, from three reads of the book:
+/// the RMs' active shares, the loans they originated or whose borrowers they hold, and those loans'
+/// snapshots.
+pub fn responsible_states_of_many(
+    conn: &mut DbConn,
+    rms: &[(String, NaiveDate)],
+) -> AppResult<std::collections::HashMap<String, Vec<ResponsibleState>>> {
+    use super::schema::assignments;
+    use std::collections::HashMap;
+    let ids: Vec<&str> = rms.iter().map(|(id, _)| id.as_str()).collect();
+    let mut shares: HashMap<String, Vec<(String, i64)>> = HashMap::new(); // customer -> (rm, bp)
+    let mut originated: Vec<(String, String, String, NaiveDate)> = Vec::new();
+    for chunk in ids.chunks(500) {
+        for (rm, customer, bp) in assignments::table
+            .filter(assignments::rm_id.eq_any(chunk))
+            .filter(assignments::valid_to.is_null())
+            .select((
+                assignments::rm_id,
+                assignments::customer_id,
+                assignments::share_bp,
+            ))
+            .load::<(String, String, i32)>(conn)?
+        {
+            shares
+                .entry(customer)
+                .or_default()
+                .push((rm, i64::from(bp)));
+        }
+        originated.extend(
+            loans::table
+                .filter(loans::rm_id.eq_any(chunk))
+                .select((
+                    loans::loan_no,
+                    loans::customer_id,
+                    loans::rm_id,
+                    loans::originated_on,
+                ))
+                .load::<(String, String, String, NaiveDate)>(conn)?,
+        );
+    }
+    let customers: Vec<&String> = shares.keys().collect();
+    let mut held: Vec<(String, String, String, NaiveDate)> = Vec::new();
+    for chunk in customers.chunks(500) {
+        held.extend(
+            loans::table
+                .filter(loans::customer_id.eq_any(chunk))
+                .select((
+                    loans::loan_no,
+                    loans::customer_id,
+                    loans::rm_id,
+                    loans::originated_on,
+                ))
+                .load::<(String, String, String, NaiveDate)>(conn)?,
+        );
+    }
+    let since: HashMap<&str, NaiveDate> = rms.iter().map(|(id, d)| (id.as_str(), *d)).collect();
+    // loan -> [(rm, bp)]: the holders' shares, or the originator whole when it holds no share.
+    let mut answerable: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for (loan_no, customer, originator, originated_on) in originated.into_iter().chain(held) {
+        let mut parts: Vec<(String, i64)> = shares.get(&customer).cloned().unwrap_or_default();
+        if !parts.iter().any(|(rm, _)| *rm == originator) && since.contains_key(originator.as_str())
+        {
+            parts.push((originator, 10_000));
+        }
+        parts.retain(|(rm, _)| since.get(rm.as_str()).is_some_and(|d| originated_on >= *d));
+        if !parts.is_empty() {
+            answerable.insert(loan_no, parts);
+        }
+    }
+    let loan_nos: Vec<&String> = answerable.keys().collect();
+    let mut out: HashMap<String, Vec<ResponsibleState>> = HashMap::new();
+    for chunk in loan_nos.chunks(500) {
+        let rows: Vec<(String, NaiveDate, i64, String)> = loan_snapshots::table
+            .filter(loan_snapshots::loan_no.eq_any(chunk))
+            .select((
+                loan_snapshots::loan_no,
+                loan_snapshots::as_of,
+                loan_snapshots::balance_fen,
+                loan_snapshots::classification,
+            ))
+            .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
+            .load(conn)?;
+        for (no, as_of, balance, class) in rows {
+            for (rm, bp) in answerable.get(&no).into_iter().flatten() {
+                out.entry(rm.clone()).or_default().push((
+                    no.clone(),
+                    as_of,
+                    balance,
+                    class.clone(),
+                    *bp,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One snapshot of a loan an RM answers for, with its part of it (basis points).
 pub type ResponsibleState = (String, NaiveDate, i64, String, i64);
 
