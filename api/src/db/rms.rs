@@ -267,22 +267,26 @@ pub fn with_npl_originations(
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    // the RMs who share a non-performing borrower answer for their part of it too.
-    out.extend(
-        loans::table
-            .inner_join(
-                assignments::table.on(assignments::customer_id
-                    .eq(loans::customer_id)
-                    .and(assignments::valid_to.is_null())),
-            )
-            .inner_join(rms::table.on(rms::id.eq(assignments::rm_id)))
-            .filter(rms::org_path.ge(&low))
-            .filter(rms::org_path.lt(&high))
-            .filter(loans::classification.eq_any(npl))
-            .select(assignments::rm_id)
-            .distinct()
-            .load::<String>(conn)?,
-    );
+    // the RMs who share a non-performing borrower answer for their part of it too. The few
+    // non-performing borrowers first, then their holders (an index read each).
+    let borrowers: Vec<String> = loans::table
+        .filter(loans::classification.eq_any(npl))
+        .select(loans::customer_id)
+        .distinct()
+        .load(conn)?;
+    for chunk in borrowers.chunks(500) {
+        out.extend(
+            assignments::table
+                .inner_join(rms::table.on(rms::id.eq(assignments::rm_id)))
+                .filter(assignments::customer_id.eq_any(chunk))
+                .filter(assignments::valid_to.is_null())
+                .filter(rms::org_path.ge(&low))
+                .filter(rms::org_path.lt(&high))
+                .select(assignments::rm_id)
+                .distinct()
+                .load::<String>(conn)?,
+        );
+    }
     Ok(out)
 }
 
