@@ -276,21 +276,19 @@ pub fn responsible_states_of_many(
                 .load::<(String, String, String, NaiveDate)>(conn)?,
         );
     }
-    let customers: Vec<&String> = shares.keys().collect();
-    let mut held: Vec<(String, String, String, NaiveDate)> = Vec::new();
-    for chunk in customers.chunks(500) {
-        held.extend(
-            loans::table
-                .filter(loans::customer_id.eq_any(chunk))
-                .select((
-                    loans::loan_no,
-                    loans::customer_id,
-                    loans::rm_id,
-                    loans::originated_on,
-                ))
-                .load::<(String, String, String, NaiveDate)>(conn)?,
-        );
-    }
+    // The RMs hold far more customers than there are loans: one read of the loan book, kept for
+    // the held borrowers, costs less than a lookup per customer.
+    let held: Vec<(String, String, String, NaiveDate)> = loans::table
+        .select((
+            loans::loan_no,
+            loans::customer_id,
+            loans::rm_id,
+            loans::originated_on,
+        ))
+        .load::<(String, String, String, NaiveDate)>(conn)?
+        .into_iter()
+        .filter(|(_, customer, _, _)| shares.contains_key(customer))
+        .collect();
     let since: HashMap<&str, NaiveDate> = rms.iter().map(|(id, d)| (id.as_str(), *d)).collect();
     // loan -> [(rm, bp)]: the holders' shares, or the originator whole when it holds no share.
     let mut answerable: HashMap<String, Vec<(String, i64)>> = HashMap::new();
