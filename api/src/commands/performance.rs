@@ -274,7 +274,11 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .values()
         .map(|r| (r.id.clone(), r.term_starts_on))
         .collect();
-    let mut books = db::loans::responsible_states_of_many(conn, &terms)?;
+    let mut books: HashMap<String, Vec<LoanState>> =
+        db::loans::responsible_states_of_many(conn, &terms)?
+            .into_iter()
+            .map(|(rm, states)| Ok((rm, responsible(states)?)))
+            .collect::<AppResult<_>>()?;
     for (rm_id, rows) in &by_rm {
         let Some(rm) = rms.get(*rm_id) else { continue };
         let Some(this) = rows.iter().find(|r| r.month == month) else {
@@ -283,7 +287,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         let npl = match this.npl_ratio.as_deref().and_then(|r| r.parse().ok()) {
             Some(r) => r,
             None => npl_ratio_at(
-                &responsible(books.get(&rm.id).cloned().unwrap_or_default())?,
+                books.get(&rm.id).map(Vec::as_slice).unwrap_or_default(),
                 last_day,
             ),
         };
@@ -358,7 +362,7 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         .collect();
     for rm_id in db::rms::with_npl_originations(conn, &ctx.scope)? {
         let Some(rm) = rms.get(&rm_id) else { continue };
-        let book = responsible(books.remove(&rm.id).unwrap_or_default())?;
+        let book = books.remove(&rm.id).unwrap_or_default();
         let series = monthly_new_npl(&book, &month_ends);
         if new_npl_trigger(
             &series,

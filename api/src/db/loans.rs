@@ -235,6 +235,25 @@ pub fn guarantors(
         .load(conn)?)
 }
 
+/// every snapshot of these loans, oldest first per loan: (loan_no, as_of, balance fen,
+/// classification).
+fn snapshots_of<T: AsRef<str>>(
+    conn: &mut DbConn,
+    loan_nos: &[T],
+) -> AppResult<Vec<(String, NaiveDate, i64, String)>> {
+    let loan_nos: Vec<&str> = loan_nos.iter().map(AsRef::as_ref).collect();
+    Ok(loan_snapshots::table
+        .filter(loan_snapshots::loan_no.eq_any(&loan_nos))
+        .select((
+            loan_snapshots::loan_no,
+            loan_snapshots::as_of,
+            loan_snapshots::balance_fen,
+            loan_snapshots::classification,
+        ))
+        .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
+        .load(conn)?)
+}
+
 /// R-5 with A-7 for many RMs at once (the monthly run): the loans each RM in `rms` (id, term
 /// start) answers for, as `responsible_states` reads them for one, from three reads of the book:
 /// the RMs' active shares, the loans they originated or whose borrowers they hold, and those loans'
@@ -306,17 +325,7 @@ pub fn responsible_states_of_many(
     let loan_nos: Vec<&String> = answerable.keys().collect();
     let mut out: HashMap<String, Vec<ResponsibleState>> = HashMap::new();
     for chunk in loan_nos.chunks(500) {
-        let rows: Vec<(String, NaiveDate, i64, String)> = loan_snapshots::table
-            .filter(loan_snapshots::loan_no.eq_any(chunk))
-            .select((
-                loan_snapshots::loan_no,
-                loan_snapshots::as_of,
-                loan_snapshots::balance_fen,
-                loan_snapshots::classification,
-            ))
-            .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
-            .load(conn)?;
-        for (no, as_of, balance, class) in rows {
+        for (no, as_of, balance, class) in snapshots_of(conn, chunk)? {
             for (rm, bp) in answerable.get(&no).into_iter().flatten() {
                 out.entry(rm.clone()).or_default().push((
                     no.clone(),
@@ -373,17 +382,7 @@ pub fn responsible_states(
         .map(|(no, customer)| (no.as_str(), held.get(customer).copied().unwrap_or(10_000)))
         .collect();
     let loan_nos: Vec<&str> = share.keys().copied().collect();
-    let rows: Vec<(String, NaiveDate, i64, String)> = loan_snapshots::table
-        .filter(loan_snapshots::loan_no.eq_any(&loan_nos))
-        .select((
-            loan_snapshots::loan_no,
-            loan_snapshots::as_of,
-            loan_snapshots::balance_fen,
-            loan_snapshots::classification,
-        ))
-        .order((loan_snapshots::loan_no.asc(), loan_snapshots::as_of.asc()))
-        .load(conn)?;
-    Ok(rows
+    Ok(snapshots_of(conn, &loan_nos)?
         .into_iter()
         .map(|(no, as_of, balance, class)| {
             let bp = share.get(no.as_str()).copied().unwrap_or(10_000);
