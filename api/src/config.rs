@@ -11,6 +11,8 @@ pub struct Config {
     pub bind: String,
     pub data_dir: PathBuf,
     pub admin_password: Option<String>,
+    /// The second admin's password (M-4: privileged grants need an admin other than the maker).
+    pub security_admin_password: Option<String>,
     /// From `RMDESK_JWT_SECRET`; `None` means the secret kept in the data directory.
     pub jwt_secret: Option<String>,
     pub token_ttl_seconds: i64,
@@ -53,11 +55,12 @@ impl Config {
             bind: var("RMDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
             admin_password: var("RMDESK_ADMIN_PASSWORD"),
+            security_admin_password: var("RMDESK_SECURITY_ADMIN_PASSWORD"),
             jwt_secret: var("RMDESK_JWT_SECRET"),
             frontend_dir: var("RMDESK_FRONTEND_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(default_frontend_dir),
-            token_ttl_seconds: number("RMDESK_TOKEN_TTL_SECONDS", 3600)?,
+            token_ttl_seconds: token_ttl(number("RMDESK_TOKEN_TTL_SECONDS", 3600)?)?,
             cors_origins: var("RMDESK_CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -81,4 +84,18 @@ fn default_frontend_dir() -> PathBuf {
         return here;
     }
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/dist"))
+}
+
+/// The ceiling on a token's lifetime: a stolen token is good for at most this long, even if its
+/// session is never ended.
+pub const MAX_TOKEN_TTL_SECONDS: i64 = 12 * 3600;
+
+fn token_ttl(seconds: i64) -> Result<i64, String> {
+    if (60..=MAX_TOKEN_TTL_SECONDS).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "RMDESK_TOKEN_TTL_SECONDS must be 60 to {MAX_TOKEN_TTL_SECONDS} (got {seconds})"
+        ))
+    }
 }

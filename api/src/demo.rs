@@ -552,8 +552,11 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                security_stamp: db::users::new_stamp(),
             };
             db::users::insert(conn, &row)?;
+            let granted: Vec<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
+            db::users::record_grants(conn, &row.id, &granted, &[], None, None, now)?;
             users.push(username);
         }
     }

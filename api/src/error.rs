@@ -49,6 +49,9 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403 by a rule of duties (M-4): who may do it, not what may be done.
+    #[error("{}: {}", .0.rule, .0.detail)]
+    Denied(RuleViolation),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("version conflict: {0}")]
@@ -78,7 +81,7 @@ impl AppError {
         match self {
             AppError::Malformed(_) => "malformed_request",
             AppError::Validation(_) => "validation_failed",
-            AppError::Rule(v) => v.code,
+            AppError::Rule(v) | AppError::Denied(v) => v.code,
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -98,6 +101,7 @@ impl AppError {
             AppError::Rule(_) => "Refused by a business rule",
             AppError::Unauthorized(_) => "Authentication required",
             AppError::Forbidden(_) => "Forbidden",
+            AppError::Denied(_) => "Refused by separation of duties",
             AppError::NotFound(_) => "Not found",
             AppError::VersionConflict(_) => "Version conflict",
             AppError::Duplicate(_) => "Duplicate",
@@ -115,7 +119,7 @@ impl AppError {
                 [one] => format!("{}: {}", one.field, one.message),
                 _ => format!("{} fields are invalid", errors.len()),
             },
-            AppError::Rule(v) => v.detail.clone(),
+            AppError::Rule(v) | AppError::Denied(v) => v.detail.clone(),
             AppError::Internal(_) => {
                 "an unexpected error occurred; the request id identifies it in the logs".into()
             }
@@ -156,7 +160,7 @@ impl ResponseError for AppError {
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) | AppError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Denied(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::VersionConflict(_) | AppError::Duplicate(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -180,7 +184,7 @@ impl ResponseError for AppError {
             detail: self.detail(),
             code: code.into(),
             rule: match self {
-                AppError::Rule(v) => Some(v.rule.into()),
+                AppError::Rule(v) | AppError::Denied(v) => Some(v.rule.into()),
                 _ => None,
             },
             errors: match self {

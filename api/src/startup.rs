@@ -17,7 +17,6 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::login_limiter::LoginLimiter;
 use crate::auth::{password, JwtKeys};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -36,9 +35,8 @@ pub struct AppState {
     /// The one source of "now" (P-2).
     pub clock: Clock,
     pub jwt: JwtKeys,
-    pub login_limiter: LoginLimiter,
-    /// Users deactivated since their token was issued: refused before the token expires.
-    pub inactive_users: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// The bound on argon2 work running at once.
+    pub hashing: password::Hashing,
 }
 
 /// The id of the request, in the request's extensions.
@@ -62,16 +60,11 @@ impl Application {
             );
         }
         let secret = jwt_secret(config)?;
-        let inactive = {
-            let mut conn = db.writer().map_err(|e| e.to_string())?;
-            db::users::inactive_ids(&mut conn).map_err(|e| e.to_string())?
-        };
         let state = web::Data::new(AppState {
             db,
             clock: config.clock,
             jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
-            login_limiter: LoginLimiter::default(),
-            inactive_users: std::sync::RwLock::new(inactive.into_iter().collect()),
+            hashing: password::Hashing::default(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
@@ -246,7 +239,8 @@ async fn request_context(
 }
 
 /// First start on an empty database: the head office, policy version 1 and, when
-/// `RMDESK_ADMIN_PASSWORD` is set, the `admin` user. Each step is audited.
+/// `RMDESK_ADMIN_PASSWORD` / `RMDESK_SECURITY_ADMIN_PASSWORD` are set, the `admin` and
+/// `security.admin` users. Each step is audited.
 pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
     let mut conn = db.writer()?;
     let actor = Actor::system("bootstrap", config.clock);
@@ -286,31 +280,44 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                     .after(&policy)?,
             )?;
         }
-        if let Some(password) = &config.admin_password {
-            if db::users::find_by_username(conn, "admin")?.is_none() {
-                let now = config.clock.now();
-                let user = db::users::UserRow {
-                    id: crate::http::new_id(),
-                    username: "admin".into(),
-                    password_hash: password::hash(password)?,
-                    display_name: "Administrator".into(),
-                    roles: join_roles(&[Role::Admin]),
-                    org_unit_id: root.id.clone(),
-                    org_path: root.path.clone(),
-                    rm_id: None,
-                    active: true,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                };
-                db::users::insert(conn, &user)?;
-                let after = serde_json::json!({"id": user.id, "username": user.username, "roles": user.roles});
-                db::audit::record(
-                    conn,
-                    &actor,
-                    Change::new("user.create", "user", &user.id, &user.org_path).after(&after)?,
-                )?;
+        // M-4: two admins from the start, so that the first privileged grant has a second person.
+        for (username, display, password) in [
+            ("admin", "Administrator", &config.admin_password),
+            (
+                "security.admin",
+                "Security Administrator",
+                &config.security_admin_password,
+            ),
+        ] {
+            let Some(password) = password else { continue };
+            if db::users::find_by_username(conn, username)?.is_some() {
+                continue;
             }
+            let now = config.clock.now();
+            let user = db::users::UserRow {
+                id: crate::http::new_id(),
+                username: username.into(),
+                password_hash: password::hash(password)?,
+                display_name: display.into(),
+                roles: join_roles(&[Role::Admin]),
+                org_unit_id: root.id.clone(),
+                org_path: root.path.clone(),
+                rm_id: None,
+                active: true,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                security_stamp: db::users::new_stamp(),
+            };
+            db::users::insert(conn, &user)?;
+            db::users::record_grants(conn, &user.id, &["admin".into()], &[], None, None, now)?;
+            let after =
+                serde_json::json!({"id": user.id, "username": user.username, "roles": user.roles});
+            db::audit::record(
+                conn,
+                &actor,
+                Change::new("user.create", "user", &user.id, &user.org_path).after(&after)?,
+            )?;
         }
         Ok(())
     })

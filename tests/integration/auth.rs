@@ -11,10 +11,19 @@ fn secret(app: &crate::helpers::TestApp) -> Vec<u8> {
         .to_vec()
 }
 
-fn claims(exp_offset: i64) -> serde_json::Value {
+/// Claims of the admin's session as a token would carry them: its id and security stamp, read
+/// from the database.
+fn admin_claims(app: &crate::helpers::TestApp, exp_offset: i64) -> serde_json::Value {
+    use diesel::prelude::*;
+    use rmdesk::db::schema::users;
+    let (id, stamp): (String, String) = users::table
+        .filter(users::username.eq("admin"))
+        .select((users::id, users::security_stamp))
+        .first(&mut app.db())
+        .unwrap();
     let now = chrono::Utc::now().timestamp();
-    json!({"sub": "u", "username": "admin", "roles": ["admin"], "org_unit_id": "x", "org_path": "/",
-           "exp": now + exp_offset, "iat": now, "jti": "j"})
+    json!({"sub": id, "username": "admin", "roles": ["admin"], "org_unit_id": "x", "org_path": "/",
+           "exp": now + exp_offset, "iat": now, "jti": "j", "stamp": stamp})
 }
 
 #[test]
@@ -63,7 +72,7 @@ fn missing_malformed_expired_foreign_and_unsigned_tokens_get_401() {
 
     let expired = encode(
         &Header::default(),
-        &claims(-120),
+        &admin_claims(&app, -120),
         &EncodingKey::from_secret(&secret(&app)),
     )
     .unwrap();
@@ -72,7 +81,7 @@ fn missing_malformed_expired_foreign_and_unsigned_tokens_get_401() {
 
     let foreign = encode(
         &Header::default(),
-        &claims(600),
+        &admin_claims(&app, 600),
         &EncodingKey::from_secret(b"another-key-another-key-another-key"),
     )
     .unwrap();
@@ -84,7 +93,7 @@ fn missing_malformed_expired_foreign_and_unsigned_tokens_get_401() {
     let unsigned = format!(
         "{}.{}.",
         b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
-        b64.encode(claims(600).to_string())
+        b64.encode(admin_claims(&app, 600).to_string())
     );
     app.get("/customers", &unsigned)
         .assert_problem(401, "unauthorized");
@@ -92,7 +101,7 @@ fn missing_malformed_expired_foreign_and_unsigned_tokens_get_401() {
     // Algorithm switching: HS512 with the right secret is still refused (HS256 is pinned).
     let hs512 = encode(
         &Header::new(jsonwebtoken::Algorithm::HS512),
-        &claims(600),
+        &admin_claims(&app, 600),
         &EncodingKey::from_secret(&secret(&app)),
     )
     .unwrap();
@@ -101,7 +110,7 @@ fn missing_malformed_expired_foreign_and_unsigned_tokens_get_401() {
 
     let valid = encode(
         &Header::default(),
-        &claims(600),
+        &admin_claims(&app, 600),
         &EncodingKey::from_secret(&secret(&app)),
     )
     .unwrap();
@@ -149,7 +158,7 @@ fn roles_limit_writes_auditor_cannot_create_customers() {
         .assert_problem(403, "forbidden");
     let manager = app.user_token("mgr.one", &["manager"], &root);
     let r = app.post("/users", &manager, &json!({"username": "sneaky", "password": "sneaky-password-1", "display_name": "S", "roles": ["admin"], "org_unit_id": root}));
-    r.assert_problem(403, "forbidden");
+    r.assert_problem(403, "grant_not_allowed");
     app.post(
         "/org-units",
         &manager,

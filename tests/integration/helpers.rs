@@ -12,6 +12,7 @@ use rmdesk::startup::Application;
 use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const SECURITY_ADMIN_PASSWORD: &str = "security-admin-password-for-tests";
 pub const ALLOWED_ORIGIN: &str = "https://frontend.example";
 /// The instant every test server starts at (`RMDESK_NOW`): tests never depend on the day they run.
 /// Noon in Shanghai on a month end, so that settlement-day and month-end dates of the same month
@@ -145,6 +146,7 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.clone(),
         admin_password: Some(ADMIN_PASSWORD.into()),
+        security_admin_password: Some(SECURITY_ADMIN_PASSWORD.into()),
         jwt_secret: None,
         token_ttl_seconds: 3600,
         cors_origins: vec![ALLOWED_ORIGIN.into()],
@@ -312,15 +314,29 @@ impl TestApp {
         r.body["id"].as_str().expect("id").to_string()
     }
 
-    /// Creates a user as admin and returns a token for it.
+    /// Creates a user and returns a token for it: `security.admin` grants, `admin` approves the
+    /// privileged roles (M-4), so that `admin` may make requests these users decide.
     pub fn user_token(&self, username: &str, roles: &[&str], org_unit_id: &str) -> String {
         let password = "user-password-123";
+        let granter = self.login("security.admin", SECURITY_ADMIN_PASSWORD);
         let r = self.post(
             "/users",
-            &self.admin_token,
+            &granter,
             &json!({"username": username, "password": password, "display_name": username, "roles": roles, "org_unit_id": org_unit_id}),
         );
-        assert_eq!(r.status, 201, "{}", r.body);
+        match r.status {
+            201 => {}
+            202 => {
+                let approval = r.body["approval_id"].as_str().expect("approval id");
+                let r = self.post(
+                    &format!("/approvals/{approval}/approve"),
+                    &self.admin_token,
+                    &json!({"note": "granted"}),
+                );
+                assert_eq!(r.status, 200, "{}", r.body);
+            }
+            _ => panic!("user {username}: {} {}", r.status, r.body),
+        }
         self.login(username, password)
     }
 

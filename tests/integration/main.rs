@@ -8,6 +8,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod bypass;
+mod duties;
 mod errors;
 mod exits;
 mod exports;

@@ -4,6 +4,7 @@
 pub mod assignment;
 pub mod audit_chain;
 pub mod customer;
+pub mod duties;
 pub mod field_check;
 pub mod flag;
 pub mod loan;
@@ -15,6 +16,7 @@ pub mod rebalancing;
 pub mod rm;
 pub mod role;
 pub mod scoring;
+pub mod throttle;
 
 /// A closed set of lower-case snake_case names stored as text, e.g. `Line::Corporate` ⇄ `"corporate"`.
 #[macro_export]

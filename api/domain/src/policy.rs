@@ -17,6 +17,9 @@ pub struct Policy {
     pub risk: RiskPolicy,
     pub exit: ExitPolicy,
     pub pay: PayPolicy,
+    /// M-4: which role may grant which.
+    #[serde(default)]
+    pub duties: crate::duties::DutiesPolicy,
     /// X-1 monthly scoring tables (data, not code): `scoring-tables.json`.
     #[schema(value_type = Object)]
     pub scoring: serde_json::Value,
@@ -249,6 +252,7 @@ impl Default for Policy {
                 scheme_started_on: None,
                 manager_linked_share: dec("0.10"),
             },
+            duties: crate::duties::DutiesPolicy::default(),
             scoring: serde_json::from_str(include_str!("scoring-tables.json"))
                 .unwrap_or(serde_json::Value::Null),
         }

@@ -1,15 +1,13 @@
 //! Authentication: argon2id passwords, HS256 JWTs with a pinned algorithm, and the caller extractor.
 
-pub mod login_limiter;
 pub mod password;
-
-use std::future::{ready, Ready};
 
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::Utc;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::db::sessions::Session;
 use crate::domain::org::in_scope;
 use crate::domain::role::{allows, Permission, Role};
 use crate::error::AppError;
@@ -27,6 +25,9 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    /// The account's security stamp when the token was issued: a change of password, roles, unit
+    /// or active flag changes it and ends the token.
+    pub stamp: String,
 }
 
 /// Signing and verification keys; the algorithm is pinned to HS256.
@@ -42,7 +43,7 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -58,6 +59,7 @@ impl JwtKeys {
         roles: Vec<Role>,
         org_unit_id: &str,
         org_path: &str,
+        stamp: &str,
     ) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -69,6 +71,7 @@ impl JwtKeys {
             exp: now + self.ttl_seconds,
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
+            stamp: stamp.into(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Internal(format!("jwt encode: {e}")))
@@ -92,6 +95,9 @@ pub struct Caller {
     pub request_id: String,
     /// The server's business clock (P-2).
     pub clock: crate::clock::Clock,
+    /// The token's id and expiry (sign-out revokes it until then).
+    pub token_id: String,
+    pub token_expires_at: i64,
 }
 
 impl Caller {
@@ -144,16 +150,49 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
 
+    /// Verifies the token, then asks the database whether its session still stands (active
+    /// account, current security stamp, not signed out), so that a change takes effect at once on
+    /// every server.
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(caller_from(req))
+        let parsed = claims_of(req);
+        Box::pin(async move {
+            let (state, claims, request_id) = parsed?;
+            let (user_id, stamp, jti) =
+                (claims.sub.clone(), claims.stamp.clone(), claims.jti.clone());
+            let session = state
+                .db
+                .read(move |conn| crate::db::sessions::check(conn, &user_id, &stamp, &jti))
+                .await?;
+            match session {
+                Session::Valid => {}
+                Session::Deactivated => {
+                    return Err(AppError::Unauthorized("this user has been deactivated"))
+                }
+                Session::Ended => return Err(AppError::Unauthorized(
+                    "this session has ended (signed out, or the account changed); sign in again",
+                )),
+            }
+            Ok(Caller {
+                user_id: claims.sub,
+                username: claims.username,
+                roles: claims.roles,
+                org_unit_id: claims.org_unit_id,
+                org_path: claims.org_path,
+                request_id,
+                clock: state.clock,
+                token_id: claims.jti,
+                token_expires_at: claims.exp,
+            })
+        })
     }
 }
 
-fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
+fn claims_of(req: &HttpRequest) -> Result<(web::Data<AppState>, Claims, String), AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
     let header = req
         .headers()
@@ -172,28 +211,12 @@ fn caller_from(req: &HttpRequest) -> Result<Caller, AppError> {
             "the Authorization header must be 'Bearer <token>'",
         ))?;
     let claims = state.jwt.verify(token.trim())?;
-    let deactivated = state
-        .inactive_users
-        .read()
-        .map(|set| set.contains(&claims.sub))
-        .unwrap_or(true);
-    if deactivated {
-        return Err(AppError::Unauthorized("this user has been deactivated"));
-    }
     let request_id = req
         .extensions()
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    Ok(Caller {
-        user_id: claims.sub,
-        username: claims.username,
-        roles: claims.roles,
-        org_unit_id: claims.org_unit_id,
-        org_path: claims.org_path,
-        request_id,
-        clock: state.clock,
-    })
+    Ok((state, claims, request_id))
 }
 
 #[cfg(test)]
@@ -204,7 +227,7 @@ mod tests {
     fn tokens_verify_only_with_the_same_key_and_algorithm() {
         let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", 3600);
         let token = keys
-            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/")
+            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/", "s1")
             .unwrap_or_default();
         let claims = keys.verify(&token).map_err(|e| e.to_string());
         assert_eq!(claims.map(|c| c.username), Ok("admin".to_string()));
@@ -217,7 +240,7 @@ mod tests {
     fn expired_and_unsigned_tokens_are_refused() {
         let keys = JwtKeys::new(b"secret-one-secret-one-secret-one", -10);
         let token = keys
-            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/")
+            .issue("u1", "admin", vec![Role::Admin], "ho", "/ho/", "s1")
             .unwrap_or_default();
         assert!(keys.verify(&token).is_err());
 
@@ -226,7 +249,7 @@ mod tests {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let now = Utc::now().timestamp();
         let body = format!(
-            r#"{{"sub":"u1","username":"admin","roles":["admin"],"org_unit_id":"ho","org_path":"/ho/","exp":{},"iat":{now},"jti":"x"}}"#,
+            r#"{{"sub":"u1","username":"admin","roles":["admin"],"org_unit_id":"ho","org_path":"/ho/","exp":{},"iat":{now},"jti":"x","stamp":"s1"}}"#,
             now + 600
         );
         let forged = format!(

@@ -42,6 +42,8 @@ pub enum Pending {
     ConfirmHandover { handover_id: String, version: i64 },
     /// O-3 / M-1: a grade qualification, applied when a manager of a high enough unit approves.
     Qualify(super::qualifications::Grading),
+    /// M-4: privileged roles for an account, decided by an admin other than the maker.
+    GrantRoles(super::users::RoleGrant),
     /// P-1: a new policy version, based on the version the maker read.
     ChangePolicy {
         policy: Box<Policy>,
@@ -60,6 +62,7 @@ impl Pending {
             Pending::ChangePolicy { .. } => &["P-1"],
             Pending::ConfirmHandover { .. } => &["A-10"],
             Pending::Qualify(_) => &["O-3"],
+            Pending::GrantRoles(_) => &["M-4"],
         }
     }
 
@@ -73,6 +76,7 @@ impl Pending {
             Pending::AssignBlacklisted { .. } => "assign_blacklisted",
             Pending::ConfirmHandover { .. } => "confirm_handover",
             Pending::Qualify(_) => "qualify",
+            Pending::GrantRoles(_) => "grant_roles",
         }
     }
 }
@@ -138,7 +142,7 @@ fn decidable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Approval
             row.status
         )));
     }
-    if row.maker_user_id == caller.user_id {
+    if db::users::same_person(conn, &row.maker_user_id, &caller.user_id)? {
         return Err(AppError::rule(
             "M-1",
             "same_person",
@@ -150,6 +154,17 @@ fn decidable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Approval
         return Err(AppError::Forbidden(format!(
             "deciding this needs one of the roles {}",
             row.required_roles
+        )));
+    }
+    // M-4: a checker whose deciding role the maker granted is no second person.
+    let granted_by_maker = db::users::roles_granted_by(conn, &caller.user_id, &row.maker_user_id)?;
+    if crate::domain::duties::independent_roles(&caller.roles, &allowed, &granted_by_maker)
+        .is_empty()
+    {
+        return Err(AppError::Denied(crate::domain::RuleViolation::new(
+            "M-4",
+            "checker_made_by_maker",
+            "your role to decide this was granted by the maker of the request; another person must decide",
         )));
     }
     Ok(row)
@@ -215,6 +230,10 @@ pub fn approve(
         }
         Pending::Qualify(grading) => {
             serde_json::to_string(&super::qualifications::apply(conn, ctx, caller, &grading)?)?
+        }
+        Pending::GrantRoles(grant) => {
+            let user = super::users::grant(conn, ctx, &grant)?;
+            serde_json::to_string(&super::users::audit_view(&user))?
         }
         Pending::AssignBlacklisted { assign } => {
             serde_json::to_string(&assignments::assign(conn, ctx, &assign, false)?)?

@@ -1,16 +1,19 @@
-//! Customers: create and change. A change re-checks the customer's invariants on the state it
-//! produces (A-3 caps, A-6, A-10), moves its flags and checks with it to a new unit (O-1) and is
+//! Customers: create, change and relate. A change re-checks the customer's invariants on the state
+//! it produces (A-3 caps, A-6, A-10), moves its flags and checks with it to a new unit (O-1) and is
 //! audited (M-2), all in the caller's transaction.
 
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{customer_state, field_checks, flags, Ctx};
 use crate::db::audit::{self, Change};
-use crate::db::customers::CustomerRow;
+use crate::db::customers::{CustomerRow, RelationRow};
 use crate::db::{self, DbConn};
-use crate::domain::customer::{join_categories, Category, CustomerKind, CustomerSize};
+use crate::domain::customer::{
+    join_categories, Category, CustomerKind, CustomerSize, RelationKind,
+};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult};
 
@@ -58,6 +61,39 @@ pub struct CustomerPatch {
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     pub version: Option<i64>,
+}
+
+/// A guarantee or group link between two customers (R-2 `related_party`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRelation {
+    #[validate(length(min = 1, max = 64))]
+    pub related_customer_id: String,
+    pub kind: RelationKind,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Relation {
+    pub id: String,
+    pub customer_id: String,
+    pub related_customer_id: String,
+    /// `guarantor_of`: `customer_id` guarantees `related_customer_id`.
+    pub kind: RelationKind,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<RelationRow> for Relation {
+    type Error = AppError;
+
+    fn try_from(r: RelationRow) -> AppResult<Self> {
+        Ok(Relation {
+            kind: RelationKind::stored(&r.kind)?,
+            id: r.id,
+            customer_id: r.customer_id,
+            related_customer_id: r.related_customer_id,
+            created_at: crate::http::utc(r.created_at),
+        })
+    }
 }
 
 /// whether these markers alone call for a second RM.
@@ -180,4 +216,46 @@ pub fn update(
             .after(&after)?,
     )?;
     Ok(after)
+}
+
+/// Links two customers in the caller's scope: guarantor or same group; a link is
+/// recorded once.
+pub fn relate(conn: &mut DbConn, ctx: &Ctx, id: &str, new: NewRelation) -> AppResult<RelationRow> {
+    let customer = db::customers::find(conn, id)?
+        .filter(|c| in_scope(&ctx.scope, &c.org_path))
+        .ok_or(AppError::NotFound("customer"))?;
+    let customer_path = customer.org_path.clone();
+    if new.related_customer_id == customer.id {
+        return Err(AppError::field(
+            "related_customer_id",
+            "a customer cannot be related to itself",
+        ));
+    }
+    db::customers::find(conn, &new.related_customer_id)?
+        .filter(|c| in_scope(&ctx.scope, &c.org_path))
+        .ok_or_else(|| AppError::field("related_customer_id", "no such customer in your scope"))?;
+    let row = RelationRow {
+        id: crate::http::new_id(),
+        customer_id: customer.id,
+        related_customer_id: new.related_customer_id,
+        kind: new.kind.as_str().into(),
+        created_at: ctx.now,
+    };
+    db::customers::insert_relation(conn, &row).map_err(|e| match e {
+        AppError::Duplicate(_) => AppError::Duplicate("this relation is recorded already".into()),
+        other => other,
+    })?;
+    let view = Relation::try_from(row.clone())?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "customer.relate",
+            "customer",
+            &view.customer_id,
+            &customer_path,
+        )
+        .after(&view)?,
+    )?;
+    Ok(row)
 }

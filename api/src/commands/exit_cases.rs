@@ -313,7 +313,12 @@ pub fn decide(
             before.status
         )));
     }
-    if before.proposed_by == ctx.actor.username {
+    let proposer = db::users::find_by_username(conn, &before.proposed_by)?.map(|u| u.id);
+    let same_person = match (proposer, ctx.actor.user_id.as_deref()) {
+        (Some(proposer), Some(decider)) => db::users::same_person(conn, &proposer, decider)?,
+        _ => false,
+    };
+    if same_person || before.proposed_by == ctx.actor.username {
         return Err(AppError::rule(
             "M-1",
             "same_person",

@@ -2,13 +2,14 @@
 //! confirmed checks close the checks the rules required.
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
+use sha2::{Digest, Sha256};
 
 use super::assignments::customer_facts;
 use super::Ctx;
 use crate::auth::Caller;
 use crate::db::audit::{self, Change};
 use crate::db::customers::CustomerRow;
-use crate::db::field_checks::{self as store, FieldCheckRow, RequiredCheckRow};
+use crate::db::field_checks::{self as store, EvidenceRow, FieldCheckRow, RequiredCheckRow};
 use crate::db::{self, DbConn};
 use crate::domain::field_check::{check_submission, is_a6, CheckKind, CheckStatus, Participant};
 use crate::domain::org::in_scope;
@@ -81,6 +82,19 @@ pub fn submit(
         .as_deref()
         .map(|id| participant(conn, ctx, id, &customer.id, "second_rm_id"))
         .transpose()?;
+    if let Some(second) = &second {
+        // D-3 / M-4: two RM records of one person are one person.
+        let person = |conn: &mut DbConn, id: &str| -> AppResult<Option<String>> {
+            Ok(db::rms::find(conn, id)?.map(|r| r.national_id))
+        };
+        if person(conn, &lead.rm_id)? == person(conn, &second.rm_id)? {
+            return Err(AppError::rule(
+                "D-3",
+                "same_person",
+                "the lead and the second RM are one person (same national ID); two people are required",
+            ));
+        }
+    }
     // an open flag makes the customer A-6 whatever its markers.
     let (_, flagged) = super::flags::risk_state(conn, &customer.id)?;
     let a6 = is_a6(&facts, flagged) || customer.needs_second_rm_since.is_some();
@@ -244,6 +258,55 @@ pub fn cancel(
         .after(&after)?,
     )?;
     Ok(after)
+}
+
+/// An evidence file for a check in the caller's scope, as received: its type and name are checked
+/// by the caller before the upload is read.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Attaches an evidence file to a check, stored with its SHA-256.
+pub fn add_evidence(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    id: &str,
+    upload: Upload,
+) -> AppResult<EvidenceRow> {
+    let check = scoped(conn, ctx, id)?;
+    let row = EvidenceRow {
+        id: crate::http::new_id(),
+        check_id: check.id.clone(),
+        file_name: upload.file_name,
+        content_type: upload.content_type,
+        size_bytes: upload.content.len() as i64,
+        sha256: hex::encode(Sha256::digest(&upload.content)),
+        content: upload.content,
+        uploaded_by: ctx.actor.username.clone(),
+        created_at: ctx.now,
+    };
+    store::insert_evidence(conn, &row)?;
+    let after = serde_json::json!({
+        "evidence_id": row.id,
+        "file_name": row.file_name,
+        "sha256": row.sha256,
+        "size_bytes": row.size_bytes,
+    });
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new(
+            "field_check.evidence",
+            "field_check",
+            &check.id,
+            &check.org_path,
+        )
+        .after(&after)?,
+    )?;
+    Ok(row)
 }
 
 /// D-3: only the second RM's own login decides; the lead can never confirm for the second.

@@ -1,8 +1,10 @@
 //! Commands: the writes that run the A rules over loaded facts, shared by the HTTP handlers and
 //! by approvals (M-1), which re-run a stored command against the state at approval time.
 
+pub mod activities;
 pub mod approvals;
 pub mod assignments;
+pub mod conduct;
 pub mod customer_state;
 pub mod customers;
 pub mod evaluations;
@@ -11,9 +13,11 @@ pub mod field_checks;
 pub mod flags;
 pub mod handovers;
 pub mod loans;
+pub mod org_units;
 pub mod performance;
 pub mod qualifications;
 pub mod rms;
+pub mod users;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

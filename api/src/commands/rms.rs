@@ -201,6 +201,34 @@ pub fn update(
     Ok(after)
 }
 
+/// O-5: renews the appointment term explicitly: one policy term from the current end, or from
+/// today when the term has run out. An exited RM's term is not renewed.
+pub fn renew_term(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<RmRow> {
+    let before = db::rms::find(conn, id)?
+        .filter(|r| in_scope(&ctx.scope, &r.org_path))
+        .ok_or(AppError::NotFound("RM"))?;
+    if before.status == RmStatus::Exited.as_str() {
+        return Err(AppError::rule(
+            "X-5",
+            "rm_exited",
+            "an exited RM's term cannot be renewed",
+        ));
+    }
+    let mut after = before.clone();
+    after.term_ends_on = rules::renewed_term_end(before.term_ends_on, ctx.today, &ctx.policy);
+    after.version = before.version + 1;
+    after.updated_at = ctx.now;
+    db::rms::update(conn, &after, before.version)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("rm.renew_term", "rm", &after.id, &after.org_path)
+            .before(&before.audit_view())?
+            .after(&after.audit_view())?,
+    )?;
+    Ok(after)
+}
+
 /// A-5 on the RM's new state: after a move, a non-senior RM holds only customers inside its unit
 /// (hand the others over first).
 fn check_customers_fit_unit(conn: &mut DbConn, ctx: &Ctx, rm: &RmRow) -> AppResult<()> {

@@ -57,6 +57,9 @@ pub struct AuditEventRow {
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
+    /// The event's secret for its snapshots' per-field commitments; `None` on events written
+    /// before commitments (their digests are plain SHA-256 of the snapshot text).
+    pub snapshot_salt: Option<String>,
 }
 
 /// An instant from a request, truncated to microseconds like every stored one.
@@ -198,6 +201,7 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
             policy_version,
             prev_hash,
             hash: String::new(),
+            snapshot_salt: None,
         };
         row.hash = event_hash(&row.content(&at));
         prev_hash = row.hash.clone();

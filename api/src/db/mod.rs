@@ -59,6 +59,7 @@ pub mod performance;
 pub mod policy;
 pub mod rms;
 pub mod schema;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

@@ -70,6 +70,43 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        security_stamp -> Text,
+    }
+}
+
+diesel::table! {
+    role_grants (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+        granted_by -> Nullable<Text>,
+        approved_by -> Nullable<Text>,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        hash -> Text,
+        signed_at -> Timestamp,
+        signature -> Text,
     }
 }
 
@@ -163,6 +200,7 @@ diesel::table! {
         policy_version -> BigInt,
         prev_hash -> Text,
         hash -> Text,
+        snapshot_salt -> Nullable<Text>,
     }
 }
 
@@ -456,6 +494,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     rm_qualifications,
     banned_persons,
     users,
+    role_grants,
+    revoked_tokens,
+    login_throttle,
+    audit_checkpoints,
     customers,
     customer_relations,
     assignments,

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{rms, role_grants, users};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -22,6 +22,9 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Changes with the password, roles, unit or active flag: tokens carrying an older one stop
+    /// working at once, on every server.
+    pub security_stamp: String,
 }
 
 pub fn insert(conn: &mut DbConn, row: &UserRow) -> AppResult<()> {
@@ -35,12 +38,89 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table.find(id).first(conn).optional()?)
 }
 
-/// Ids of deactivated users: their tokens stop working at once (see `auth::Caller`).
-pub fn inactive_ids(conn: &mut DbConn) -> AppResult<Vec<String>> {
+/// A fresh security stamp.
+pub fn new_stamp() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The user linked to an RM record, if any (M-4: at most one).
+pub fn find_by_rm(conn: &mut DbConn, rm_id: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table
-        .filter(users::active.eq(false))
-        .select(users::id)
-        .load(conn)?)
+        .filter(users::rm_id.eq(rm_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// M-4: records who granted (and, through M-1, who approved) each role `user_id` gained, and
+/// forgets the roles it lost.
+pub fn record_grants(
+    conn: &mut DbConn,
+    user_id: &str,
+    added: &[String],
+    removed: &[String],
+    granted_by: Option<&str>,
+    approved_by: Option<&str>,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    if !removed.is_empty() {
+        diesel::delete(
+            role_grants::table
+                .filter(role_grants::user_id.eq(user_id))
+                .filter(role_grants::role.eq_any(removed)),
+        )
+        .execute(conn)?;
+    }
+    for role in added {
+        diesel::insert_into(role_grants::table)
+            .values((
+                role_grants::user_id.eq(user_id),
+                role_grants::role.eq(role),
+                role_grants::granted_by.eq(granted_by),
+                role_grants::approved_by.eq(approved_by),
+                role_grants::granted_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// M-4: the roles of `user_id` that `maker_id` granted.
+pub fn roles_granted_by(
+    conn: &mut DbConn,
+    user_id: &str,
+    maker_id: &str,
+) -> AppResult<Vec<crate::domain::role::Role>> {
+    let names: Vec<String> = role_grants::table
+        .filter(role_grants::user_id.eq(user_id))
+        .filter(role_grants::granted_by.eq(maker_id))
+        .select(role_grants::role)
+        .load(conn)?;
+    names
+        .iter()
+        .map(|n| crate::domain::role::Role::stored(n).map_err(AppError::from))
+        .collect()
+}
+
+/// The national ID of the person behind an account: that of its RM record, if linked.
+fn national_id_of(conn: &mut DbConn, user_id: &str) -> AppResult<Option<String>> {
+    Ok(users::table
+        .inner_join(rms::table.on(users::rm_id.eq(rms::id.nullable())))
+        .filter(users::id.eq(user_id))
+        .select(rms::national_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// M-4: whether two accounts are one person: the same account, or linked to RM records of the
+/// same national ID. "A second person" compares people, not accounts.
+pub fn same_person(conn: &mut DbConn, a: &str, b: &str) -> AppResult<bool> {
+    if a == b {
+        return Ok(true);
+    }
+    Ok(match (national_id_of(conn, a)?, national_id_of(conn, b)?) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    })
 }
 
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<UserRow>> {

@@ -101,6 +101,8 @@ fn caller_of(user: &UserRow, clock: crate::clock::Clock) -> Caller {
         org_path: user.org_path.clone(),
         request_id: "demo".into(),
         clock,
+        token_id: String::new(),
+        token_expires_at: 0,
     }
 }
 

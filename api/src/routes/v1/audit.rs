@@ -357,6 +357,7 @@ mod tests {
             policy_version: 1,
             prev_hash: "p".into(),
             hash: "h".into(),
+            snapshot_salt: Some("00112233445566778899aabbccddeeff".into()),
         };
         let exported = |row: &AuditEventRow, unmasked: bool| {
             let mut out = Vec::new();

@@ -1,18 +1,17 @@
 //! `POST /auth/token`: username and password for a bearer token.
 
-use std::time::Instant;
-
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::password;
+use crate::auth::{password, Caller};
 use crate::db;
+use crate::db::audit::{Actor, Change};
 use crate::domain::role::split_roles;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::JsonBody;
-use crate::startup::AppState;
+use crate::startup::{AppState, RequestId};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,8 +34,47 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-/// Exchange a username and password for a JWT. Five failed attempts for a user within a minute
-/// are answered 429 until the minute has passed.
+/// Free attempts per window: for one username from one address, for one username from anywhere,
+/// and for one address whatever the username.
+const FREE_PER_USER_AND_ADDRESS: i32 = 5;
+const FREE_PER_USER: i32 = 20;
+const FREE_PER_ADDRESS: i32 = 30;
+
+/// The throttle keys of an attempt; unknown usernames are keyed the same way as real ones.
+fn throttle_keys(username: &str, address: &str) -> Vec<(String, i32)> {
+    let user = username.to_lowercase();
+    vec![
+        (
+            format!("user+addr:{user}|{address}"),
+            FREE_PER_USER_AND_ADDRESS,
+        ),
+        (format!("user:{user}"), FREE_PER_USER),
+        (format!("addr:{address}"), FREE_PER_ADDRESS),
+    ]
+}
+
+/// The audit actor of a sign-in attempt: the account when it exists, else the name given.
+fn login_actor(
+    user: Option<&db::users::UserRow>,
+    username: &str,
+    request_id: String,
+    clock: crate::clock::Clock,
+) -> Actor {
+    Actor {
+        user_id: user.map(|u| u.id.clone()),
+        username: user.map_or_else(|| username.to_string(), |u| u.username.clone()),
+        roles: user.map(|u| u.roles.clone()).unwrap_or_default(),
+        org_unit_id: user.map(|u| u.org_unit_id.clone()),
+        request_id,
+        clock,
+    }
+}
+
+/// Exchange a username and password for a JWT. Every attempt is counted before the password is
+/// checked, in the database (shared by every server): five for one username from one address,
+/// twenty for one username, thirty for one address; past them each attempt waits a growing delay
+/// (429 with `Retry-After`). Unknown usernames are throttled alike. Sign-ins and failures are
+/// audited.
 #[utoipa::path(
     tag = "auth",
     security(()),
@@ -44,44 +82,81 @@ pub struct TokenResponse {
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "wrong username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "too many failed logins", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many attempts; wait Retry-After seconds", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "sign-in is saturated", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<TokenRequest>,
 ) -> AppResult<HttpResponse> {
     let TokenRequest { username, password } = body.value;
-    if let Some(retry_after_secs) = state.login_limiter.blocked_for(&username, Instant::now()) {
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let keys = throttle_keys(&username, &address);
+    let clock = state.clock;
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let (lookup, counted) = (username.clone(), keys.clone());
+    let (admitted, user) = state
+        .db
+        .write(move |conn| {
+            let admitted = db::sessions::admit(conn, &counted, clock.now())?;
+            let user = match admitted {
+                Ok(()) => db::users::find_by_username(conn, &lookup)?,
+                Err(_) => None,
+            };
+            Ok((admitted, user))
+        })
+        .await?;
+    if let Err(retry_after_secs) = admitted {
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
-    let lookup = username.clone();
-    let user = state
-        .db
-        .read(move |conn| db::users::find_by_username(conn, &lookup))
-        .await?;
     let stored_hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_string());
-    let verified = web::block(move || password::verify(&password, &stored_hash)).await?;
-    let user = match user {
-        Some(user) if verified && user.active => user,
-        _ => {
-            state
-                .login_limiter
-                .record_failure(&username, Instant::now());
-            return Err(AppError::Unauthorized("wrong username or password"));
-        }
+    let verified = state.hashing.verify(password, stored_hash).await?;
+    let signed_in = user.filter(|u| verified && u.active);
+    let actor = login_actor(signed_in.as_ref(), &username, request_id, clock);
+    let (outcome, account) = (signed_in.clone(), username.clone());
+    state
+        .db
+        .write(move |conn| {
+            let scope = match &outcome {
+                Some(u) => u.org_path.clone(),
+                None => db::org_units::root(conn)?
+                    .map(|r| r.path)
+                    .unwrap_or_default(),
+            };
+            let (action, id) = match &outcome {
+                Some(u) => {
+                    db::sessions::succeeded(conn, &keys, clock.now())?;
+                    ("auth.sign_in", u.id.clone())
+                }
+                None => ("auth.sign_in_failed", account),
+            };
+            db::audit::record(conn, &actor, Change::new(action, "user", &id, &scope))?;
+            Ok(())
+        })
+        .await?;
+    let Some(user) = signed_in else {
+        return Err(AppError::Unauthorized("wrong username or password"));
     };
-    state.login_limiter.record_success(&username);
     let token = state.jwt.issue(
         &user.id,
         &user.username,
         split_roles(&user.roles),
         &user.org_unit_id,
         &user.org_path,
+        &user.security_stamp,
     )?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -92,6 +167,40 @@ pub async fn issue_token(
         }))
 }
 
+/// Sign out: the token is refused from now on, on every server.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    state
+        .db
+        .write(move |conn| {
+            let expires_at = chrono::DateTime::from_timestamp(caller.token_expires_at, 0)
+                .map(|d| d.naive_utc())
+                .unwrap_or_else(|| caller.now());
+            db::sessions::revoke(
+                conn,
+                &caller.token_id,
+                &caller.user_id,
+                expires_at,
+                caller.now(),
+            )?;
+            db::audit::record(
+                conn,
+                &caller.actor(),
+                Change::new("auth.sign_out", "user", &caller.user_id, &caller.org_path),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(issue_token);
+    cfg.service(issue_token).service(logout);
 }

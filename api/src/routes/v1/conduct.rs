@@ -3,34 +3,19 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
-use validator::Validate;
 
 use crate::auth::Caller;
+use crate::commands::conduct::{self as engine, NewComplaint, NewIncident};
 use crate::commands::Ctx;
+use crate::db;
 use crate::db::conduct::{self as store, ComplaintRow, IncidentRow};
-use crate::db::{self, audit};
 use crate::domain::org::in_scope;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody};
 use crate::startup::AppState;
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewComplaint {
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
-    #[schema(example = "2026-05-01")]
-    pub received_on: NaiveDate,
-    /// Only verified complaints count towards X-2 item 3.
-    pub verified: bool,
-    #[validate(length(min = 1, max = 5000))]
-    pub summary: String,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Complaint {
@@ -57,47 +42,6 @@ impl From<ComplaintRow> for Complaint {
             recorded_by: r.recorded_by,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]
-pub enum IncidentItem {
-    /// Negligence or untrue investigation information causing a loan loss.
-    #[serde(rename = "X-2.1")]
-    LoanLoss,
-    /// Not acting or reporting in time, causing asset loss or loss of major business.
-    #[serde(rename = "X-2.2")]
-    NotActing,
-    /// Falsification or other violations.
-    #[serde(rename = "X-2.4")]
-    Falsification,
-    /// Unauthorised business, off-book operations, misuse of funds (forced exit).
-    #[serde(rename = "X-3")]
-    ForcedExitViolation,
-}
-
-impl IncidentItem {
-    fn as_str(self) -> &'static str {
-        match self {
-            IncidentItem::LoanLoss => "X-2.1",
-            IncidentItem::NotActing => "X-2.2",
-            IncidentItem::Falsification => "X-2.4",
-            IncidentItem::ForcedExitViolation => "X-3",
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewIncident {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
-    pub item: IncidentItem,
-    pub occurred_on: NaiveDate,
-    #[validate(length(min = 1, max = 5000))]
-    pub description: String,
-    /// Incidents are entered with evidence.
-    #[validate(length(min = 1, max = 5000))]
-    pub evidence: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,16 +72,6 @@ impl From<IncidentRow> for Incident {
     }
 }
 
-fn scoped_rm(
-    conn: &mut crate::db::DbConn,
-    scope: &str,
-    rm_id: &str,
-) -> AppResult<crate::db::rms::RmRow> {
-    db::rms::find(conn, rm_id)?
-        .filter(|r| in_scope(scope, &r.org_path))
-        .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))
-}
-
 /// Record a customer complaint about an RM (admin, manager, risk officer).
 #[utoipa::path(tag = "flags", request_body = NewComplaint, responses((status = 201, body = Complaint), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[post("/complaints")]
@@ -152,31 +86,7 @@ pub async fn complain(
     let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
-        if new.received_on > ctx.today {
-            return Err(AppError::field("received_on", "must not be in the future"));
-        }
-        let rm = scoped_rm(conn, &ctx.scope, &new.rm_id)?;
-        db::customers::find(conn, &new.customer_id)?
-            .filter(|c| in_scope(&ctx.scope, &c.org_path))
-            .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
-        let row = ComplaintRow {
-            id: http::new_id(),
-            customer_id: new.customer_id,
-            rm_id: rm.id,
-            received_on: new.received_on,
-            verified: new.verified,
-            summary: new.summary,
-            org_path: rm.org_path,
-            recorded_by: inner.username.clone(),
-            created_at: ctx.now,
-        };
-        store::insert_complaint(conn, &row)?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            audit::Change::new("complaint.record", "rm", &row.rm_id, &row.org_path).after(&row)?,
-        )?;
-        Ok(Complaint::from(row))
+        Ok(Complaint::from(engine::complain(conn, &ctx, new)?))
     })
     .await
 }
@@ -196,28 +106,7 @@ pub async fn incident(
     let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
-        if new.occurred_on > ctx.today {
-            return Err(AppError::field("occurred_on", "must not be in the future"));
-        }
-        let rm = scoped_rm(conn, &ctx.scope, &new.rm_id)?;
-        let row = IncidentRow {
-            id: http::new_id(),
-            rm_id: rm.id,
-            item: new.item.as_str().into(),
-            occurred_on: new.occurred_on,
-            description: new.description,
-            evidence: new.evidence,
-            org_path: rm.org_path,
-            recorded_by: inner.username.clone(),
-            created_at: ctx.now,
-        };
-        store::insert_incident(conn, &row)?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            audit::Change::new("incident.record", "rm", &row.rm_id, &row.org_path).after(&row)?,
-        )?;
-        Ok(Incident::from(row))
+        Ok(Incident::from(engine::incident(conn, &ctx, new)?))
     })
     .await
 }

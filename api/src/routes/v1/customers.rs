@@ -4,16 +4,14 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use crate::auth::Caller;
-use crate::commands::customers::{self as engine, CustomerPatch, NewCustomer};
-use crate::commands::Ctx;
-use crate::db::audit::Change;
-use crate::db::{self, customers::CustomerRow, customers::RelationRow, DbConn};
-use crate::domain::customer::{
-    split_categories, Category, CustomerKind, CustomerSize, RelationKind,
+use crate::commands::customers::{
+    self as engine, CustomerPatch, NewCustomer, NewRelation, Relation,
 };
+use crate::commands::Ctx;
+use crate::db::{self, customers::CustomerRow, DbConn};
+use crate::domain::customer::{split_categories, Category, CustomerKind, CustomerSize};
 use crate::domain::org::in_scope;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
@@ -91,39 +89,6 @@ pub struct CustomerFilter {
     pub name: Option<String>,
     /// Only the customers this RM holds now, in any role (the RM's portfolio).
     pub rm_id: Option<String>,
-}
-
-/// A guarantee or group link between two customers (R-2 `related_party`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRelation {
-    #[validate(length(min = 1, max = 64))]
-    pub related_customer_id: String,
-    pub kind: RelationKind,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Relation {
-    pub id: String,
-    pub customer_id: String,
-    pub related_customer_id: String,
-    /// `guarantor_of`: `customer_id` guarantees `related_customer_id`.
-    pub kind: RelationKind,
-    pub created_at: DateTime<Utc>,
-}
-
-impl TryFrom<RelationRow> for Relation {
-    type Error = AppError;
-
-    fn try_from(r: RelationRow) -> AppResult<Self> {
-        Ok(Relation {
-            kind: RelationKind::stored(&r.kind)?,
-            id: r.id,
-            customer_id: r.customer_id,
-            related_customer_id: r.related_customer_id,
-            created_at: http::utc(r.created_at),
-        })
-    }
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -260,48 +225,10 @@ pub async fn add_relation(
     caller.require(Permission::ManageCustomers)?;
     let new = body.value;
     let id = id.into_inner();
-    let inner_caller = caller.clone();
+    let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
-        let caller = inner_caller;
-        let customer = scoped_customer(conn, &caller, &id)?;
-        let customer_path = customer.org_path.clone();
-        if new.related_customer_id == customer.id {
-            return Err(AppError::field(
-                "related_customer_id",
-                "a customer cannot be related to itself",
-            ));
-        }
-        db::customers::find(conn, &new.related_customer_id)?
-            .filter(|c| in_scope(&caller.org_path, &c.org_path))
-            .ok_or_else(|| {
-                AppError::field("related_customer_id", "no such customer in your scope")
-            })?;
-        let row = RelationRow {
-            id: http::new_id(),
-            customer_id: customer.id,
-            related_customer_id: new.related_customer_id,
-            kind: new.kind.as_str().into(),
-            created_at: caller.now(),
-        };
-        db::customers::insert_relation(conn, &row).map_err(|e| match e {
-            AppError::Duplicate(_) => {
-                AppError::Duplicate("this relation is recorded already".into())
-            }
-            other => other,
-        })?;
-        let view = Relation::try_from(row)?;
-        db::audit::record(
-            conn,
-            &caller.actor(),
-            Change::new(
-                "customer.relate",
-                "customer",
-                &view.customer_id,
-                &customer_path,
-            )
-            .after(&view)?,
-        )?;
-        Ok(view)
+        let ctx = Ctx::load(conn, &inner)?;
+        Relation::try_from(engine::relate(conn, &ctx, &id, new)?)
     })
     .await
 }

@@ -5,17 +5,18 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::commands::field_checks::{self as engine, Submission};
+use crate::commands::activities::{self, ActivityKind, NewActivity};
+use crate::commands::field_checks::{self as engine, Submission, Upload};
 use crate::commands::Ctx;
 use crate::db;
-use crate::db::field_checks::{self as store, EvidenceRow, FieldCheckRow, RequiredCheckRow};
+use crate::db::field_checks::{self as store, FieldCheckRow, RequiredCheckRow};
 use crate::domain::field_check::{CheckKind, CheckStatus};
 use crate::domain::org::in_scope;
+use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
 use crate::startup::AppState;
@@ -402,28 +403,27 @@ pub async fn add_evidence(
         return Err(AppError::field("body", "the file is empty"));
     }
     let id = id.into_inner();
-    let meta = state
+    let upload = Upload {
+        file_name,
+        content_type,
+        content: content.to_vec(),
+    };
+    let row = state
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            let check = store::find(conn, &id)?.filter(|c| in_scope(&ctx.scope, &c.org_path)).ok_or(AppError::NotFound("field check"))?;
-            let row = EvidenceRow {
-                id: http::new_id(),
-                check_id: check.id.clone(),
-                file_name,
-                content_type,
-                size_bytes: content.len() as i64,
-                sha256: hex::encode(Sha256::digest(&content)),
-                content: content.to_vec(),
-                uploaded_by: caller.username.clone(),
-                created_at: ctx.now,
-            };
-            store::insert_evidence(conn, &row)?;
-            let after = serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": row.sha256, "size_bytes": row.size_bytes});
-            crate::db::audit::record(conn, &ctx.actor, crate::db::audit::Change::new("field_check.evidence", "field_check", &check.id, &check.org_path).after(&after)?)?;
-            Ok((row.id, row.file_name, row.content_type, row.size_bytes, row.sha256, row.uploaded_by, row.created_at))
+            engine::add_evidence(conn, &ctx, &id, upload)
         })
         .await?;
+    let meta = (
+        row.id,
+        row.file_name,
+        row.content_type,
+        row.size_bytes,
+        row.sha256,
+        row.uploaded_by,
+        row.created_at,
+    );
     Ok(HttpResponse::Created().json(evidence_view(meta)))
 }
 
@@ -532,28 +532,6 @@ pub struct ActivityParams {
     pub week_of: Option<NaiveDate>,
 }
 
-crate::domain::text_enum! {
-    /// D-6 activities besides field checks.
-    ActivityKind {
-        Call => "call",
-        /// A customer's important event, which must be reported (003 第五篇第六条).
-        ImportantEvent => "important_event",
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewActivity {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: Option<String>,
-    pub kind: ActivityKind,
-    pub occurred_at: DateTime<Utc>,
-    #[validate(length(min = 1, max = 5000))]
-    pub summary: String,
-}
-
 /// A logged call or important-event report (D-6).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Activity {
@@ -597,45 +575,11 @@ pub async fn log_activity(
     body: JsonBody<NewActivity>,
 ) -> AppResult<HttpResponse> {
     let new = body.value;
+    let for_others = caller.may(Permission::ManageAssignments);
     let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
-        let rm = db::rms::find(conn, &new.rm_id)?
-            .filter(|r| in_scope(&ctx.scope, &r.org_path))
-            .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))?;
-        let own = db::users::find(conn, &inner.user_id)?
-            .and_then(|u| u.rm_id)
-            .as_deref()
-            == Some(rm.id.as_str());
-        if !own && !inner.may(crate::domain::role::Permission::ManageAssignments) {
-            return Err(AppError::Forbidden(
-                "an RM logs their own activity; managers may log for their RMs".into(),
-            ));
-        }
-        if let Some(customer) = &new.customer_id {
-            db::customers::find(conn, customer)?
-                .filter(|c| in_scope(&ctx.scope, &c.org_path))
-                .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
-        }
-        let row = store::ActivityRow {
-            id: http::new_id(),
-            rm_id: rm.id,
-            customer_id: new.customer_id,
-            kind: new.kind.as_str().into(),
-            occurred_at: crate::db::audit::truncate(new.occurred_at.naive_utc()),
-            summary: new.summary,
-            org_path: rm.org_path,
-            recorded_by: inner.username.clone(),
-            created_at: ctx.now,
-        };
-        store::insert_activity(conn, &row)?;
-        crate::db::audit::record(
-            conn,
-            &ctx.actor,
-            crate::db::audit::Change::new("activity.log", "rm", &row.rm_id, &row.org_path)
-                .after(&row)?,
-        )?;
-        Ok(Activity::try_from(row)?)
+        Activity::try_from(activities::log(conn, &ctx, new, for_others)?)
     })
     .await
 }

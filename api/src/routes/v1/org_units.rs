@@ -4,12 +4,12 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use crate::auth::Caller;
-use crate::db::audit::Change;
+use crate::commands::org_units::{self as engine, NewOrgUnit};
+use crate::commands::Ctx;
 use crate::db::{self, org_units::OrgUnitRow};
-use crate::domain::org::{check_placement, child_path, OrgUnitKind};
+use crate::domain::org::OrgUnitKind;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
@@ -45,17 +45,6 @@ impl TryFrom<OrgUnitRow> for OrgUnit {
             updated_at: http::utc(r.updated_at),
         })
     }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrgUnit {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Pudong Branch")]
-    pub name: String,
-    pub kind: OrgUnitKind,
-    #[validate(length(min = 1, max = 64))]
-    pub parent_id: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -132,33 +121,10 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::ManageOrgUnits)?;
     let new = body.value;
-    let actor = caller.actor();
-    let scope = caller.org_path.clone();
+    let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
-        let parent = db::org_units::referenced(conn, &scope, &new.parent_id, "parent_id")?;
-        let parent_kind = OrgUnitKind::stored(&parent.kind)?;
-        check_placement(new.kind, parent_kind)
-            .map_err(|msg| AppError::rule("O-1", "invalid_org_placement", msg))?;
-        let id = http::new_id();
-        let now = actor.clock.now();
-        let row = OrgUnitRow {
-            path: child_path(&parent.path, &id),
-            id,
-            name: new.name.trim().to_string(),
-            kind: new.kind.as_str().into(),
-            parent_id: Some(parent.id),
-            depth: parent.depth + 1,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        db::org_units::insert(conn, &row)?;
-        db::audit::record(
-            conn,
-            &actor,
-            Change::new("org_unit.create", "org_unit", &row.id, &row.path).after(&row)?,
-        )?;
-        Ok(OrgUnit::try_from(row)?)
+        let ctx = Ctx::load(conn, &inner)?;
+        OrgUnit::try_from(engine::create(conn, &ctx, new)?)
     })
     .await
 }

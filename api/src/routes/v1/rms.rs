@@ -11,7 +11,6 @@ use crate::auth::Caller;
 use crate::commands::qualifications as grading;
 use crate::commands::rms::{self as engine, NewRm, RmPatch};
 use crate::commands::{approvals, Ctx};
-use crate::db::audit::Change;
 use crate::db::{self, rms::QualificationRow, rms::RmRow, DbConn};
 use crate::domain::org::in_scope;
 use crate::domain::policy::Policy;
@@ -128,11 +127,6 @@ pub struct RmFilter {
     pub status: Option<RmStatus>,
     /// O-4: `true` lists only RMs whose qualification has lapsed (re-certification list).
     pub recertification_due: Option<bool>,
-}
-
-/// What the audit log keeps of an RM (the full record: auditors may unmask it).
-fn audit_view(r: &RmRow) -> serde_json::Value {
-    r.audit_view()
 }
 
 fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
@@ -362,29 +356,9 @@ pub async fn renew_term(
     let (row, policy) = state
         .db
         .write(move |conn| {
-            let (_, policy) = db::policy::current(conn)?;
-            let before = scoped_rm(conn, &caller, &id)?;
-            if before.status == RmStatus::Exited.as_str() {
-                return Err(AppError::rule(
-                    "X-5",
-                    "rm_exited",
-                    "an exited RM's term cannot be renewed",
-                ));
-            }
-            let mut after = before.clone();
-            after.term_ends_on =
-                rules::renewed_term_end(before.term_ends_on, caller.today(), &policy);
-            after.version = before.version + 1;
-            after.updated_at = caller.now();
-            db::rms::update(conn, &after, before.version)?;
-            db::audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("rm.renew_term", "rm", &after.id, &after.org_path)
-                    .before(&audit_view(&before))?
-                    .after(&audit_view(&after))?,
-            )?;
-            Ok((after, policy))
+            let ctx = Ctx::load(conn, &caller)?;
+            let after = engine::renew_term(conn, &ctx, &id)?;
+            Ok((after, ctx.policy))
         })
         .await?;
     Ok(web::Json(Rm::view(row, &view_caller, &policy)?))
