@@ -13,6 +13,10 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// The second admin's password (M-4: privileged grants need an admin other than the maker).
     pub security_admin_password: Option<String>,
+    /// `RMDESK_HSTS=1`: served over TLS, so answers carry `Strict-Transport-Security`.
+    pub hsts: bool,
+    /// Seconds between signed checkpoints of the audit chain (`RMDESK_CHECKPOINT_SECONDS`).
+    pub checkpoint_seconds: u64,
     /// From `RMDESK_JWT_SECRET`; `None` means the secret kept in the data directory.
     pub jwt_secret: Option<String>,
     pub token_ttl_seconds: i64,
@@ -56,6 +60,8 @@ impl Config {
             data_dir,
             admin_password: var("RMDESK_ADMIN_PASSWORD"),
             security_admin_password: var("RMDESK_SECURITY_ADMIN_PASSWORD"),
+            hsts: var("RMDESK_HSTS").is_some_and(|v| v == "1" || v == "true"),
+            checkpoint_seconds: number("RMDESK_CHECKPOINT_SECONDS", 300)?.clamp(1, 86_400) as u64,
             jwt_secret: var("RMDESK_JWT_SECRET"),
             frontend_dir: var("RMDESK_FRONTEND_DIR")
                 .map(PathBuf::from)

@@ -3,6 +3,7 @@
 //! `domain` holds the rules of RULES.md as pure functions; `db` the storage over SQLite and
 //! PostgreSQL; `routes` the HTTP API; `startup` wires them together.
 
+pub mod anchor;
 pub mod auth;
 pub mod clock;
 pub mod commands;

@@ -12,7 +12,9 @@ const USAGE: &str = "usage: rmdesk <command>
   demo [--customers N] [--rms N] [--audit]
                                  fill an empty database with a demo bank (default 20000 customers);
                                  --audit also records a chained audit event per customer
-  verify-export FILE             check an audit_events export offline (digest, hashes, links)";
+  verify-export FILE [--public-key KEYFILE]
+                                 check an audit_events export offline (digest, hashes, links,
+                                 snapshots; with the key from GET /audit/public-key, its signature)";
 
 fn main() -> ExitCode {
     init_logging();
@@ -64,7 +66,13 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "verify-export" => {
             let path = rest.first().ok_or("verify-export needs a FILE")?;
-            let report = rmdesk::verify::verify_export(std::path::Path::new(path))?;
+            let key = match rest.iter().position(|a| a == "--public-key") {
+                Some(i) => Some(rmdesk::verify::read_public_key(std::path::Path::new(
+                    rest.get(i + 1).ok_or("--public-key needs a FILE")?,
+                ))?),
+                None => None,
+            };
+            let report = rmdesk::verify::verify_export(std::path::Path::new(path), key.as_deref())?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
@@ -74,6 +82,9 @@ fn run(args: &[String]) -> Result<(), String> {
             } else {
                 Err(match &report.first_break {
                     Some(b) => format!("the chain breaks at event {} ({})", b.seq, b.reason),
+                    None if report.signature_ok == Some(false) => {
+                        "the manifest's signature does not verify with this key".into()
+                    }
                     None => "the items do not match the manifest".into(),
                 })
             }

@@ -37,6 +37,10 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// The bound on argon2 work running at once.
     pub hashing: password::Hashing,
+    /// Send `Strict-Transport-Security` (served over TLS).
+    pub hsts: bool,
+    /// Signs checkpoints of the audit chain and export manifests (M-2's anchor).
+    pub signer: std::sync::Arc<crate::anchor::Signer>,
 }
 
 /// The id of the request, in the request's extensions.
@@ -51,7 +55,13 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, bootstraps and binds; `RMDESK_BIND` may use port 0 (tests).
     pub fn build(config: &Config) -> Result<Self, String> {
+        private_dir(&config.data_dir)?;
         let db = Db::connect(&config.database, config.db_pool_size)?;
+        if config.database.backend == db::Backend::Sqlite {
+            for suffix in ["", "-wal", "-shm"] {
+                private_file(Path::new(&format!("{}{suffix}", config.database.location)))?;
+            }
+        }
         bootstrap(&db, config).map_err(|e| format!("bootstrap failed: {e}"))?;
         if config.clock.is_shifted() {
             tracing::warn!(
@@ -60,11 +70,20 @@ impl Application {
             );
         }
         let secret = jwt_secret(config)?;
+        let signer = std::sync::Arc::new(crate::anchor::Signer::load_or_create(&config.data_dir)?);
+        spawn_checkpoints(
+            db.clone(),
+            signer.clone(),
+            config.clock,
+            config.checkpoint_seconds,
+        );
         let state = web::Data::new(AppState {
             db,
             clock: config.clock,
             jwt: JwtKeys::new(&secret, config.token_ttl_seconds),
             hashing: password::Hashing::default(),
+            hsts: config.hsts,
+            signer: signer.clone(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
@@ -208,10 +227,49 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Gives every request an id (or keeps a sane `X-Request-Id` from the client), makes it
 /// available to problem responses and audit events, echoes it, and logs the request.
+/// The dashboard's policy: scripts, styles and data from rmdesk only, no inline script, never in
+/// a frame. Swagger UI (`/docs`) starts itself with an inline script, so its pages allow that.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP_DOCS: &str =
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Headers on every answer: the CSP, no framing, no MIME sniffing, no referrer, and HSTS when
+/// rmdesk is served over TLS (`RMDESK_HSTS=1`).
+fn security_headers(headers: &mut header::HeaderMap, path: &str, hsts: bool) {
+    let csp = if path.starts_with("/docs") {
+        CSP_DOCS
+    } else {
+        CSP
+    };
+    let pairs = [
+        ("content-security-policy", csp),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ];
+    for (name, value) in pairs {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}
+
 async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let hsts = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.hsts);
     let id = req
         .headers()
         .get("x-request-id")
@@ -233,6 +291,7 @@ async fn request_context(
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
+    security_headers(res.headers_mut(), &path, hsts);
     let status = res.status().as_u16();
     tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
     Ok(res)
@@ -348,7 +407,53 @@ fn jwt_secret(config: &Config) -> Result<Vec<u8>, String> {
     Ok(secret.into_bytes())
 }
 
-fn write_private(path: &Path, content: &str) -> Result<(), String> {
+/// Signs the audit chain's head every `seconds` (M-2's anchor), on the server's runtime.
+fn spawn_checkpoints(
+    db: Db,
+    signer: std::sync::Arc<crate::anchor::Signer>,
+    clock: Clock,
+    seconds: u64,
+) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let signer = signer.clone();
+            let signed = db
+                .write(move |conn| db::audit::checkpoint(conn, &signer, clock.now()))
+                .await;
+            if let Err(e) = signed {
+                tracing::warn!(error = %e, "could not sign an audit checkpoint");
+            }
+        }
+    });
+}
+
+/// The data directory, readable by rmdesk's user only (0700).
+fn private_dir(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot restrict {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A database or key file, readable by rmdesk's user only (0600), when it exists.
+fn private_file(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+pub fn write_private(path: &Path, content: &str) -> Result<(), String> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -10,6 +10,12 @@
 //! 3. Links: the first event's `prev_hash` is the manifest's `chain_from`; each next event's
 //!    `prev_hash` is the previous event's `hash` when its `seq` follows on; in a `contiguous` export a
 //!    missing `seq` is a break too (an event removed or inserted).
+//! 4. Snapshots: every `before`/`after` shown must give its digest back: from the per-field
+//!    commitments under `snapshot_salt`, or, when masked, from `before_proof`/`after_proof` (the
+//!    salts of the fields shown, the commitments of the masked ones); events written before
+//!    commitments digest the snapshot's text itself.
+//! 5. With `--public-key`, the manifest's Ed25519 `signature` over `row_count`, `items_sha256`,
+//!    `chain_from` and `chain_to` (so the file cannot vouch for itself).
 
 use std::io::BufRead;
 
@@ -17,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::domain::audit_chain::{event_hash, ChainedContent};
+use crate::domain::audit_chain::{event_hash, state_digest, ChainedContent};
+use crate::domain::commitments::{self, Proof};
 
 #[derive(Debug, Deserialize)]
 struct Event {
@@ -33,10 +40,29 @@ struct Event {
     org_path: String,
     before_sha256: Option<String>,
     after_sha256: Option<String>,
+    #[serde(default)]
+    before: Option<serde_json::Value>,
+    #[serde(default)]
+    after: Option<serde_json::Value>,
+    #[serde(default)]
+    snapshot_salt: Option<String>,
+    #[serde(default)]
+    before_proof: Option<Proof>,
+    #[serde(default)]
+    after_proof: Option<Proof>,
     request_id: String,
     policy_version: i64,
     prev_hash: String,
     hash: String,
+}
+
+/// The snapshots' text exactly as in the file (events written before commitments digest it).
+#[derive(Deserialize)]
+struct RawSnapshots<'a> {
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +72,11 @@ struct Manifest {
     items_sha256: String,
     chain_from: Option<String>,
     #[serde(default)]
+    chain_to: Option<String>,
+    #[serde(default)]
     contiguous: bool,
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 /// The first event that does not fit.
@@ -54,7 +84,8 @@ struct Manifest {
 pub struct Break {
     pub seq: i64,
     /// `hash_mismatch` (edited), `broken_link` (the event before it was changed, removed or
-    /// inserted), `gap` (a sequence number is missing).
+    /// inserted), `gap` (a sequence number is missing), `snapshot_mismatch` (a `before`/`after`
+    /// does not give its digest back).
     pub reason: &'static str,
 }
 
@@ -64,6 +95,9 @@ pub struct Report {
     pub events: u64,
     pub digest_ok: bool,
     pub count_ok: bool,
+    /// The manifest's signature checked with the given public key; `None` when no key was given
+    /// (then the file vouches for itself).
+    pub signature_ok: Option<bool>,
     pub first_break: Option<Break>,
 }
 
@@ -93,6 +127,8 @@ impl Checker {
         self.digest.update(b"\n");
         self.events += 1;
         let e: Event = serde_json::from_str(text)
+            .map_err(|err| format!("item {}: not an audit event: {err}", self.events))?;
+        let raw: RawSnapshots = serde_json::from_str(text)
             .map_err(|err| format!("item {}: not an audit event: {err}", self.events))?;
         let roles = e.actor_roles.join(",");
         let content = ChainedContent {
@@ -126,6 +162,35 @@ impl Checker {
         if event_hash(&content) != e.hash {
             found = Some("hash_mismatch");
         }
+        let shown = [
+            (
+                "before",
+                &e.before,
+                &e.before_sha256,
+                &e.before_proof,
+                &raw.before,
+            ),
+            (
+                "after",
+                &e.after,
+                &e.after_sha256,
+                &e.after_proof,
+                &raw.after,
+            ),
+        ];
+        for (side, value, digest, proof, raw) in shown {
+            let Some(value) = value else { continue };
+            let recomputed = match (&e.snapshot_salt, proof) {
+                (Some(salt), _) => Some(commitments::digest(&commitments::commit_all(
+                    salt, side, value,
+                ))),
+                (None, Some(proof)) => commitments::check(value, proof).ok(),
+                (None, None) => raw.map(|r| state_digest(r.get())),
+            };
+            if recomputed.is_none() || recomputed.as_ref() != digest.as_ref() {
+                found = found.or(Some("snapshot_mismatch"));
+            }
+        }
         if let (Some(reason), None) = (found, &self.first_break) {
             self.first_break = Some(Break { seq: e.seq, reason });
         }
@@ -133,7 +198,7 @@ impl Checker {
         Ok(())
     }
 
-    fn finish(mut self, manifest: Manifest) -> Result<Report, String> {
+    fn finish(mut self, manifest: Manifest, public_key: Option<&str>) -> Result<Report, String> {
         if manifest.dataset != "audit_events" {
             return Err(format!(
                 "the export holds {}, not audit_events",
@@ -142,6 +207,14 @@ impl Checker {
         }
         if let Some((seq, prev)) = &self.first_prev {
             if Some(prev) != manifest.chain_from.as_ref() {
+                self.first_break = Some(Break {
+                    seq: *seq,
+                    reason: "broken_link",
+                });
+            }
+        }
+        if let (Some((seq, last)), Some(to)) = (&self.previous, &manifest.chain_to) {
+            if last != to && self.first_break.is_none() {
                 self.first_break = Some(Break {
                     seq: *seq,
                     reason: "broken_link",
@@ -161,11 +234,24 @@ impl Checker {
         }
         let digest_ok = hex::encode(self.digest.finalize()) == manifest.items_sha256;
         let count_ok = self.events == manifest.row_count;
+        let signature_ok = public_key.map(|key| {
+            let message = crate::anchor::manifest_message(
+                manifest.row_count,
+                &manifest.items_sha256,
+                manifest.chain_from.as_deref(),
+                manifest.chain_to.as_deref(),
+            );
+            manifest
+                .signature
+                .as_deref()
+                .is_some_and(|s| crate::anchor::verify(key, &message, s))
+        });
         Ok(Report {
-            ok: digest_ok && count_ok && self.first_break.is_none(),
+            ok: digest_ok && count_ok && signature_ok != Some(false) && self.first_break.is_none(),
             events: self.events,
             digest_ok,
             count_ok,
+            signature_ok,
             first_break: self.first_break,
         })
     }
@@ -178,8 +264,24 @@ struct Document<'a> {
     manifest: Manifest,
 }
 
-/// Checks an export file (JSON document or NDJSON).
-pub fn verify_export(path: &std::path::Path) -> Result<Report, String> {
+/// The public key in a file: the hex key, or the JSON of `GET /audit/public-key`.
+pub fn read_public_key(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let key = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => v["public_key"].as_str().unwrap_or_default().to_string(),
+        Err(_) => text.trim().to_string(),
+    };
+    if key.len() != 64 || hex::decode(&key).is_err() {
+        return Err(format!(
+            "{}: not an Ed25519 public key (64 hex digits)",
+            path.display()
+        ));
+    }
+    Ok(key)
+}
+
+/// Checks an export file (JSON document or NDJSON); with `public_key`, its signature too.
+pub fn verify_export(path: &std::path::Path, public_key: Option<&str>) -> Result<Report, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut reader = std::io::BufReader::new(file);
     let starts_json_document = {
@@ -195,7 +297,7 @@ pub fn verify_export(path: &std::path::Path) -> Result<Report, String> {
         for item in doc.items {
             checker.item(item.get())?;
         }
-        return checker.finish(doc.manifest);
+        return checker.finish(doc.manifest, public_key);
     }
     let mut last: Option<String> = None;
     for line in reader.lines() {
@@ -210,5 +312,5 @@ pub fn verify_export(path: &std::path::Path) -> Result<Report, String> {
     let manifest = last.ok_or("the file is empty")?;
     let manifest: Manifest = serde_json::from_str(&manifest)
         .map_err(|e| format!("the last line is not a manifest: {e}"))?;
-    checker.finish(manifest)
+    checker.finish(manifest, public_key)
 }

@@ -18,7 +18,7 @@ const DATASETS: [&str; 8] = [
 ];
 
 /// The export's raw text, as an auditor's tool receives it.
-fn fetch(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+pub(crate) fn fetch(app: &TestApp, token: &str, path: &str) -> (u16, String) {
     let response = ureq::get(&app.url(path))
         .set("Authorization", &format!("Bearer {token}"))
         .call();
@@ -30,7 +30,7 @@ fn fetch(app: &TestApp, token: &str, path: &str) -> (u16, String) {
 }
 
 /// The items' texts and the manifest of an export, whatever its format.
-fn split(text: &str, format: &str) -> (Vec<String>, Value) {
+pub(crate) fn split(text: &str, format: &str) -> (Vec<String>, Value) {
     if format == "ndjson" {
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         let manifest: Value = serde_json::from_str(&lines.pop().unwrap()).unwrap();
@@ -52,7 +52,7 @@ fn split(text: &str, format: &str) -> (Vec<String>, Value) {
     )
 }
 
-fn digest(items: &[String]) -> String {
+pub(crate) fn digest(items: &[String]) -> String {
     let mut h = Sha256::new();
     for i in items {
         h.update(i.as_bytes());
@@ -161,7 +161,7 @@ fn m3_an_rms_national_id_never_appears_unmasked_to_an_auditor_and_exports_are_au
     assert_eq!(last["items_sha256"].as_str().unwrap().len(), 64);
 }
 
-fn verify_export(file: &std::path::Path) -> (bool, String) {
+pub(crate) fn verify_export(file: &std::path::Path) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmdesk"))
         .arg("verify-export")
         .arg(file)
@@ -225,7 +225,7 @@ fn m2_an_edited_event_is_named_by_audit_verify_and_by_verify_export_offline() {
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
+pub(crate) fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("rmdesk-export-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

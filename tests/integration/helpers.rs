@@ -147,6 +147,8 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         data_dir: data_dir.clone(),
         admin_password: Some(ADMIN_PASSWORD.into()),
         security_admin_password: Some(SECURITY_ADMIN_PASSWORD.into()),
+        hsts: false,
+        checkpoint_seconds: 300,
         jwt_secret: None,
         token_ttl_seconds: 3600,
         cors_origins: vec![ALLOWED_ORIGIN.into()],

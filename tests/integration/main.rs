@@ -19,4 +19,5 @@ mod openapi;
 mod ops;
 mod overview;
 mod registry;
+mod security;
 mod walk;

@@ -53,6 +53,23 @@ pub enum Break {
     BrokenLink,
     /// A sequence number is missing.
     Gap,
+    /// The chain no longer holds the head a signed checkpoint recorded at this event: events up
+    /// to it were rewritten (hashes recomputed) or removed since.
+    Rewritten,
+    /// A checkpoint's signature does not verify with the server's key.
+    ForgedCheckpoint,
+}
+
+impl Break {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Break::HashMismatch => "hash_mismatch",
+            Break::BrokenLink => "broken_link",
+            Break::Gap => "gap",
+            Break::Rewritten => "rewritten",
+            Break::ForgedCheckpoint => "forged_checkpoint",
+        }
+    }
 }
 
 /// Checks one stored event against its predecessor's hash and sequence number.

@@ -245,7 +245,12 @@ pub fn create_or_request(
     duties::check_grant(&ctx.policy.duties, &actor_roles(ctx), &[], &new.roles)
         .map_err(AppError::Denied)?;
     if !duties::needs_second_admin(&[], &new.roles) {
-        return Ok(Outcome::Done(Box::new(create(conn, ctx, new, password_hash)?)));
+        return Ok(Outcome::Done(Box::new(create(
+            conn,
+            ctx,
+            new,
+            password_hash,
+        )?)));
     }
     let wanted = new.roles.clone();
     new.roles.retain(|r| !duties::is_privileged(*r));

@@ -4,12 +4,13 @@ use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{audit_events, audit_head};
+use super::schema::{audit_checkpoints, audit_events, audit_head};
 use super::{policy, DbConn};
 use crate::clock::Clock;
 use crate::domain::audit_chain::{
     check_link, event_hash, state_digest, Break, ChainedContent, GENESIS_HASH,
 };
+use crate::domain::commitments;
 use crate::error::AppResult;
 
 /// Who did it (user, roles, unit) and in which request.
@@ -101,7 +102,46 @@ pub fn format_instant(at: &NaiveDateTime) -> String {
     std::str::from_utf8(&text).unwrap_or_default().to_owned()
 }
 
+/// Which snapshot of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    After,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+}
+
 impl AuditEventRow {
+    pub fn snapshot(&self, side: Side) -> Option<&str> {
+        match side {
+            Side::Before => self.before_state.as_deref(),
+            Side::After => self.after_state.as_deref(),
+        }
+    }
+
+    /// The digest of a snapshot as the chain hashes it: over its fields' salted commitments, or,
+    /// for events written before commitments, the SHA-256 of its text.
+    pub fn digest(&self, side: Side) -> Option<String> {
+        let text = self.snapshot(side)?;
+        Some(match &self.snapshot_salt {
+            Some(salt) => commitments::snapshot_digest(salt, side.as_str(), text)
+                .unwrap_or_else(|| state_digest(text)),
+            None => state_digest(text),
+        })
+    }
+
+    /// The hash this event's content chains to (given its `prev_hash`).
+    pub fn chain_hash(&self) -> String {
+        event_hash(&self.content(&format_instant(&self.occurred_at)))
+    }
+
     fn content<'a>(&'a self, occurred_at: &'a str) -> ChainedContent<'a> {
         ChainedContent {
             seq: self.seq,
@@ -114,8 +154,8 @@ impl AuditEventRow {
             entity: &self.entity,
             entity_id: &self.entity_id,
             org_path: &self.org_path,
-            before_sha256: self.before_state.as_deref().map(state_digest),
-            after_sha256: self.after_state.as_deref().map(state_digest),
+            before_sha256: self.digest(Side::Before),
+            after_sha256: self.digest(Side::After),
             request_id: &self.request_id,
             policy_version: self.policy_version,
             prev_hash: &self.prev_hash,
@@ -201,7 +241,7 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
             policy_version,
             prev_hash,
             hash: String::new(),
-            snapshot_salt: None,
+            snapshot_salt: Some(hex::encode(rand::random::<[u8; 16]>())),
         };
         row.hash = event_hash(&row.content(&at));
         prev_hash = row.hash.clone();
@@ -281,9 +321,75 @@ pub enum Verification {
     },
 }
 
-/// Walks the chain from the first event, in pages, and reports the first event that does not fit.
-pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
+/// A signed checkpoint of the chain head (M-2's anchor).
+#[derive(Debug, Clone, Queryable, Insertable, Serialize)]
+#[diesel(table_name = audit_checkpoints)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub hash: String,
+    pub signed_at: NaiveDateTime,
+    pub signature: String,
+}
+
+impl CheckpointRow {
+    fn message(&self) -> String {
+        crate::anchor::checkpoint_message(self.seq, &self.hash, &format_instant(&self.signed_at))
+    }
+}
+
+/// Signs the chain's head unless the last checkpoint holds it already; returns the checkpoint.
+pub fn checkpoint(
+    conn: &mut DbConn,
+    signer: &crate::anchor::Signer,
+    now: NaiveDateTime,
+) -> AppResult<Option<CheckpointRow>> {
+    let (seq, hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
+    if seq == 0 {
+        return Ok(None);
+    }
+    let signed: i64 = audit_checkpoints::table
+        .filter(audit_checkpoints::seq.eq(seq))
+        .count()
+        .get_result(conn)?;
+    if signed > 0 {
+        return Ok(None);
+    }
+    let mut row = CheckpointRow {
+        seq,
+        hash,
+        signed_at: truncate(now),
+        signature: String::new(),
+    };
+    row.signature = signer.sign(&row.message());
+    diesel::insert_into(audit_checkpoints::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(Some(row))
+}
+
+/// Walks the chain from the first event, in pages, and reports the first event that does not fit,
+/// including a rewrite of events a signed checkpoint covers.
+pub fn verify(conn: &mut DbConn, public_key: &str) -> AppResult<Verification> {
     const PAGE: i64 = 5_000;
+    let mut checkpoints: std::collections::BTreeMap<i64, CheckpointRow> = audit_checkpoints::table
+        .order(audit_checkpoints::seq.asc())
+        .load::<CheckpointRow>(conn)?
+        .into_iter()
+        .map(|c| (c.seq, c))
+        .collect();
+    if let Some(forged) = checkpoints
+        .values()
+        .find(|c| !crate::anchor::verify(public_key, &c.message(), &c.signature))
+    {
+        return Ok(Verification::Broken {
+            checked: 0,
+            seq: forged.seq,
+            problem: Break::ForgedCheckpoint,
+        });
+    }
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1;
     let mut checked = 0;
@@ -296,6 +402,16 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
         let page_len = rows.len();
         for row in rows {
             let at = format_instant(&row.occurred_at);
+            let rewritten = checkpoints
+                .remove(&row.seq)
+                .is_some_and(|c| c.hash != row.hash);
+            if rewritten {
+                return Ok(Verification::Broken {
+                    checked,
+                    seq: row.seq,
+                    problem: Break::Rewritten,
+                });
+            }
             if let Err(problem) =
                 check_link(&row.content(&at), &row.hash, &expected_prev, expected_seq)
             {
@@ -312,6 +428,14 @@ pub fn verify(conn: &mut DbConn) -> AppResult<Verification> {
         if (page_len as i64) < PAGE {
             break;
         }
+    }
+    // A checkpoint past the last stored event: signed events were removed.
+    if let Some(seq) = checkpoints.keys().next() {
+        return Ok(Verification::Broken {
+            checked,
+            seq: *seq,
+            problem: Break::Rewritten,
+        });
     }
     // Events deleted from the end leave the head pointing past the last stored event.
     let (head_seq, head_hash): (i64, String) = audit_head::table

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::db::{self, audit::AuditEventRow, audit::Verification};
-use crate::domain::audit_chain::{state_digest, Break};
+use crate::db::{self, audit::AuditEventRow, audit::Side, audit::Verification};
+use crate::domain::commitments::{self, Proof};
 use crate::domain::privacy;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult};
@@ -43,29 +43,90 @@ pub struct AuditEvent {
     pub before: Option<Box<RawValue>>,
     #[schema(value_type = Option<Object>)]
     pub after: Option<Box<RawValue>>,
-    /// SHA-256 of the stored (unmasked) snapshot text.
+    /// The snapshots' digests as the chain hashes them: over salted per-field commitments (see
+    /// `snapshot_salt`), so a digest reveals nothing of a masked field.
     pub before_sha256: Option<String>,
     pub after_sha256: Option<String>,
+    /// The event's commitment salt, given when the reader sees both snapshots whole: each field's
+    /// salt and commitment follow from it (README, "Audit chain").
+    pub snapshot_salt: Option<String>,
+    /// Given instead of `snapshot_salt` when a snapshot is masked: the salts of the fields shown
+    /// as stored and the commitments of the masked ones, enough to recompute the digest.
+    #[schema(value_type = Option<Object>)]
+    pub before_proof: Option<Proof>,
+    #[schema(value_type = Option<Object>)]
+    pub after_proof: Option<Proof>,
     pub request_id: String,
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
 }
 
-/// A stored snapshot as a reader may see it: the stored text itself when nothing is to be masked.
-fn snapshot(text: Option<&str>, unmasked: bool) -> Option<Cow<'_, RawValue>> {
-    let text = text?;
+/// A stored snapshot as a reader may see it, with its digest and, when masked, the proof that
+/// lets the reader check it.
+struct Shown<'a> {
+    value: Option<Cow<'a, RawValue>>,
+    digest: Option<String>,
+    proof: Option<Proof>,
+}
+
+/// The stored text itself, borrowed.
+fn whole(text: &str) -> Option<Cow<'_, RawValue>> {
+    serde_json::from_str::<&RawValue>(text)
+        .ok()
+        .map(Cow::Borrowed)
+}
+
+fn show(row: &AuditEventRow, side: Side, unmasked: bool) -> Shown<'_> {
+    let digest = row.digest(side);
+    let Some(text) = row.snapshot(side) else {
+        return Shown {
+            value: None,
+            digest,
+            proof: None,
+        };
+    };
     if unmasked || !privacy::may_hold_personal_data(text) {
-        return serde_json::from_str::<&RawValue>(text)
+        return Shown {
+            value: whole(text),
+            digest,
+            proof: None,
+        };
+    }
+    let Ok(stored) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Shown {
+            value: None,
+            digest,
+            proof: None,
+        };
+    };
+    let mut masked = stored.clone();
+    privacy::mask_json(&mut masked);
+    if masked == stored {
+        return Shown {
+            value: whole(text),
+            digest,
+            proof: None,
+        };
+    }
+    let proof = row
+        .snapshot_salt
+        .as_deref()
+        .map(|salt| commitments::proof(salt, side.as_str(), &stored, &masked));
+    Shown {
+        value: serde_json::value::to_raw_value(&masked)
             .ok()
-            .map(Cow::Borrowed);
+            .map(Cow::Owned),
+        digest,
+        proof,
     }
-    if let Some(masked) = privacy::mask_json_text(text) {
-        return RawValue::from_string(masked).ok().map(Cow::Owned);
-    }
-    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
-    privacy::mask_json(&mut value);
-    serde_json::value::to_raw_value(&value).ok().map(Cow::Owned)
+}
+
+/// The event's salt when nothing of it is masked for this reader.
+fn salt_shown(row: &AuditEventRow, before: &Shown<'_>, after: &Shown<'_>) -> Option<String> {
+    (before.proof.is_none() && after.proof.is_none())
+        .then(|| row.snapshot_salt.clone())
+        .flatten()
 }
 
 /// [`AuditEvent`] borrowing the stored row, for exports of many events: written by hand with the
@@ -74,21 +135,27 @@ fn snapshot(text: Option<&str>, unmasked: bool) -> Option<Cow<'_, RawValue>> {
 pub struct AuditEventRef<'a> {
     row: &'a AuditEventRow,
     occurred_at: String,
-    before: Option<Cow<'a, RawValue>>,
-    after: Option<Cow<'a, RawValue>>,
-    before_sha256: Option<String>,
-    after_sha256: Option<String>,
+    before: Shown<'a>,
+    after: Shown<'a>,
+    snapshot_salt: Option<String>,
+    before_proof: Option<String>,
+    after_proof: Option<String>,
 }
 
 impl<'a> AuditEventRef<'a> {
     pub fn view(r: &'a AuditEventRow, unmasked: bool) -> Self {
+        let before = show(r, Side::Before, unmasked);
+        let after = show(r, Side::After, unmasked);
+        let proof_text =
+            |s: &Shown<'_>| s.proof.as_ref().and_then(|p| serde_json::to_string(p).ok());
         AuditEventRef {
             row: r,
             occurred_at: db::audit::format_instant(&r.occurred_at),
-            before: snapshot(r.before_state.as_deref(), unmasked),
-            after: snapshot(r.after_state.as_deref(), unmasked),
-            before_sha256: r.before_state.as_deref().map(state_digest),
-            after_sha256: r.after_state.as_deref().map(state_digest),
+            snapshot_salt: salt_shown(r, &before, &after),
+            before_proof: proof_text(&before),
+            after_proof: proof_text(&after),
+            before,
+            after,
         }
     }
 
@@ -109,10 +176,13 @@ impl<'a> AuditEventRef<'a> {
             ("entity", Json::Str(Some(&r.entity))),
             ("entity_id", Json::Str(Some(&r.entity_id))),
             ("org_path", Json::Str(Some(&r.org_path))),
-            ("before", Json::Raw(self.before.as_deref())),
-            ("after", Json::Raw(self.after.as_deref())),
-            ("before_sha256", Json::Str(self.before_sha256.as_deref())),
-            ("after_sha256", Json::Str(self.after_sha256.as_deref())),
+            ("before", Json::Raw(self.before.value.as_deref())),
+            ("after", Json::Raw(self.after.value.as_deref())),
+            ("before_sha256", Json::Str(self.before.digest.as_deref())),
+            ("after_sha256", Json::Str(self.after.digest.as_deref())),
+            ("snapshot_salt", Json::Str(self.snapshot_salt.as_deref())),
+            ("before_proof", Json::Text(self.before_proof.as_deref())),
+            ("after_proof", Json::Text(self.after_proof.as_deref())),
             ("request_id", Json::Str(Some(&r.request_id))),
             ("policy_version", Json::Int(r.policy_version)),
             ("prev_hash", Json::Str(Some(&r.prev_hash))),
@@ -137,6 +207,8 @@ enum Json<'a> {
     List(&'a str),
     /// JSON text, or null.
     Raw(Option<&'a RawValue>),
+    /// JSON text written by serde_json, or null.
+    Text(Option<&'a str>),
 }
 
 impl Json<'_> {
@@ -145,7 +217,8 @@ impl Json<'_> {
             Json::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
             Json::Str(Some(s)) => json_str(out, s),
             Json::Raw(Some(v)) => out.extend_from_slice(v.get().as_bytes()),
-            Json::Str(None) | Json::Raw(None) => out.extend_from_slice(b"null"),
+            Json::Text(Some(t)) => out.extend_from_slice(t.as_bytes()),
+            Json::Str(None) | Json::Raw(None) | Json::Text(None) => out.extend_from_slice(b"null"),
             Json::List(items) => {
                 out.push(b'[');
                 for (i, item) in items.split(',').filter(|s| !s.is_empty()).enumerate() {
@@ -179,6 +252,16 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
 impl AuditEvent {
     /// The event as a reader sees it: personal data masked unless `unmasked`.
     pub fn view(r: AuditEventRow, unmasked: bool) -> Self {
+        let before = show(&r, Side::Before, unmasked);
+        let after = show(&r, Side::After, unmasked);
+        let snapshot_salt = salt_shown(&r, &before, &after);
+        let (before_sha256, before_proof, before) = (
+            before.digest,
+            before.proof,
+            before.value.map(Cow::into_owned),
+        );
+        let (after_sha256, after_proof, after) =
+            (after.digest, after.proof, after.value.map(Cow::into_owned));
         AuditEvent {
             seq: r.seq,
             occurred_at: db::audit::format_instant(&r.occurred_at),
@@ -188,10 +271,13 @@ impl AuditEvent {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            before_sha256: r.before_state.as_deref().map(state_digest),
-            after_sha256: r.after_state.as_deref().map(state_digest),
-            before: snapshot(r.before_state.as_deref(), unmasked).map(Cow::into_owned),
-            after: snapshot(r.after_state.as_deref(), unmasked).map(Cow::into_owned),
+            before_sha256,
+            after_sha256,
+            snapshot_salt,
+            before_proof,
+            after_proof,
+            before,
+            after,
             actor_user_id: r.actor_user_id,
             actor_username: r.actor_username,
             actor_org_unit_id: r.actor_org_unit_id,
@@ -297,7 +383,11 @@ pub async fn verify(
     caller: Caller,
 ) -> AppResult<web::Json<ChainReport>> {
     caller.require(Permission::ReadAudit)?;
-    let outcome = state.db.read(db::audit::verify).await?;
+    let key = state.signer.public_hex();
+    let outcome = state
+        .db
+        .read(move |conn| db::audit::verify(conn, &key))
+        .await?;
     Ok(web::Json(match outcome {
         Verification::Intact {
             events: count,
@@ -318,18 +408,40 @@ pub async fn verify(
             last_hash: None,
             first_broken: Some(BrokenEvent {
                 seq,
-                problem: match problem {
-                    Break::HashMismatch => "hash_mismatch",
-                    Break::BrokenLink => "broken_link",
-                    Break::Gap => "gap",
-                },
+                problem: problem.as_str(),
             }),
         },
     }))
 }
 
+/// The key that signs the audit chain's checkpoints and export manifests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKey {
+    #[schema(example = "Ed25519")]
+    pub algorithm: &'static str,
+    /// The 32-byte public key, hex. Save it to a file for `rmdesk verify-export --public-key`.
+    pub public_key: String,
+    /// The first 16 hex digits of the key's SHA-256, as manifests name it.
+    pub key_id: String,
+}
+
+/// The audit signing key's public half (admin, auditor, risk officer).
+#[utoipa::path(tag = "audit", responses((status = 200, body = PublicKey)))]
+#[get("/audit/public-key")]
+pub async fn public_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> AppResult<web::Json<PublicKey>> {
+    caller.require(Permission::ReadAudit)?;
+    Ok(web::Json(PublicKey {
+        algorithm: "Ed25519",
+        public_key: state.signer.public_hex(),
+        key_id: state.signer.key_id(),
+    }))
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(events).service(verify);
+    cfg.service(events).service(verify).service(public_key);
 }
 
 #[cfg(test)]

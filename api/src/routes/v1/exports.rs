@@ -89,6 +89,11 @@ pub struct Manifest {
     pub contiguous: bool,
     /// False when the export was cut off (then the digest covers what was sent).
     pub complete: bool,
+    /// The signing key's id (`GET /audit/public-key`).
+    pub key_id: String,
+    /// Ed25519 signature (hex) over `rmdesk-export-v1\n{row_count}\n{items_sha256}\n{chain_from or
+    /// -}\n{chain_to or -}`: checked by `rmdesk verify-export --public-key`.
+    pub signature: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -145,6 +150,7 @@ struct Job {
     range: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     unmasked: bool,
     policy: crate::domain::policy::Policy,
+    signer: std::sync::Arc<crate::anchor::Signer>,
 }
 
 fn within(at: NaiveDateTime, range: &(Option<NaiveDateTime>, Option<NaiveDateTime>)) -> bool {
@@ -382,6 +388,12 @@ fn produce(
         Ok::<(), AppError>(())
     })?;
     manifest.items_sha256 = hex::encode(digest.finalize());
+    manifest.signature = Some(job.signer.sign(&crate::anchor::manifest_message(
+        manifest.row_count,
+        &manifest.items_sha256,
+        manifest.chain_from.as_deref(),
+        manifest.chain_to.as_deref(),
+    )));
     if manifest.complete {
         let text = serde_json::to_vec(&manifest)?;
         let tail = match format {
@@ -455,6 +467,7 @@ pub async fn export(
             q.to.and_then(|t| t.succ_opt()).and_then(day),
         ),
         policy,
+        signer: state.signer.clone(),
     };
     let mut manifest = Manifest {
         dataset: dataset.as_str().into(),
@@ -473,6 +486,8 @@ pub async fn export(
         chain_to: None,
         contiguous: dataset == Dataset::AuditEvents && whole_bank,
         complete: false,
+        key_id: state.signer.key_id(),
+        signature: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let db = state.db.clone();
@@ -494,7 +509,9 @@ pub async fn export(
                     &job.scope,
                 )
                 .after(&manifest)?;
-                db::audit::record(conn, &job.caller.actor(), change).map(|_| ())
+                db::audit::record(conn, &job.caller.actor(), change)?;
+                // Every export is also a signed checkpoint of the chain.
+                db::audit::checkpoint(conn, &job.signer, job.caller.now()).map(|_| ())
             })
         };
         if let Err(e) = record() {
