@@ -496,6 +496,14 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         let first_rm = &rm_rows[0];
         for (username, display, roles, unit_id, unit_path, rm_id) in [
             (
+                "security.admin",
+                "Security Administrator",
+                vec![Role::Admin],
+                &root.id,
+                &root.path,
+                None,
+            ),
+            (
                 "risk.officer",
                 "Risk Officer",
                 vec![Role::RiskOfficer],

@@ -49,6 +49,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(() => {
+    // The server revokes the token (on every node); the tab forgets it either way.
+    const held = currentToken();
+    if (held) {
+      void api
+        .POST("/api/v1/auth/logout", { headers: { Authorization: `Bearer ${held}` } })
+        .catch(() => undefined);
+    }
     setToken(null);
     setUser(null);
     setExpired(false);
