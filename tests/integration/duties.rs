@@ -290,3 +290,27 @@ fn m4_forty_parallel_wrong_passwords_reach_the_hash_at_most_five_times() {
     );
     assert_eq!(statuses[6], 429);
 }
+
+#[test]
+fn m4_a_manager_cannot_reset_the_password_of_an_account_it_could_not_grant() {
+    let app = spawn_app();
+    let root = app.root_id();
+    let manager = app.user_token("mgr.reset", &["manager"], &root);
+    app.user_token("committee.one", &["committee"], &root);
+    let listed = app.get("/users?role=committee", &app.admin_token);
+    let member = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["username"] == "committee.one")
+        .expect("the member")
+        .clone();
+    let r = app.patch(
+        &format!("/users/{}", member["id"].as_str().expect("id")),
+        &manager,
+        &json!({"password": "taken-over-password", "version": member["version"]}),
+    );
+    r.assert_problem(403, "account_not_yours_to_change");
+    assert_eq!(r.body["rule"], "M-4");
+    app.login("committee.one", "user-password-123");
+}

@@ -185,16 +185,32 @@ pub fn create(
     Ok(row)
 }
 
-/// The account in the caller's scope, as the caller may change it.
+/// The account in the caller's scope, if the caller may change it (M-4).
 pub fn changeable(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<UserRow> {
     let row = store::find(conn, id)?
         .filter(|u| in_scope(&ctx.scope, &u.org_path))
         .ok_or(AppError::NotFound("user"))?;
-    if split_roles(&row.roles).contains(&Role::Admin) && !actor_roles(ctx).contains(&Role::Admin) {
-        return Err(AppError::Forbidden(
-            "only an admin may change an admin".into(),
-        ));
+    // M-4: changing another's account (its password included) is holding its roles; only someone
+    // who may grant every one of them may do it. One's own guards are refused by `check_not_self`.
+    if actor_id(ctx) == row.id {
+        return Ok(row);
     }
+    duties::check_grant(
+        &ctx.policy.duties,
+        &actor_roles(ctx),
+        &split_roles(&row.roles),
+        &[],
+    )
+    .map_err(|_| {
+        AppError::Denied(crate::domain::RuleViolation::new(
+            "M-4",
+            "account_not_yours_to_change",
+            format!(
+                "the account holds roles ({}) your roles may not grant; an admin must change it",
+                row.roles
+            ),
+        ))
+    })?;
     Ok(row)
 }
 
