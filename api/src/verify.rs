@@ -10,10 +10,10 @@
 //! 3. Links: the first event's `prev_hash` is the manifest's `chain_from`; each next event's
 //!    `prev_hash` is the previous event's `hash` when its `seq` follows on; in a `contiguous` export a
 //!    missing `seq` is a break too (an event removed or inserted).
-//! 4. Snapshots: every `before`/`after` shown must give its digest back: from the per-field
-//!    commitments under `snapshot_salt`, or, when masked, from `before_proof`/`after_proof` (the
-//!    salts of the fields shown, the commitments of the masked ones); events written before
-//!    commitments digest the snapshot's text itself.
+//! 4. Snapshots: every `before`/`after` shown must give its digest back: committed under
+//!    `snapshot_salt`, or, when masked, with the commitments of `before_redactions` /
+//!    `after_redactions` in place of the masked values (`domain::commitments`); events written
+//!    before commitments digest the snapshot's text itself.
 //! 5. With `--public-key`, the manifest's Ed25519 `signature` over `row_count`, `items_sha256`,
 //!    `chain_from` and `chain_to` (so the file cannot vouch for itself).
 
@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::domain::audit_chain::{event_hash, state_digest, ChainedContent};
-use crate::domain::commitments::{self, Proof};
+use crate::domain::commitments::{self, Redactions};
 
 #[derive(Debug, Deserialize)]
 struct Event {
@@ -47,9 +47,9 @@ struct Event {
     #[serde(default)]
     snapshot_salt: Option<String>,
     #[serde(default)]
-    before_proof: Option<Proof>,
+    before_redactions: Option<Redactions>,
     #[serde(default)]
-    after_proof: Option<Proof>,
+    after_redactions: Option<Redactions>,
     request_id: String,
     policy_version: i64,
     prev_hash: String,
@@ -167,24 +167,22 @@ impl Checker {
                 "before",
                 &e.before,
                 &e.before_sha256,
-                &e.before_proof,
+                &e.before_redactions,
                 &raw.before,
             ),
             (
                 "after",
                 &e.after,
                 &e.after_sha256,
-                &e.after_proof,
+                &e.after_redactions,
                 &raw.after,
             ),
         ];
-        for (side, value, digest, proof, raw) in shown {
+        for (side, value, digest, redactions, raw) in shown {
             let Some(value) = value else { continue };
-            let recomputed = match (&e.snapshot_salt, proof) {
-                (Some(salt), _) => Some(commitments::digest(&commitments::commit_all(
-                    salt, side, value,
-                ))),
-                (None, Some(proof)) => commitments::check(value, proof).ok(),
+            let recomputed = match (&e.snapshot_salt, redactions) {
+                (Some(salt), _) => Some(commitments::commit(salt, side, value).0),
+                (None, Some(redactions)) => commitments::check(value, redactions),
                 (None, None) => raw.map(|r| state_digest(r.get())),
             };
             if recomputed.is_none() || recomputed.as_ref() != digest.as_ref() {

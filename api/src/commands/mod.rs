@@ -9,6 +9,7 @@ pub mod customer_state;
 pub mod customers;
 pub mod evaluations;
 pub mod exit_cases;
+pub mod exports;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
@@ -17,6 +18,7 @@ pub mod org_units;
 pub mod performance;
 pub mod qualifications;
 pub mod rms;
+pub mod sessions;
 pub mod users;
 
 use chrono::{NaiveDate, NaiveDateTime};

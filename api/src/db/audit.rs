@@ -58,9 +58,16 @@ pub struct AuditEventRow {
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
-    /// The event's secret for its snapshots' per-field commitments; `None` on events written
-    /// before commitments (their digests are plain SHA-256 of the snapshot text).
+    /// The event's secret for the commitments to its personal values (`domain::commitments`);
+    /// `None` on events written before them (their digests are plain SHA-256 of the text).
     pub snapshot_salt: Option<String>,
+    /// The snapshots' digests as written (the chain hashes them; `verify` recomputes them).
+    pub before_sha256: Option<String>,
+    pub after_sha256: Option<String>,
+    /// The commitments to the snapshots' personal values by JSON pointer (JSON text), given to
+    /// readers who see them masked; `None` when a snapshot holds none.
+    pub before_redactions: Option<String>,
+    pub after_redactions: Option<String>,
 }
 
 /// An instant from a request, truncated to microseconds like every stored one.
@@ -126,15 +133,61 @@ impl AuditEventRow {
         }
     }
 
-    /// The digest of a snapshot as the chain hashes it: over its fields' salted commitments, or,
-    /// for events written before commitments, the SHA-256 of its text.
+    /// The digest of a snapshot recomputed from its text: with its personal values replaced by
+    /// their salted commitments, or, for events written before commitments, of the text itself.
     pub fn digest(&self, side: Side) -> Option<String> {
         let text = self.snapshot(side)?;
         Some(match &self.snapshot_salt {
-            Some(salt) => commitments::snapshot_digest(salt, side.as_str(), text)
-                .unwrap_or_else(|| state_digest(text)),
+            Some(salt) => commitments::commit_text(salt, side.as_str(), text)
+                .map_or_else(|| state_digest(text), |(digest, _)| digest),
             None => state_digest(text),
         })
+    }
+
+    /// The digest as written with the event (exports read it instead of recomputing it).
+    pub fn written_digest(&self, side: Side) -> Option<String> {
+        let written = match side {
+            Side::Before => &self.before_sha256,
+            Side::After => &self.after_sha256,
+        };
+        written.clone().or_else(|| self.digest(side))
+    }
+
+    /// The commitments of a snapshot's personal values (JSON text), if it holds any.
+    pub fn redactions(&self, side: Side) -> Option<&str> {
+        match side {
+            Side::Before => self.before_redactions.as_deref(),
+            Side::After => self.after_redactions.as_deref(),
+        }
+    }
+
+    /// Salts the event and writes its snapshots' digests and the commitments to their personal
+    /// values.
+    fn commit(&mut self, salt: String) -> AppResult<()> {
+        for side in [Side::Before, Side::After] {
+            let Some(text) = self.snapshot(side) else {
+                continue;
+            };
+            let (digest, redactions) = commitments::commit_text(&salt, side.as_str(), text)
+                .ok_or_else(|| {
+                    crate::error::AppError::Internal("an audit snapshot is not JSON".into())
+                })?;
+            let redactions = if redactions.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&redactions)?)
+            };
+            match side {
+                Side::Before => {
+                    (self.before_sha256, self.before_redactions) = (Some(digest), redactions)
+                }
+                Side::After => {
+                    (self.after_sha256, self.after_redactions) = (Some(digest), redactions)
+                }
+            }
+        }
+        self.snapshot_salt = Some(salt);
+        Ok(())
     }
 
     /// The hash this event's content chains to (given its `prev_hash`).
@@ -142,7 +195,16 @@ impl AuditEventRow {
         event_hash(&self.content(&format_instant(&self.occurred_at)))
     }
 
+    /// The content the hash covers, with the snapshots' digests recomputed from their text.
     fn content<'a>(&'a self, occurred_at: &'a str) -> ChainedContent<'a> {
+        self.content_with(occurred_at, |side| self.digest(side))
+    }
+
+    fn content_with<'a>(
+        &'a self,
+        occurred_at: &'a str,
+        digest: impl Fn(Side) -> Option<String>,
+    ) -> ChainedContent<'a> {
         ChainedContent {
             seq: self.seq,
             occurred_at,
@@ -154,8 +216,8 @@ impl AuditEventRow {
             entity: &self.entity,
             entity_id: &self.entity_id,
             org_path: &self.org_path,
-            before_sha256: self.digest(Side::Before),
-            after_sha256: self.digest(Side::After),
+            before_sha256: digest(Side::Before),
+            after_sha256: digest(Side::After),
             request_id: &self.request_id,
             policy_version: self.policy_version,
             prev_hash: &self.prev_hash,
@@ -241,9 +303,14 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
             policy_version,
             prev_hash,
             hash: String::new(),
-            snapshot_salt: Some(hex::encode(rand::random::<[u8; 16]>())),
+            snapshot_salt: None,
+            before_sha256: None,
+            after_sha256: None,
+            before_redactions: None,
+            after_redactions: None,
         };
-        row.hash = event_hash(&row.content(&at));
+        row.commit(hex::encode(rand::random::<[u8; 16]>()))?;
+        row.hash = event_hash(&row.content_with(&at, |side| row.written_digest(side)));
         prev_hash = row.hash.clone();
         rows.push(row);
     }

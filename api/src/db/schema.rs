@@ -201,6 +201,10 @@ diesel::table! {
         prev_hash -> Text,
         hash -> Text,
         snapshot_salt -> Nullable<Text>,
+        before_sha256 -> Nullable<Text>,
+        after_sha256 -> Nullable<Text>,
+        before_redactions -> Nullable<Text>,
+        after_redactions -> Nullable<Text>,
     }
 }
 

@@ -1,4 +1,8 @@
 DROP TABLE audit_checkpoints;
+ALTER TABLE audit_events DROP COLUMN after_redactions;
+ALTER TABLE audit_events DROP COLUMN before_redactions;
+ALTER TABLE audit_events DROP COLUMN after_sha256;
+ALTER TABLE audit_events DROP COLUMN before_sha256;
 ALTER TABLE audit_events DROP COLUMN snapshot_salt;
 DROP TABLE login_throttle;
 DROP TABLE revoked_tokens;

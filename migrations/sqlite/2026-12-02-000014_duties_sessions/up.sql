@@ -32,8 +32,14 @@ CREATE TABLE login_throttle (
     blocked_until TIMESTAMP
 );
 
--- Masking that cannot be undone: snapshots are digested over salted per-field commitments.
+-- Masking that cannot be undone: each event's secret salt, its snapshots' digests (over the
+-- snapshot with every personal value replaced by a salted commitment) and those commitments by
+-- JSON pointer, given to masked readers instead of the values. NULL on events written before.
 ALTER TABLE audit_events ADD COLUMN snapshot_salt TEXT;
+ALTER TABLE audit_events ADD COLUMN before_sha256 TEXT;
+ALTER TABLE audit_events ADD COLUMN after_sha256 TEXT;
+ALTER TABLE audit_events ADD COLUMN before_redactions TEXT;
+ALTER TABLE audit_events ADD COLUMN after_redactions TEXT;
 
 -- The chain's anchor: signed checkpoints of its head.
 CREATE TABLE audit_checkpoints (

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::db::{self, audit::AuditEventRow, audit::Side, audit::Verification};
-use crate::domain::commitments::{self, Proof};
 use crate::domain::privacy;
 use crate::domain::role::Permission;
 use crate::error::{AppError, AppResult};
@@ -43,31 +42,31 @@ pub struct AuditEvent {
     pub before: Option<Box<RawValue>>,
     #[schema(value_type = Option<Object>)]
     pub after: Option<Box<RawValue>>,
-    /// The snapshots' digests as the chain hashes them: over salted per-field commitments (see
-    /// `snapshot_salt`), so a digest reveals nothing of a masked field.
+    /// The snapshots' digests as the chain hashes them: of the snapshot with each personal value
+    /// replaced by a salted commitment, so a digest reveals nothing of a masked value.
     pub before_sha256: Option<String>,
     pub after_sha256: Option<String>,
-    /// The event's commitment salt, given when the reader sees both snapshots whole: each field's
-    /// salt and commitment follow from it (README, "Audit chain").
+    /// The event's secret salt, given when nothing of the event is masked for the reader: every
+    /// commitment follows from it (README, "Exports").
     pub snapshot_salt: Option<String>,
-    /// Given instead of `snapshot_salt` when a snapshot is masked: the salts of the fields shown
-    /// as stored and the commitments of the masked ones, enough to recompute the digest.
-    #[schema(value_type = Option<Object>)]
-    pub before_proof: Option<Proof>,
-    #[schema(value_type = Option<Object>)]
-    pub after_proof: Option<Proof>,
+    /// Given instead of `snapshot_salt` when personal values are masked: their commitments by JSON
+    /// pointer, enough to recompute the digest from the masked snapshot.
+    #[schema(value_type = Option<std::collections::HashMap<String, String>>)]
+    pub before_redactions: Option<Box<RawValue>>,
+    #[schema(value_type = Option<std::collections::HashMap<String, String>>)]
+    pub after_redactions: Option<Box<RawValue>>,
     pub request_id: String,
     pub policy_version: i64,
     pub prev_hash: String,
     pub hash: String,
 }
 
-/// A stored snapshot as a reader may see it, with its digest and, when masked, the proof that
-/// lets the reader check it.
+/// A stored snapshot as a reader may see it, with its digest and, when masked, the commitments
+/// of what the mask hides.
 struct Shown<'a> {
     value: Option<Cow<'a, RawValue>>,
     digest: Option<String>,
-    proof: Option<Proof>,
+    redactions: Option<&'a RawValue>,
 }
 
 /// The stored text itself, borrowed.
@@ -78,53 +77,45 @@ fn whole(text: &str) -> Option<Cow<'_, RawValue>> {
 }
 
 fn show(row: &AuditEventRow, side: Side, unmasked: bool) -> Shown<'_> {
-    let digest = row.digest(side);
+    let digest = row.written_digest(side);
     let Some(text) = row.snapshot(side) else {
         return Shown {
             value: None,
             digest,
-            proof: None,
+            redactions: None,
         };
     };
     if unmasked || !privacy::may_hold_personal_data(text) {
         return Shown {
             value: whole(text),
             digest,
-            proof: None,
+            redactions: None,
         };
     }
-    let Ok(stored) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Shown {
-            value: None,
+    let masked = privacy::mask_json_text(text).or_else(|| {
+        let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+        privacy::mask_json(&mut value);
+        serde_json::to_string(&value).ok()
+    });
+    match masked {
+        Some(masked) if masked != text => Shown {
+            value: RawValue::from_string(masked).ok().map(Cow::Owned),
             digest,
-            proof: None,
-        };
-    };
-    let mut masked = stored.clone();
-    privacy::mask_json(&mut masked);
-    if masked == stored {
-        return Shown {
+            redactions: row
+                .redactions(side)
+                .and_then(|r| serde_json::from_str::<&RawValue>(r).ok()),
+        },
+        _ => Shown {
             value: whole(text),
             digest,
-            proof: None,
-        };
-    }
-    let proof = row
-        .snapshot_salt
-        .as_deref()
-        .map(|salt| commitments::proof(salt, side.as_str(), &stored, &masked));
-    Shown {
-        value: serde_json::value::to_raw_value(&masked)
-            .ok()
-            .map(Cow::Owned),
-        digest,
-        proof,
+            redactions: None,
+        },
     }
 }
 
 /// The event's salt when nothing of it is masked for this reader.
 fn salt_shown(row: &AuditEventRow, before: &Shown<'_>, after: &Shown<'_>) -> Option<String> {
-    (before.proof.is_none() && after.proof.is_none())
+    (before.redactions.is_none() && after.redactions.is_none())
         .then(|| row.snapshot_salt.clone())
         .flatten()
 }
@@ -138,22 +129,16 @@ pub struct AuditEventRef<'a> {
     before: Shown<'a>,
     after: Shown<'a>,
     snapshot_salt: Option<String>,
-    before_proof: Option<String>,
-    after_proof: Option<String>,
 }
 
 impl<'a> AuditEventRef<'a> {
     pub fn view(r: &'a AuditEventRow, unmasked: bool) -> Self {
         let before = show(r, Side::Before, unmasked);
         let after = show(r, Side::After, unmasked);
-        let proof_text =
-            |s: &Shown<'_>| s.proof.as_ref().and_then(|p| serde_json::to_string(p).ok());
         AuditEventRef {
             row: r,
             occurred_at: db::audit::format_instant(&r.occurred_at),
             snapshot_salt: salt_shown(r, &before, &after),
-            before_proof: proof_text(&before),
-            after_proof: proof_text(&after),
             before,
             after,
         }
@@ -181,8 +166,8 @@ impl<'a> AuditEventRef<'a> {
             ("before_sha256", Json::Str(self.before.digest.as_deref())),
             ("after_sha256", Json::Str(self.after.digest.as_deref())),
             ("snapshot_salt", Json::Str(self.snapshot_salt.as_deref())),
-            ("before_proof", Json::Text(self.before_proof.as_deref())),
-            ("after_proof", Json::Text(self.after_proof.as_deref())),
+            ("before_redactions", Json::Raw(self.before.redactions)),
+            ("after_redactions", Json::Raw(self.after.redactions)),
             ("request_id", Json::Str(Some(&r.request_id))),
             ("policy_version", Json::Int(r.policy_version)),
             ("prev_hash", Json::Str(Some(&r.prev_hash))),
@@ -207,8 +192,6 @@ enum Json<'a> {
     List(&'a str),
     /// JSON text, or null.
     Raw(Option<&'a RawValue>),
-    /// JSON text written by serde_json, or null.
-    Text(Option<&'a str>),
 }
 
 impl Json<'_> {
@@ -217,8 +200,7 @@ impl Json<'_> {
             Json::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
             Json::Str(Some(s)) => json_str(out, s),
             Json::Raw(Some(v)) => out.extend_from_slice(v.get().as_bytes()),
-            Json::Text(Some(t)) => out.extend_from_slice(t.as_bytes()),
-            Json::Str(None) | Json::Raw(None) | Json::Text(None) => out.extend_from_slice(b"null"),
+            Json::Str(None) | Json::Raw(None) => out.extend_from_slice(b"null"),
             Json::List(items) => {
                 out.push(b'[');
                 for (i, item) in items.split(',').filter(|s| !s.is_empty()).enumerate() {
@@ -255,13 +237,17 @@ impl AuditEvent {
         let before = show(&r, Side::Before, unmasked);
         let after = show(&r, Side::After, unmasked);
         let snapshot_salt = salt_shown(&r, &before, &after);
-        let (before_sha256, before_proof, before) = (
+        let owned = |r: Option<&RawValue>| r.map(|r| r.to_owned());
+        let (before_sha256, before_redactions, before) = (
             before.digest,
-            before.proof,
+            owned(before.redactions),
             before.value.map(Cow::into_owned),
         );
-        let (after_sha256, after_proof, after) =
-            (after.digest, after.proof, after.value.map(Cow::into_owned));
+        let (after_sha256, after_redactions, after) = (
+            after.digest,
+            owned(after.redactions),
+            after.value.map(Cow::into_owned),
+        );
         AuditEvent {
             seq: r.seq,
             occurred_at: db::audit::format_instant(&r.occurred_at),
@@ -274,8 +260,8 @@ impl AuditEvent {
             before_sha256,
             after_sha256,
             snapshot_salt,
-            before_proof,
-            after_proof,
+            before_redactions,
+            after_redactions,
             before,
             after,
             actor_user_id: r.actor_user_id,
@@ -469,7 +455,11 @@ mod tests {
             policy_version: 1,
             prev_hash: "p".into(),
             hash: "h".into(),
-            snapshot_salt: Some("00112233445566778899aabbccddeeff".into()),
+            snapshot_salt: Some("5a17".into()),
+            before_sha256: Some("d1".into()),
+            after_sha256: None,
+            before_redactions: Some(r#"{"/national_id":"c0ffee"}"#.into()),
+            after_redactions: None,
         };
         let exported = |row: &AuditEventRow, unmasked: bool| {
             let mut out = Vec::new();

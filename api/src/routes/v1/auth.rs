@@ -6,8 +6,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::{password, Caller};
+use crate::commands::sessions;
 use crate::db;
-use crate::db::audit::{Actor, Change};
+use crate::db::audit::Actor;
 use crate::domain::role::split_roles;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::JsonBody;
@@ -105,20 +106,12 @@ pub async fn issue_token(
         .map(|r| r.0.clone())
         .unwrap_or_default();
     let (lookup, counted) = (username.clone(), keys.clone());
-    let (admitted, user) = state
+    let admitted = state
         .db
-        .write(move |conn| {
-            let admitted = db::sessions::admit(conn, &counted, clock.now())?;
-            let user = match admitted {
-                Ok(()) => db::users::find_by_username(conn, &lookup)?,
-                Err(_) => None,
-            };
-            Ok((admitted, user))
-        })
+        .write(move |conn| sessions::admit(conn, &counted, &lookup, clock.now()))
         .await?;
-    if let Err(retry_after_secs) = admitted {
-        return Err(AppError::TooManyAttempts { retry_after_secs });
-    }
+    let user =
+        admitted.map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
     let stored_hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -129,23 +122,7 @@ pub async fn issue_token(
     let (outcome, account) = (signed_in.clone(), username.clone());
     state
         .db
-        .write(move |conn| {
-            let scope = match &outcome {
-                Some(u) => u.org_path.clone(),
-                None => db::org_units::root(conn)?
-                    .map(|r| r.path)
-                    .unwrap_or_default(),
-            };
-            let (action, id) = match &outcome {
-                Some(u) => {
-                    db::sessions::succeeded(conn, &keys, clock.now())?;
-                    ("auth.sign_in", u.id.clone())
-                }
-                None => ("auth.sign_in_failed", account),
-            };
-            db::audit::record(conn, &actor, Change::new(action, "user", &id, &scope))?;
-            Ok(())
-        })
+        .write(move |conn| sessions::conclude(conn, &actor, &keys, outcome.as_ref(), &account))
         .await?;
     let Some(user) = signed_in else {
         return Err(AppError::Unauthorized("wrong username or password"));
@@ -179,24 +156,7 @@ pub async fn issue_token(
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
     state
         .db
-        .write(move |conn| {
-            let expires_at = chrono::DateTime::from_timestamp(caller.token_expires_at, 0)
-                .map(|d| d.naive_utc())
-                .unwrap_or_else(|| caller.now());
-            db::sessions::revoke(
-                conn,
-                &caller.token_id,
-                &caller.user_id,
-                expires_at,
-                caller.now(),
-            )?;
-            db::audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("auth.sign_out", "user", &caller.user_id, &caller.org_path),
-            )?;
-            Ok(())
-        })
+        .write(move |conn| sessions::sign_out(conn, &caller))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

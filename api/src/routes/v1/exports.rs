@@ -502,16 +502,13 @@ pub async fn export(
             let mut writer = db.writer()?;
             let writer: &mut DbConn = &mut writer;
             writer.transaction(|conn| {
-                let change = db::audit::Change::new(
-                    "export.create",
-                    "export",
-                    &crate::http::new_id(),
+                crate::commands::exports::record(
+                    conn,
+                    &job.caller.actor(),
                     &job.scope,
+                    &manifest,
+                    &job.signer,
                 )
-                .after(&manifest)?;
-                db::audit::record(conn, &job.caller.actor(), change)?;
-                // Every export is also a signed checkpoint of the chain.
-                db::audit::checkpoint(conn, &job.signer, job.caller.now()).map(|_| ())
             })
         };
         if let Err(e) = record() {
