@@ -41,6 +41,8 @@ pub struct AppState {
     pub hsts: bool,
     /// Signs checkpoints of the audit chain and export manifests (M-2's anchor).
     pub signer: std::sync::Arc<crate::anchor::Signer>,
+    /// Sessions verified in the last two seconds.
+    pub sessions: crate::auth::SessionCache,
 }
 
 /// The id of the request, in the request's extensions.
@@ -84,6 +86,7 @@ impl Application {
             hashing: password::Hashing::default(),
             hsts: config.hsts,
             signer: signer.clone(),
+            sessions: crate::auth::SessionCache::default(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

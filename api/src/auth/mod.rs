@@ -159,12 +159,21 @@ impl FromRequest for Caller {
         let parsed = claims_of(req);
         Box::pin(async move {
             let (state, claims, request_id) = parsed?;
-            let (user_id, stamp, jti) =
-                (claims.sub.clone(), claims.stamp.clone(), claims.jti.clone());
-            let session = state
-                .db
-                .read(move |conn| crate::db::sessions::check(conn, &user_id, &stamp, &jti))
-                .await?;
+            let key = format!("{}|{}|{}", claims.sub, claims.stamp, claims.jti);
+            let session = if state.sessions.fresh(&key) {
+                Session::Valid
+            } else {
+                let (user_id, stamp, jti) =
+                    (claims.sub.clone(), claims.stamp.clone(), claims.jti.clone());
+                let session = state
+                    .db
+                    .read(move |conn| crate::db::sessions::check(conn, &user_id, &stamp, &jti))
+                    .await?;
+                if let Session::Valid = session {
+                    state.sessions.remember(key);
+                }
+                session
+            };
             match session {
                 Session::Valid => {}
                 Session::Deactivated => {
@@ -186,6 +195,43 @@ impl FromRequest for Caller {
                 token_expires_at: claims.exp,
             })
         })
+    }
+}
+
+/// Sessions found valid in the database within the last [`SessionCache::TTL`]: a token used again
+/// soon after is not looked up again. A change of account or a sign-out on this server forgets
+/// them all at once; another server sees it within the TTL.
+#[derive(Default)]
+pub struct SessionCache {
+    verified: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl SessionCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(2);
+    const MAX_ENTRIES: usize = 100_000;
+
+    fn fresh(&self, key: &str) -> bool {
+        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        verified.get(key).is_some_and(|at| at.elapsed() < Self::TTL)
+    }
+
+    fn remember(&self, key: String) {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= Self::MAX_ENTRIES {
+            verified.retain(|_, at| at.elapsed() < Self::TTL);
+            if verified.len() >= Self::MAX_ENTRIES {
+                verified.clear();
+            }
+        }
+        verified.insert(key, std::time::Instant::now());
+    }
+
+    /// Forgets every verified session (an account changed, or someone signed out).
+    pub fn forget_all(&self) {
+        self.verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -92,6 +92,23 @@ fn actor_id(ctx: &Ctx) -> &str {
     ctx.actor.user_id.as_deref().unwrap_or_default()
 }
 
+/// M-4: a change of `target`'s roles from `before` to `after` by the actor: never one's own, and
+/// only roles the actor's part of the grant table covers.
+fn check_role_change(ctx: &Ctx, target: &str, before: &[Role], after: &[Role]) -> AppResult<()> {
+    let roles_only = GuardedChange {
+        roles: true,
+        ..Default::default()
+    };
+    duties::check_not_self(actor_id(ctx), target, roles_only).map_err(AppError::Denied)?;
+    duties::check_grant(&ctx.policy.duties, &actor_roles(ctx), before, after)
+        .map_err(AppError::Denied)
+}
+
+/// Role names as `role_grants` stores them.
+fn names(roles: Vec<Role>) -> Vec<String> {
+    roles.iter().map(|r| r.as_str().to_string()).collect()
+}
+
 fn approval_required() -> AppError {
     AppError::rule(
         "M-4",
@@ -167,11 +184,10 @@ pub fn create(
         security_stamp: store::new_stamp(),
     };
     store::insert(conn, &row)?;
-    let roles: Vec<String> = new.roles.iter().map(|r| r.as_str().to_string()).collect();
     store::record_grants(
         conn,
         &row.id,
-        &roles,
+        &names(new.roles),
         &[],
         Some(actor_id(ctx)),
         None,
@@ -296,22 +312,7 @@ pub fn update_or_request(
         }
     };
     crate::http::check_version(before.version, expected, "the user")?;
-    duties::check_not_self(
-        actor_id(ctx),
-        &before.id,
-        GuardedChange {
-            roles: true,
-            ..Default::default()
-        },
-    )
-    .map_err(AppError::Denied)?;
-    duties::check_grant(
-        &ctx.policy.duties,
-        &actor_roles(ctx),
-        &roles_before,
-        &wanted,
-    )
-    .map_err(AppError::Denied)?;
+    check_role_change(ctx, &before.id, &roles_before, &wanted)?;
     let alone = patch.display_name.is_none()
         && patch.org_unit_id.is_none()
         && patch.rm_id.is_none()
@@ -380,9 +381,6 @@ pub fn update(
     after.updated_at = ctx.now;
     store::update(conn, &after, expected)?;
     if guarded.roles {
-        let names = |roles: Vec<Role>| -> Vec<String> {
-            roles.iter().map(|r| r.as_str().to_string()).collect()
-        };
         store::record_grants(
             conn,
             &after.id,
@@ -416,31 +414,13 @@ pub fn grant(conn: &mut DbConn, ctx: &Ctx, g: &RoleGrant) -> AppResult<UserRow> 
     let before = changeable(conn, ctx, &g.user_id)?;
     crate::http::check_version(before.version, g.version, "the user")?;
     let roles_before = split_roles(&before.roles);
-    duties::check_grant(
-        &ctx.policy.duties,
-        &actor_roles(ctx),
-        &roles_before,
-        &g.roles,
-    )
-    .map_err(AppError::Denied)?;
-    duties::check_not_self(
-        actor_id(ctx),
-        &before.id,
-        GuardedChange {
-            roles: true,
-            ..Default::default()
-        },
-    )
-    .map_err(AppError::Denied)?;
+    check_role_change(ctx, &before.id, &roles_before, &g.roles)?;
     let mut after = before.clone();
     after.roles = join_roles(&g.roles);
     after.security_stamp = store::new_stamp();
     after.version = before.version + 1;
     after.updated_at = ctx.now;
     store::update(conn, &after, before.version)?;
-    let names = |roles: Vec<Role>| -> Vec<String> {
-        roles.iter().map(|r| r.as_str().to_string()).collect()
-    };
     store::record_grants(
         conn,
         &after.id,

@@ -157,14 +157,18 @@ pub async fn approve(
     id: web::Path<String>,
     body: JsonBody<Decision>,
 ) -> AppResult<web::Json<Approval>> {
-    decide(
+    let sessions = state.clone();
+    let answer = decide(
         state,
         caller,
         id.into_inner(),
         body.value.note,
         Outcome::Approve,
     )
-    .await
+    .await;
+    // An approved grant changes an account's roles: its sessions end (M-4).
+    sessions.sessions.forget_all();
+    answer
 }
 
 /// Reject: the record is kept with the decision.

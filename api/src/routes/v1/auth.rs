@@ -158,6 +158,7 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<Htt
         .db
         .write(move |conn| sessions::sign_out(conn, &caller))
         .await?;
+    state.sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 

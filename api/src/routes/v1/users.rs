@@ -143,7 +143,7 @@ pub async fn create(
     let password = new.password.clone();
     let password_hash = password::hash_bounded(&state.hashing, password).await?;
     let inner_caller = caller.clone();
-    http::command(&state.db, &caller, &req, &body.raw, move |conn| {
+    let answer = http::command(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
         let ctx = Ctx::load(conn, &caller)?;
         Ok(
@@ -155,7 +155,9 @@ pub async fn create(
             },
         )
     })
-    .await
+    .await;
+    state.sessions.forget_all();
+    answer
 }
 
 /// Change a user (admin, manager). Nobody changes their own roles, unit, active flag or RM link
@@ -194,6 +196,7 @@ pub async fn update(
             engine::update_or_request(conn, &ctx, &caller, &id, patch, password_hash, expected)
         })
         .await?;
+    state.sessions.forget_all();
     Ok(match outcome {
         Outcome::Done(row) => HttpResponse::Ok().json(User::from(*row)),
         Outcome::Waiting(approval) => HttpResponse::Accepted().json(PendingApproval::of(*approval)),
