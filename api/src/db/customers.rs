@@ -207,15 +207,11 @@ pub fn has_loans(conn: &mut DbConn, customer_id: &str) -> AppResult<bool> {
 
 /// The customers with these ids (unknown ids are absent).
 pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CustomerRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            customers::table
-                .filter(customers::id.eq_any(chunk))
-                .load::<CustomerRow>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(ids, |chunk| {
+        Ok(customers::table
+            .filter(customers::id.eq_any(chunk))
+            .load::<CustomerRow>(conn)?)
+    })
 }
 
 /// The names of the given customers by id (for lists that show whom a row is about).
@@ -224,16 +220,12 @@ pub fn names(
     ids: impl IntoIterator<Item = String>,
 ) -> AppResult<std::collections::HashMap<String, String>> {
     let ids: Vec<String> = ids.into_iter().collect();
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            customers::table
-                .filter(customers::id.eq_any(chunk))
-                .select((customers::id, customers::name))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(&ids, |chunk| {
+        Ok(customers::table
+            .filter(customers::id.eq_any(chunk))
+            .select((customers::id, customers::name))
+            .load::<(String, String)>(conn)?)
+    })
 }
 
 /// A-6 in bulk: marks those of these customers not yet marked as needing a second RM since `at`;
@@ -269,15 +261,11 @@ pub fn with_loans(
     ids: &[String],
 ) -> AppResult<std::collections::HashSet<String>> {
     use super::schema::loans;
-    let mut out = std::collections::HashSet::new();
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            loans::table
-                .filter(loans::customer_id.eq_any(chunk))
-                .select(loans::customer_id)
-                .distinct()
-                .load::<String>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(ids, |chunk| {
+        Ok(loans::table
+            .filter(loans::customer_id.eq_any(chunk))
+            .select(loans::customer_id)
+            .distinct()
+            .load::<String>(conn)?)
+    })
 }

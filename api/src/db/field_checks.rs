@@ -345,17 +345,13 @@ pub fn open_required_of(
     conn: &mut DbConn,
     customer_ids: &[String],
 ) -> AppResult<std::collections::HashSet<(String, String)>> {
-    let mut out = std::collections::HashSet::new();
-    for chunk in customer_ids.chunks(1000) {
-        out.extend(
-            required_checks::table
-                .filter(required_checks::customer_id.eq_any(chunk))
-                .filter(required_checks::closed_at.is_null())
-                .select((required_checks::customer_id, required_checks::kind))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(customer_ids, |chunk| {
+        Ok(required_checks::table
+            .filter(required_checks::customer_id.eq_any(chunk))
+            .filter(required_checks::closed_at.is_null())
+            .select((required_checks::customer_id, required_checks::kind))
+            .load::<(String, String)>(conn)?)
+    })
 }
 
 pub fn insert_required_many(conn: &mut DbConn, rows: &[RequiredCheckRow]) -> AppResult<()> {

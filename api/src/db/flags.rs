@@ -233,17 +233,15 @@ pub fn with_unresolved(
     customer_ids: &[String],
     kind: &str,
 ) -> AppResult<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    for chunk in customer_ids.chunks(1000) {
-        let ids: Vec<Option<String>> = flags::table
+    let ids: Vec<Option<String>> = super::in_chunks(customer_ids, |chunk| {
+        Ok(flags::table
             .filter(flags::customer_id.eq_any(chunk))
             .filter(flags::kind.eq(kind))
             .filter(flags::status.ne("resolved"))
             .select(flags::customer_id)
-            .load(conn)?;
-        out.extend(ids.into_iter().flatten());
-    }
-    Ok(out)
+            .load(conn)?)
+    })?;
+    Ok(ids.into_iter().flatten().collect())
 }
 
 /// Of these customers, those with any guarantee or group link (either side).

@@ -344,6 +344,25 @@ pub fn after_bulk_write(conn: &mut DbConn, table: &str, added: usize) -> AppResu
 /// The half-open key range `[prefix, upper)` that holds every org path under `prefix`.
 /// Paths are `/id/id/.../` and compared byte-wise ("C" collation on PostgreSQL), so the upper bound
 /// is the prefix with its last `/` replaced by the next byte, `0`.
+/// Ids per `IN (...)` list: under SQLite's and PostgreSQL's parameter limits with room to spare.
+pub const ID_CHUNK: usize = 1000;
+
+/// Runs `load` over `ids` in chunks of [`ID_CHUNK`] and collects every row: the one way to read
+/// rows for a list of ids of any length.
+pub fn in_chunks<I, T, C>(
+    ids: &[I],
+    mut load: impl FnMut(&[I]) -> AppResult<Vec<T>>,
+) -> AppResult<C>
+where
+    C: Default + Extend<T>,
+{
+    let mut out = C::default();
+    for chunk in ids.chunks(ID_CHUNK) {
+        out.extend(load(chunk)?);
+    }
+    Ok(out)
+}
+
 pub fn subtree_range(prefix: &str) -> (String, String) {
     let upper = match prefix.strip_suffix('/') {
         Some(stem) => format!("{stem}0"),

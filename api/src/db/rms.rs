@@ -292,15 +292,11 @@ pub fn with_npl_originations(
 
 /// The given RMs (those that exist), in no particular order.
 pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<RmRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(
-            rms::table
-                .filter(rms::id.eq_any(chunk))
-                .load::<RmRow>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(ids, |chunk| {
+        Ok(rms::table
+            .filter(rms::id.eq_any(chunk))
+            .load::<RmRow>(conn)?)
+    })
 }
 
 /// The names of the given RMs by id (for lists that show whom a row is about).
@@ -309,14 +305,10 @@ pub fn names(
     ids: impl IntoIterator<Item = String>,
 ) -> AppResult<std::collections::HashMap<String, String>> {
     let ids: Vec<String> = ids.into_iter().collect();
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(
-            rms::table
-                .filter(rms::id.eq_any(chunk))
-                .select((rms::id, rms::name))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(&ids, |chunk| {
+        Ok(rms::table
+            .filter(rms::id.eq_any(chunk))
+            .select((rms::id, rms::name))
+            .load::<(String, String)>(conn)?)
+    })
 }
