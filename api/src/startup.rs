@@ -147,7 +147,136 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(routes::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::v1::configure))
         .split_for_parts();
-    unique_operation_ids(api)
+    standard_problems(unique_operation_ids(api))
+}
+
+/// The problem answers every operation can give, declared once under `components/responses` and
+/// referenced by each operation they apply to (an operation's own, more specific description of a
+/// status is kept): 401 and 403 when it needs a token, 404 with an id in its path, 400, 413 and
+/// 422 with a body, 422 with query parameters, 409 for writes, 429 for sign-in, 503 for all (the
+/// database unavailable or busy).
+fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{HttpMethod, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const PROBLEMS: [(&str, &str, &str); 9] = [
+        (
+            "400",
+            "BadRequest",
+            "malformed request: the body is not JSON, or of another media type",
+        ),
+        (
+            "401",
+            "Unauthorized",
+            "no valid bearer token, or its session has ended",
+        ),
+        (
+            "403",
+            "Forbidden",
+            "the caller's roles do not allow this, or separation of duties (M-4) refuses it",
+        ),
+        (
+            "404",
+            "NotFound",
+            "no such resource in the caller's scope (O-1)",
+        ),
+        (
+            "409",
+            "Conflict",
+            "a stale version, a duplicate, or a state that no longer allows this",
+        ),
+        (
+            "413",
+            "PayloadTooLarge",
+            "the body is larger than the limit",
+        ),
+        (
+            "422",
+            "Unprocessable",
+            "a field is invalid or a business rule refuses (the `rule` names it)",
+        ),
+        (
+            "429",
+            "TooManyRequests",
+            "too many attempts; wait `Retry-After` seconds",
+        ),
+        (
+            "503",
+            "Unavailable",
+            "the database is unavailable or busy; try again",
+        ),
+    ];
+    let components = api.components.get_or_insert_with(Default::default);
+    for (_, name, description) in PROBLEMS {
+        components.responses.insert(
+            name.to_string(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            ),
+        );
+    }
+    let public = |op: &utoipa::openapi::path::Operation| {
+        op.security.as_ref().is_some_and(|reqs| {
+            reqs.iter()
+                .all(|r| *r == utoipa::openapi::security::SecurityRequirement::default())
+        })
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let methods = [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ];
+        for (method, op) in methods {
+            let Some(op) = op.as_mut() else { continue };
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.parameter_in == ParameterIn::Query);
+            let has_body = op.request_body.is_some();
+            let mut applies: Vec<&str> = vec!["503"];
+            if !public(op) {
+                applies.extend(["401", "403"]);
+            }
+            if path.contains('{') {
+                applies.push("404");
+            }
+            if has_body {
+                applies.extend(["400", "413", "422"]);
+            }
+            if has_query {
+                applies.push("422");
+            }
+            if method != HttpMethod::Get && !path.contains("/auth/") {
+                applies.push("409");
+            }
+            if path.ends_with("/auth/token") {
+                applies.push("429");
+            }
+            for status in applies {
+                let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) else {
+                    continue;
+                };
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| {
+                        RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                    });
+            }
+        }
+    }
+    api
 }
 
 /// Handlers of several resources share a function name (`list`, `get_one` ...), which utoipa uses

@@ -38,9 +38,11 @@ pub struct AuditEvent {
     pub entity_id: String,
     /// The org path of the unit the entity belongs to (`/head-office-id/.../unit-id/`).
     pub org_path: String,
-    #[schema(value_type = Option<Object>)]
+    /// The entity as it was (any JSON value: an object, or a list for some bulk events).
+    #[schema(value_type = Option<serde_json::Value>)]
     pub before: Option<Box<RawValue>>,
-    #[schema(value_type = Option<Object>)]
+    /// The entity as it became (any JSON value).
+    #[schema(value_type = Option<serde_json::Value>)]
     pub after: Option<Box<RawValue>>,
     /// The snapshots' digests as the chain hashes them: of the snapshot with each personal value
     /// replaced by a salted commitment, so a digest reveals nothing of a masked value.
