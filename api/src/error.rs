@@ -133,7 +133,8 @@ impl AppError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
-    #[schema(example = "https://rmdesk.dev/problems/capacity_exceeded")]
+    /// rmdesk's page of the code: `GET /problems/{code}` says what it means, the rule and what to do.
+    #[schema(example = "/problems/capacity_exceeded")]
     pub type_: String,
     #[schema(example = "Refused by a business rule")]
     pub title: String,
@@ -178,7 +179,8 @@ impl ResponseError for AppError {
         }
         let code = self.code();
         let problem = Problem {
-            type_: format!("https://rmdesk.dev/problems/{code}"),
+            // A reference to rmdesk's own page of the code (RFC 9457: relative to the request).
+            type_: format!("/problems/{code}"),
             title: self.title().into(),
             status: status.as_u16(),
             detail: self.detail(),

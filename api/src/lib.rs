@@ -13,6 +13,7 @@ pub use rmdesk_domain as domain;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod problems;
 pub mod routes;
 pub mod startup;
 pub mod stopwatch;

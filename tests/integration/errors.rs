@@ -127,3 +127,30 @@ fn non_json_content_type_is_refused() {
     );
     r.assert_problem(400, "malformed_request");
 }
+
+#[test]
+fn problem_types_resolve_to_rmdesks_own_page_of_the_code() {
+    let app = crate::helpers::spawn_app();
+    let r = app.get("/customers/no-such-customer", &app.admin_token);
+    r.assert_problem(404, "not_found");
+    let page_path = r.body["type"].as_str().unwrap().to_string();
+    assert_eq!(page_path, "/problems/not_found");
+    let page = app.request("GET", &page_path, None, &[], None);
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+    let text = page.body.as_str().unwrap_or_default();
+    assert!(
+        text.contains("not_found") && text.contains("What to do"),
+        "{text}"
+    );
+    let rule_page = app.request("GET", "/problems/capacity_exceeded", None, &[], None);
+    assert!(rule_page.body.as_str().unwrap_or_default().contains("A-3"));
+    let index = app.request("GET", "/problems", None, &[], None);
+    assert!(index
+        .body
+        .as_str()
+        .unwrap_or_default()
+        .contains("checker_made_by_maker"));
+    app.request("GET", "/problems/no_such_code", None, &[], None)
+        .assert_problem(404, "not_found");
+}

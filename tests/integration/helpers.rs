@@ -211,6 +211,7 @@ impl TestApp {
         if path.starts_with('/')
             && !path.starts_with("/api")
             && !path.starts_with("/health")
+            && !path.starts_with("/problems")
             && !path.starts_with("/ready")
             && !path.starts_with("/docs")
             && path != "/"

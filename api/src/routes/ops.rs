@@ -33,7 +33,24 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound("resource"))
 }
 
+/// `GET /problems`: every problem code, what it means and the rule behind it.
+async fn problem_index() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(crate::problems::index())
+}
+
+/// `GET /problems/{code}`: where a problem's `type` URI leads.
+async fn problem_page(code: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let doc = crate::problems::find(&code).ok_or(AppError::NotFound("problem code"))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(crate::problems::page(doc)))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready));
+        .route("/ready", web::get().to(ready))
+        .route("/problems", web::get().to(problem_index))
+        .route("/problems/{code}", web::get().to(problem_page));
 }
