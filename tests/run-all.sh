@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and the integration suite on embedded SQLite, then the same
 # integration suite on PostgreSQL (a fresh database per test) when a server answers at
-# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), then the dashboard:
+# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), then the OpenAPI contract
+# checked by schemathesis against a running server (tests/contract/run.sh), then the dashboard:
 # its build (type-checked against openapi/openapi.json), its unit tests (Vitest) and its
 # end-to-end tests (the real rmdesk with the demo bank, driven in Chromium). Set
 # RMDESK_REQUIRE_PG=1 to fail instead of skipping when PostgreSQL does not answer (CI does).
@@ -22,6 +23,9 @@ elif [ "${RMDESK_REQUIRE_PG:-0}" = "1" ]; then
 else
   echo "== PostgreSQL not reachable at $pg_url: integration suite ran on SQLite only"
 fi
+
+echo "== the contract, checked by schemathesis against a running server (SQLite, fixed seed)"
+bash tests/contract/run.sh
 
 echo "== dashboard: build, unit tests, end-to-end in Chromium"
 cargo build --locked -p rmdesk

@@ -152,7 +152,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The problem answers every operation can give, declared once under `components/responses` and
 /// referenced by each operation they apply to (an operation's own, more specific description of a
-/// status is kept): 401 and 403 when it needs a token, 404 with an id in its path, 400, 413 and
+/// status is kept): 401, 403 and 404 (O-1: an id out of scope) when it needs a token, 400, 413 and
 /// 422 with a body, 422 with query parameters, 409 for writes, 429 for sign-in, 503 for all (the
 /// database unavailable or busy).
 fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
@@ -246,10 +246,9 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
             let has_body = op.request_body.is_some();
             let mut applies: Vec<&str> = vec!["503"];
             if !public(op) {
-                applies.extend(["401", "403"]);
-            }
-            if path.contains('{') {
-                applies.push("404");
+                // O-1: any id the caller gives (in the path, the query or the body) that is not in
+                // its scope is answered 404.
+                applies.extend(["401", "403", "404"]);
             }
             if has_body {
                 applies.extend(["400", "413", "422"]);
