@@ -19,6 +19,10 @@ port=18300
 base="http://127.0.0.1:$port"
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y --no-install-recommends python3-venv
+  fi
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
