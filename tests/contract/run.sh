@@ -19,11 +19,12 @@ port=18300
 base="http://127.0.0.1:$port"
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
-  if ! python3 -m venv --help >/dev/null 2>&1; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get install -y --no-install-recommends python3-venv
+    rm -rf "$venv"
+    python3 -m venv "$venv"
   fi
-  python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 cargo build --locked -q -p rmdesk
