@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 examples="${CONTRACT_EXAMPLES:-8}"
 seed="${CONTRACT_SEED:-20261130}"
 venv="${CONTRACT_VENV:-target/contract-venv}"
-port=18300
+port="${CONTRACT_PORT:-18300}"
 base="http://127.0.0.1:$port"
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
