@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{login_throttle, revoked_tokens, users};
 use super::DbConn;
-use crate::domain::throttle::Throttle;
+use crate::domain::throttle::{Throttle, RESET_AFTER_MINUTES};
 use crate::error::AppResult;
 
 /// What the database says of a token's session.
@@ -122,6 +122,21 @@ pub fn admit(
     keys: &[(String, i32)],
     now: NaiveDateTime,
 ) -> AppResult<Result<(), u64>> {
+    // Keys quiet for longer than the reset and not blocked are forgotten now and then, so that a
+    // spray of made-up usernames does not grow the table without bound.
+    if rand::random::<u8>() < 4 {
+        let quiet = now - chrono::Duration::minutes(RESET_AFTER_MINUTES);
+        diesel::delete(
+            login_throttle::table
+                .filter(login_throttle::last_at.lt(quiet))
+                .filter(
+                    login_throttle::blocked_until
+                        .is_null()
+                        .or(login_throttle::blocked_until.lt(now)),
+                ),
+        )
+        .execute(conn)?;
+    }
     let mut next = Vec::with_capacity(keys.len());
     for (key, free) in keys {
         match lock(conn, key, now)?.attempt(now, *free) {

@@ -54,16 +54,16 @@ fn throttle_keys(username: &str, address: &str) -> Vec<(String, i32)> {
     ]
 }
 
-/// The audit actor of a sign-in attempt: the account when it exists, else the name given.
+/// The audit actor of a sign-in attempt: the account once signed in; `anonymous` for a failure
+/// (the name tried is the event's entity id, never its actor).
 fn login_actor(
     user: Option<&db::users::UserRow>,
-    username: &str,
     request_id: String,
     clock: crate::clock::Clock,
 ) -> Actor {
     Actor {
         user_id: user.map(|u| u.id.clone()),
-        username: user.map_or_else(|| username.to_string(), |u| u.username.clone()),
+        username: user.map_or_else(|| "anonymous".to_string(), |u| u.username.clone()),
         roles: user.map(|u| u.roles.clone()).unwrap_or_default(),
         org_unit_id: user.map(|u| u.org_unit_id.clone()),
         request_id,
@@ -118,7 +118,7 @@ pub async fn issue_token(
         .unwrap_or_else(|| password::decoy_hash().to_string());
     let verified = state.hashing.verify(password, stored_hash).await?;
     let signed_in = user.filter(|u| verified && u.active);
-    let actor = login_actor(signed_in.as_ref(), &username, request_id, clock);
+    let actor = login_actor(signed_in.as_ref(), request_id, clock);
     let (outcome, account) = (signed_in.clone(), username.clone());
     state
         .db
