@@ -104,9 +104,29 @@ fn check_role_change(ctx: &Ctx, target: &str, before: &[Role], after: &[Role]) -
         .map_err(AppError::Denied)
 }
 
-/// Role names as `role_grants` stores them.
-fn names(roles: Vec<Role>) -> Vec<String> {
-    roles.iter().map(|r| r.as_str().to_string()).collect()
+/// Records in `role_grants` who granted (and approved) the roles gained from `before` to `after`,
+/// and forgets those lost (M-4).
+fn record_role_change(
+    conn: &mut DbConn,
+    user_id: &str,
+    before: &[Role],
+    after: &[Role],
+    granted_by: Option<&str>,
+    approved_by: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let names = |roles: Vec<Role>| -> Vec<String> {
+        roles.iter().map(|r| r.as_str().to_string()).collect()
+    };
+    store::record_grants(
+        conn,
+        user_id,
+        &names(duties::added(before, after)),
+        &names(duties::removed(before, after)),
+        granted_by,
+        approved_by,
+        at,
+    )
 }
 
 fn approval_required() -> AppError {
@@ -184,11 +204,11 @@ pub fn create(
         security_stamp: store::new_stamp(),
     };
     store::insert(conn, &row)?;
-    store::record_grants(
+    record_role_change(
         conn,
         &row.id,
-        &names(new.roles),
         &[],
+        &new.roles,
         Some(actor_id(ctx)),
         None,
         ctx.now,
@@ -307,7 +327,7 @@ pub fn update_or_request(
     let wanted = match &patch.roles {
         Some(roles) if duties::needs_second_admin(&roles_before, roles) => roles.clone(),
         _ => {
-            let after = update(conn, ctx, id, patch, password_hash, expected)?;
+            let after = update(conn, ctx, before, patch, password_hash, expected)?;
             return Ok(Outcome::Done(Box::new(after)));
         }
     };
@@ -328,16 +348,16 @@ pub fn update_or_request(
     Ok(Outcome::Waiting(Box::new(approval)))
 }
 
-/// Changes an account. `password_hash` is the new password's hash when the patch sets one.
-pub fn update(
+/// Changes an account loaded by [`changeable`]. `password_hash` is the new password's hash when
+/// the patch sets one.
+fn update(
     conn: &mut DbConn,
     ctx: &Ctx,
-    id: &str,
+    before: UserRow,
     patch: UserPatch,
     password_hash: Option<String>,
     expected: i64,
 ) -> AppResult<UserRow> {
-    let before = changeable(conn, ctx, id)?;
     crate::http::check_version(before.version, expected, "the user")?;
     let roles_before = split_roles(&before.roles);
     let roles_after = patch.roles.clone().unwrap_or_else(|| roles_before.clone());
@@ -381,11 +401,11 @@ pub fn update(
     after.updated_at = ctx.now;
     store::update(conn, &after, expected)?;
     if guarded.roles {
-        store::record_grants(
+        record_role_change(
             conn,
             &after.id,
-            &names(duties::added(&roles_before, &roles_after)),
-            &names(duties::removed(&roles_before, &roles_after)),
+            &roles_before,
+            &roles_after,
             Some(actor_id(ctx)),
             None,
             ctx.now,
@@ -421,11 +441,11 @@ pub fn grant(conn: &mut DbConn, ctx: &Ctx, g: &RoleGrant) -> AppResult<UserRow> 
     after.version = before.version + 1;
     after.updated_at = ctx.now;
     store::update(conn, &after, before.version)?;
-    store::record_grants(
+    record_role_change(
         conn,
         &after.id,
-        &names(duties::added(&roles_before, &g.roles)),
-        &names(duties::removed(&roles_before, &g.roles)),
+        &roles_before,
+        &g.roles,
         Some(&g.granted_by),
         Some(actor_id(ctx)),
         ctx.now,
