@@ -198,19 +198,14 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
+    pub limit: Option<crate::bounded::PageSize>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 impl PageParams {
     pub fn limit(&self) -> AppResult<i64> {
-        match self.limit {
-            None => Ok(50),
-            Some(n) if (1..=500).contains(&n) => Ok(n),
-            Some(_) => Err(AppError::field("limit", "must be between 1 and 500")),
-        }
+        Ok(self.limit.map_or(50, crate::bounded::PageSize::get))
     }
 
     /// The id after which the page starts.

@@ -206,6 +206,11 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
         ),
     ];
     let components = api.components.get_or_insert_with(Default::default);
+    // Query parameters refer to their bounded types; utoipa collects only body schemas.
+    components.schemas.insert(
+        <crate::bounded::PageSize as utoipa::ToSchema>::name().into(),
+        <crate::bounded::PageSize as utoipa::PartialSchema>::schema(),
+    );
     for (_, name, description) in PROBLEMS {
         components.responses.insert(
             name.to_string(),

@@ -63,7 +63,7 @@ fn wrong_types_unknown_enums_and_missing_fields_name_the_field() {
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "name");
 
-    let r = app.post("/rms", &app.admin_token, &json!({"employee_no": "E1", "national_id": "12345", "name": "Li", "line": "corporate", "grade": "rm", "org_unit_id": root, "qualified_on": "2026-13-01"}));
+    let r = app.post("/rms", &app.admin_token, &json!({"employee_no": "E1", "national_id": "110101199001011234", "name": "Li", "line": "corporate", "grade": "rm", "org_unit_id": root, "qualified_on": "2026-13-01"}));
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "qualified_on");
 

@@ -70,3 +70,75 @@ fn each_body_resolves_to_its_own_schema() {
         schema(&serde_json::json!({"$ref": "#/components/schemas/RebalancingMove"}));
     assert!(proposal_move["properties"]["from_rm_id"].is_object());
 }
+
+/// Issue 17: every `$ref` in the document names a schema it defines.
+#[test]
+fn every_reference_resolves() {
+    let app = spawn_app();
+    let doc = app
+        .request("GET", "/api/v1/openapi.json", None, &[], None)
+        .body;
+    let text = doc.to_string();
+    for part in text.split("\"$ref\":\"").skip(1) {
+        let target = part.split('"').next().unwrap_or_default();
+        let mut node = &doc;
+        for step in target.trim_start_matches("#/").split('/') {
+            node = &node[step];
+        }
+        assert!(node.is_object(), "{target} is referenced but not defined");
+    }
+}
+
+/// Issue 17: the limits the document states are the ones the server applies, at both ends: the
+/// longest name it allows is accepted and one character more is refused naming the field, counted
+/// in characters (a Chinese name of 200 characters is 600 bytes).
+#[test]
+fn stated_limits_are_the_applied_limits() {
+    let app = spawn_app();
+    let doc = app
+        .request("GET", "/api/v1/openapi.json", None, &[], None)
+        .body;
+    let name_ref = doc["components"]["schemas"]["NewCustomer"]["properties"]["name"]["$ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let limit = &doc["components"]["schemas"][&name_ref];
+    let max = limit["maxLength"].as_u64().unwrap() as usize;
+    assert_eq!(limit["minLength"], 1);
+    let root = app.root_id();
+    let unit = app.unit("Pudong Branch", "branch", &root);
+    let body = |name: String| {
+        serde_json::json!({"name": name, "kind": "corporate", "org_unit_id": unit})
+    };
+    let at_limit = app.post("/customers", &app.admin_token, &body("行".repeat(max)));
+    assert_eq!(at_limit.status, 201, "{}", at_limit.body);
+    let over = app.post("/customers", &app.admin_token, &body("行".repeat(max + 1)));
+    assert_eq!(over.status, 422);
+    assert_eq!(over.body["errors"][0]["field"], "name", "{}", over.body);
+    let empty = app.post("/customers", &app.admin_token, &body(String::new()));
+    assert_eq!(empty.status, 422);
+
+    let page = &doc["components"]["schemas"]["PageSize"];
+    let most = page["maximum"].as_i64().unwrap();
+    let ok = app.get(&format!("/customers?limit={most}"), &app.admin_token);
+    assert_eq!(ok.status, 200);
+    let refused = app.get(&format!("/customers?limit={}", most + 1), &app.admin_token);
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["errors"][0]["field"], "limit");
+
+    let pattern = doc["components"]["schemas"]["Username"]["pattern"]
+        .as_str()
+        .unwrap();
+    assert_eq!(pattern, "^[A-Za-z0-9._-]+$");
+    let user = app.post(
+        "/users",
+        &app.admin_token,
+        &serde_json::json!({"username": "li na", "password": "long enough password",
+            "display_name": "Li Na", "roles": ["rm"], "org_unit_id": unit}),
+    );
+    assert_eq!(user.status, 422);
+    assert_eq!(user.body["errors"][0]["field"], "username", "{}", user.body);
+}

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Ctx;
+use crate::bounded::{RecordId, Text5000};
 use crate::db::audit::{self, Change};
 use crate::db::field_checks::{self as store, ActivityRow};
 use crate::db::{self, DbConn};
@@ -25,14 +26,11 @@ crate::domain::text_enum! {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewActivity {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: Option<String>,
+    pub rm_id: RecordId,
+    pub customer_id: Option<RecordId>,
     pub kind: ActivityKind,
     pub occurred_at: DateTime<Utc>,
-    #[validate(length(min = 1, max = 5000))]
-    pub summary: String,
+    pub summary: Text5000,
 }
 
 /// D-6: logs a call or a customer's important event for an RM in the caller's scope. An RM logs
@@ -69,10 +67,10 @@ pub fn log(
     let row = ActivityRow {
         id: crate::http::new_id(),
         rm_id: rm.id,
-        customer_id: new.customer_id,
+        customer_id: new.customer_id.map(String::from),
         kind: new.kind.as_str().into(),
         occurred_at: audit::truncate(new.occurred_at.naive_utc()),
-        summary: new.summary,
+        summary: new.summary.into_string(),
         org_path: rm.org_path,
         recorded_by: ctx.actor.username.clone(),
         created_at: ctx.now,

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Ctx;
+use crate::bounded::{RecordId, Text5000};
 use crate::db::audit::{self, Change};
 use crate::db::conduct::{self as store, ComplaintRow, IncidentRow};
 use crate::db::rms::RmRow;
@@ -17,16 +18,13 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComplaint {
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub customer_id: RecordId,
+    pub rm_id: RecordId,
     #[schema(example = "2026-05-01")]
     pub received_on: NaiveDate,
     /// Only verified complaints count towards X-2 item 3.
     pub verified: bool,
-    #[validate(length(min = 1, max = 5000))]
-    pub summary: String,
+    pub summary: Text5000,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq)]
@@ -59,15 +57,12 @@ impl IncidentItem {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub rm_id: RecordId,
     pub item: IncidentItem,
     pub occurred_on: NaiveDate,
-    #[validate(length(min = 1, max = 5000))]
-    pub description: String,
+    pub description: Text5000,
     /// Incidents are entered with evidence.
-    #[validate(length(min = 1, max = 5000))]
-    pub evidence: String,
+    pub evidence: Text5000,
 }
 
 fn scoped_rm(conn: &mut DbConn, scope: &str, rm_id: &str) -> AppResult<RmRow> {
@@ -87,11 +82,11 @@ pub fn complain(conn: &mut DbConn, ctx: &Ctx, new: NewComplaint) -> AppResult<Co
         .ok_or_else(|| AppError::field("customer_id", "no such customer in your scope"))?;
     let row = ComplaintRow {
         id: crate::http::new_id(),
-        customer_id: new.customer_id,
+        customer_id: new.customer_id.into_string(),
         rm_id: rm.id,
         received_on: new.received_on,
         verified: new.verified,
-        summary: new.summary,
+        summary: new.summary.into_string(),
         org_path: rm.org_path,
         recorded_by: ctx.actor.username.clone(),
         created_at: ctx.now,
@@ -117,8 +112,8 @@ pub fn incident(conn: &mut DbConn, ctx: &Ctx, new: NewIncident) -> AppResult<Inc
         rm_id: rm.id,
         item: new.item.as_str().into(),
         occurred_on: new.occurred_on,
-        description: new.description,
-        evidence: new.evidence,
+        description: new.description.into_string(),
+        evidence: new.evidence.into_string(),
         org_path: rm.org_path,
         recorded_by: ctx.actor.username.clone(),
         created_at: ctx.now,

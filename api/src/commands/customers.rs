@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{customer_state, field_checks, flags, Ctx};
+use crate::bounded::{RecordId, Text200, Text32};
 use crate::db::audit::{self, Change};
 use crate::db::customers::{CustomerRow, RelationRow};
 use crate::db::{self, DbConn};
@@ -20,46 +21,40 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
-    #[validate(length(min = 1, max = 200))]
     #[schema(example = "Acme Steel Ltd")]
-    pub name: String,
+    pub name: Text200,
     pub kind: CustomerKind,
-    #[validate(length(min = 1, max = 64))]
-    pub org_unit_id: String,
+    pub org_unit_id: RecordId,
     pub size: Option<CustomerSize>,
-    #[validate(length(min = 1, max = 32))]
-    pub tier: Option<String>,
+    pub tier: Option<Text32>,
     #[serde(default)]
     pub is_key_account: bool,
     #[serde(default)]
     pub is_vip: bool,
     #[serde(default)]
     pub categories: Vec<Category>,
-    #[validate(length(min = 1, max = 32))]
-    pub national_id: Option<String>,
-    #[validate(length(min = 1, max = 32))]
-    pub phone: Option<String>,
+    pub national_id: Option<Text32>,
+    pub phone: Option<Text32>,
 }
 
 /// Changes to a customer; send `version` (or `If-Match`). `null` clears an optional field.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
-    #[validate(length(min = 1, max = 200))]
-    pub name: Option<String>,
-    pub org_unit_id: Option<String>,
+    pub name: Option<Text200>,
+    pub org_unit_id: Option<RecordId>,
     #[serde(default, deserialize_with = "crate::http::double_option")]
     #[schema(value_type = Option<CustomerSize>)]
     pub size: Option<Option<CustomerSize>>,
     #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<String>)]
-    pub tier: Option<Option<String>>,
+    #[schema(value_type = Option<Text32>)]
+    pub tier: Option<Option<Text32>>,
     pub is_key_account: Option<bool>,
     pub is_vip: Option<bool>,
     pub categories: Option<Vec<Category>>,
     #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
+    #[schema(value_type = Option<Text32>)]
+    pub phone: Option<Option<Text32>>,
     pub version: Option<i64>,
 }
 
@@ -67,8 +62,7 @@ pub struct CustomerPatch {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRelation {
-    #[validate(length(min = 1, max = 64))]
-    pub related_customer_id: String,
+    pub related_customer_id: RecordId,
     pub kind: RelationKind,
 }
 
@@ -111,12 +105,12 @@ pub fn create(conn: &mut DbConn, ctx: &Ctx, new: NewCustomer) -> AppResult<Custo
         org_unit_id: unit.id,
         org_path: unit.path,
         size: new.size.map(|s| s.as_str().into()),
-        tier: new.tier,
+        tier: new.tier.map(String::from),
         categories: join_categories(&new.categories),
         is_key_account: new.is_key_account,
         is_vip: new.is_vip,
-        national_id: new.national_id,
-        phone: new.phone,
+        national_id: new.national_id.map(String::from),
+        phone: new.phone.map(String::from),
         needs_second_rm_since: needs_second_rm(&new.categories).then_some(ctx.now),
         version: 1,
         created_at: ctx.now,
@@ -164,10 +158,7 @@ pub fn update(
         after.size = v.map(|s| s.as_str().into());
     }
     if let Some(v) = patch.tier {
-        if v.as_ref().is_some_and(|t| t.is_empty() || t.len() > 32) {
-            return Err(AppError::field("tier", "length must be between 1 and 32"));
-        }
-        after.tier = v;
+        after.tier = v.map(String::from);
     }
     if let Some(v) = patch.is_key_account {
         after.is_key_account = v;
@@ -187,7 +178,7 @@ pub fn update(
         };
     }
     if let Some(v) = patch.phone {
-        after.phone = v;
+        after.phone = v.map(String::from);
     }
     after.version = before.version + 1;
     after.updated_at = ctx.now;
@@ -225,7 +216,7 @@ pub fn relate(conn: &mut DbConn, ctx: &Ctx, id: &str, new: NewRelation) -> AppRe
         .filter(|c| in_scope(&ctx.scope, &c.org_path))
         .ok_or(AppError::NotFound("customer"))?;
     let customer_path = customer.org_path.clone();
-    if new.related_customer_id == customer.id {
+    if *new.related_customer_id == customer.id {
         return Err(AppError::field(
             "related_customer_id",
             "a customer cannot be related to itself",
@@ -237,7 +228,7 @@ pub fn relate(conn: &mut DbConn, ctx: &Ctx, id: &str, new: NewRelation) -> AppRe
     let row = RelationRow {
         id: crate::http::new_id(),
         customer_id: customer.id,
-        related_customer_id: new.related_customer_id,
+        related_customer_id: new.related_customer_id.into_string(),
         kind: new.kind.as_str().into(),
         created_at: ctx.now,
     };

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Ctx;
+use crate::bounded::{RecordId, Text10000, Text2000};
 use crate::db::audit::{self, Change};
 use crate::db::exit_cases::{self as store, ExitCaseEventRow, ExitCaseRow};
 use crate::db::rms::RmRow;
@@ -52,18 +53,15 @@ pub const TRIGGERS: [&str; 8] = [
 #[derive(Debug, Clone, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub rm_id: RecordId,
     pub kind: CaseKind,
     /// `X-2.1` .. `X-2.6` for disqualifications, `X-3` for forced exits (the default), `X-4` for
     /// voluntary and natural exits and demotions (the default).
     #[schema(example = "X-2.3")]
     pub trigger: Option<String>,
-    #[validate(length(min = 1, max = 2000))]
-    pub reason: String,
+    pub reason: Text2000,
     #[serde(default)]
-    #[validate(length(max = 10000))]
-    pub evidence: String,
+    pub evidence: Text10000,
 }
 
 /// The exit kind recorded on the RM when the case ends in an exit.
@@ -247,7 +245,7 @@ pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCas
         trigger_item: Some(trigger),
         status: CaseStatus::Proposed.as_str().into(),
         reason: new.reason.trim().into(),
-        evidence: new.evidence.clone(),
+        evidence: new.evidence.to_string(),
         proposed_by: ctx.actor.username.clone(),
         decided_by: None,
         decision_note: None,

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::flags::{raise, raise_many};
 use super::Ctx;
+use crate::bounded::{DaysPastDue, RecordId, Text64};
 use crate::db::audit::{self, Change};
 use crate::db::loan_import::{self as import, StagedRow};
 use crate::db::loans::{self as store, SnapshotRow};
@@ -22,14 +23,11 @@ use crate::error::{AppError, AppResult, FieldError};
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoanFact {
-    #[validate(length(min = 1, max = 64))]
     #[schema(example = "L1")]
-    pub loan_no: String,
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
+    pub loan_no: Text64,
+    pub customer_id: RecordId,
     /// The originating RM.
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub rm_id: RecordId,
     #[schema(value_type = String, example = "500000.00")]
     pub balance: Decimal,
     #[schema(example = "2026-03-01")]
@@ -42,8 +40,7 @@ pub struct LoanFact {
     #[schema(example = "2026-11-20")]
     pub as_of: NaiveDate,
     #[serde(default)]
-    #[validate(range(max = 36500))]
-    pub days_past_due: u32,
+    pub days_past_due: DaysPastDue,
     /// the day the loan falls due, when known.
     #[schema(example = "2026-12-15")]
     pub matures_on: Option<NaiveDate>,
@@ -81,14 +78,14 @@ fn staged(line: usize, f: &LoanFact) -> AppResult<StagedRow> {
         line: line as i64,
         loan_no: f.loan_no.trim().to_string(),
         as_of: f.as_of,
-        customer_id: f.customer_id.clone(),
-        rm_id: f.rm_id.clone(),
+        customer_id: f.customer_id.to_string(),
+        rm_id: f.rm_id.to_string(),
         balance_fen: money("balance", f.balance)?,
         originated_on: f.originated_on,
         classification: f.classification.as_str().into(),
         interest_due_fen: money("interest_due", f.interest_due)?,
         interest_paid_fen: money("interest_paid", f.interest_paid)?,
-        days_past_due: f.days_past_due as i32,
+        days_past_due: f.days_past_due.get() as i32,
         matures_on: f.matures_on,
     })
 }

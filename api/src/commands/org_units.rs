@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Ctx;
+use crate::bounded::{RecordId, Text200};
 use crate::db::audit::{self, Change};
 use crate::db::org_units::OrgUnitRow;
 use crate::db::{self, DbConn};
@@ -15,12 +16,10 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrgUnit {
-    #[validate(length(min = 1, max = 200))]
     #[schema(example = "Pudong Branch")]
-    pub name: String,
+    pub name: Text200,
     pub kind: OrgUnitKind,
-    #[validate(length(min = 1, max = 64))]
-    pub parent_id: String,
+    pub parent_id: RecordId,
 }
 
 /// O-1: a new unit under a parent in the caller's subtree; its kind must sit below the parent's.

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::exit_cases::{self, CaseKind, NewCase};
 use super::Ctx;
+use crate::bounded::{RecordId, Text10000, Text2000};
 use crate::db::performance::{self as store, MetricsRow, ScoreRow};
 use crate::db::rms::RmRow;
 use crate::db::{self, DbConn};
@@ -54,8 +55,7 @@ fn fen(field: &str, amount: Decimal) -> AppResult<i64> {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MonthMetrics {
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub rm_id: RecordId,
     #[schema(example = "2026-11")]
     pub month: String,
     #[serde(default)]
@@ -100,7 +100,7 @@ fn to_row(ctx: &Ctx, m: &MonthMetrics) -> AppResult<MetricsRow> {
         return Err(AppError::field("new_loan_amount", "must not be negative"));
     }
     Ok(MetricsRow {
-        rm_id: m.rm_id.clone(),
+        rm_id: m.rm_id.to_string(),
         month: month_text(first),
         new_loan_accounts: m.new_loan_accounts.into(),
         new_loan_amount_fen: fen("new_loan_amount", m.new_loan_amount)?,
@@ -139,7 +139,7 @@ pub fn record_metrics(conn: &mut DbConn, ctx: &Ctx, all: &[MonthMetrics]) -> App
                 format!("[{i}].{field}")
             }
         };
-        if !rms.contains(&m.rm_id) {
+        if !rms.contains(m.rm_id.as_str()) {
             errors.push(crate::error::FieldError::new(
                 prefix("rm_id"),
                 "no such RM in your scope",
@@ -422,11 +422,11 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
             conn,
             ctx,
             &NewCase {
-                rm_id: rm_id.clone(),
+                rm_id: RecordId::composed(rm_id.clone())?,
                 kind: CaseKind::Disqualification,
                 trigger: Some(trigger.into()),
-                reason: format!("{trigger} found by the monthly run for {month}"),
-                evidence: evidence.clone(),
+                reason: Text2000::composed(format!("{trigger} found by the monthly run for {month}"))?,
+                evidence: Text10000::composed(evidence.clone())?,
             },
         )?;
         cases_opened.push(OpenedCase {
@@ -593,15 +593,17 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
                 conn,
                 ctx,
                 &NewCase {
-                    rm_id: rm.id.clone(),
+                    rm_id: RecordId::composed(rm.id.clone())?,
                     kind: CaseKind::Demotion,
                     trigger: Some("X-4".into()),
-                    reason: format!("{year} average score below the rank standard {standard}"),
-                    evidence: format!(
+                    reason: Text2000::composed(format!(
+                        "{year} average score below the rank standard {standard}"
+                    ))?,
+                    evidence: Text10000::composed(format!(
                         "average {} over {} months",
                         r.average.unwrap_or_default(),
                         r.months_scored
-                    ),
+                    ))?,
                 },
             )?;
             r.demotion_case_id = Some(case.id);

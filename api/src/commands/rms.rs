@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::assignments::{customer_facts, facts_of_rm};
 use super::Ctx;
+use crate::bounded::{NationalId, RecordId, Text100, Text32, Years};
 use crate::db::audit::{self, Change};
 use crate::db::rms::RmRow;
 use crate::db::{self, DbConn};
@@ -22,25 +23,20 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRm {
-    #[validate(length(min = 1, max = 32))]
     #[schema(example = "E1001")]
-    pub employee_no: String,
-    #[validate(custom(function = "national_id"))]
+    pub employee_no: Text32,
     #[schema(example = "110101199001011234")]
-    pub national_id: String,
-    #[validate(length(min = 1, max = 100))]
+    pub national_id: NationalId,
     #[schema(example = "Li Na")]
-    pub name: String,
+    pub name: Text100,
     pub line: Line,
     pub grade: Grade,
-    #[validate(length(min = 1, max = 64))]
-    pub org_unit_id: String,
+    pub org_unit_id: RecordId,
     /// Day the grade qualification exam was passed (valid 2 years by default, O-4).
     #[schema(example = "2026-01-15")]
     pub qualified_on: NaiveDate,
     /// O-4: years of counter experience, when known (default policy minimum 2).
-    #[validate(range(max = 60))]
-    pub counter_experience_years: Option<u32>,
+    pub counter_experience_years: Option<Years>,
     /// O-4: a bad business record bars appointment.
     #[serde(default)]
     pub bad_business_record: bool,
@@ -48,23 +44,13 @@ pub struct NewRm {
     pub term_starts_on: Option<NaiveDate>,
 }
 
-fn national_id(value: &str) -> Result<(), validator::ValidationError> {
-    if rules::is_valid_national_id(value) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("national_id")
-            .with_message("must be 18 characters: 17 digits and a digit or X".into()))
-    }
-}
-
 /// Changes to an RM; grades change through qualifications (O-3). Send `version` (or `If-Match`).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RmPatch {
-    #[validate(length(min = 1, max = 100))]
-    pub name: Option<String>,
+    pub name: Option<Text100>,
     /// Transfer to another unit in the caller's scope.
-    pub org_unit_id: Option<String>,
+    pub org_unit_id: Option<RecordId>,
     pub status: Option<RmStatus>,
     /// Refused: an RM exits only through an exit case; kept so that clients get a clear refusal.
     pub exit_kind: Option<ExitKind>,
@@ -87,7 +73,7 @@ pub fn appoint(
     let unit = db::org_units::referenced(conn, &ctx.scope, &new.org_unit_id, "org_unit_id")?;
     let appointment = rules::Appointment {
         qualified_on: new.qualified_on,
-        counter_experience_years: new.counter_experience_years,
+        counter_experience_years: new.counter_experience_years.map(Years::get),
         bad_business_record: new.bad_business_record,
         banned: db::rms::is_banned(conn, &new.national_id)?,
     };
@@ -105,7 +91,7 @@ pub fn appoint(
     let row = RmRow {
         id: crate::http::new_id(),
         employee_no: new.employee_no.trim().to_string(),
-        national_id: new.national_id,
+        national_id: new.national_id.into_string(),
         name: new.name.trim().to_string(),
         line: new.line.as_str().into(),
         grade: new.grade.as_str().into(),

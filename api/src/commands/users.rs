@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Ctx;
+use crate::bounded::{Password, RecordId, Roles, Text200, Username};
 use crate::db::audit::{self, Change};
 use crate::db::users::{self as store, UserRow};
 use crate::db::{self, DbConn};
@@ -20,49 +21,29 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[validate(length(min = 3, max = 64), custom(function = "username_chars"))]
     #[schema(example = "li.na")]
-    pub username: String,
-    #[validate(length(min = 8, max = 200, message = "must be 8 to 200 characters"))]
-    pub password: String,
-    #[validate(length(min = 1, max = 200))]
+    pub username: Username,
+    pub password: Password,
     #[schema(example = "Li Na")]
-    pub display_name: String,
-    #[validate(length(min = 1, max = 6, message = "give 1 to 6 roles"))]
-    pub roles: Vec<Role>,
-    #[validate(length(min = 1, max = 64))]
-    pub org_unit_id: String,
-    pub rm_id: Option<String>,
-}
-
-fn username_chars(name: &str) -> Result<(), validator::ValidationError> {
-    if name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("username")
-            .with_message("letters, digits, '.', '_' and '-' only".into()))
-    }
+    pub display_name: Text200,
+    pub roles: Roles,
+    pub org_unit_id: RecordId,
+    pub rm_id: Option<RecordId>,
 }
 
 /// Changes to a user; send `version` (or `If-Match`).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    #[validate(length(min = 1, max = 200))]
-    pub display_name: Option<String>,
-    #[validate(length(min = 1, max = 6, message = "give 1 to 6 roles"))]
-    pub roles: Option<Vec<Role>>,
-    pub org_unit_id: Option<String>,
+    pub display_name: Option<Text200>,
+    pub roles: Option<Roles>,
+    pub org_unit_id: Option<RecordId>,
     /// `null` unlinks the RM record.
     #[serde(default, deserialize_with = "crate::http::double_option")]
-    #[schema(value_type = Option<String>)]
-    pub rm_id: Option<Option<String>>,
+    #[schema(value_type = Option<RecordId>)]
+    pub rm_id: Option<Option<RecordId>>,
     pub active: Option<bool>,
-    #[validate(length(min = 8, max = 200, message = "must be 8 to 200 characters"))]
-    pub password: Option<String>,
+    pub password: Option<Password>,
     pub version: Option<i64>,
 }
 
@@ -170,13 +151,14 @@ pub fn check_roles(ctx: &Ctx, before: &[Role], after: &[Role]) -> AppResult<()> 
 
 /// A new account in the caller's subtree. Privileged roles are not given here: the route creates
 /// the account with the others and files them for approval.
-pub fn create(
+fn create(
     conn: &mut DbConn,
     ctx: &Ctx,
     new: NewUser,
+    roles: &[Role],
     password_hash: String,
 ) -> AppResult<UserRow> {
-    check_roles(ctx, &[], &new.roles)?;
+    check_roles(ctx, &[], roles)?;
     let unit = db::org_units::referenced(conn, &ctx.scope, &new.org_unit_id, "org_unit_id")?;
     if store::find_by_username(conn, &new.username)?.is_some() {
         return Err(AppError::Duplicate(format!(
@@ -190,13 +172,13 @@ pub fn create(
     }
     let row = UserRow {
         id,
-        username: new.username,
+        username: new.username.into_string(),
         password_hash,
         display_name: new.display_name.trim().to_string(),
-        roles: join_roles(&new.roles),
+        roles: join_roles(roles),
         org_unit_id: unit.id,
         org_path: unit.path,
-        rm_id: new.rm_id,
+        rm_id: new.rm_id.map(String::from),
         active: true,
         version: 1,
         created_at: ctx.now,
@@ -208,7 +190,7 @@ pub fn create(
         conn,
         &row.id,
         &[],
-        &new.roles,
+        roles,
         Some(actor_id(ctx)),
         None,
         ctx.now,
@@ -291,22 +273,23 @@ pub fn create_or_request(
     conn: &mut DbConn,
     ctx: &Ctx,
     caller: &crate::auth::Caller,
-    mut new: NewUser,
+    new: NewUser,
     password_hash: String,
 ) -> AppResult<Outcome> {
     duties::check_grant(&ctx.policy.duties, &actor_roles(ctx), &[], &new.roles)
         .map_err(AppError::Denied)?;
     if !duties::needs_second_admin(&[], &new.roles) {
-        return Ok(Outcome::Done(Box::new(create(
-            conn,
-            ctx,
-            new,
-            password_hash,
-        )?)));
+        let roles = new.roles.to_vec();
+        let user = create(conn, ctx, new, &roles, password_hash)?;
+        return Ok(Outcome::Done(Box::new(user)));
     }
-    let wanted = new.roles.clone();
-    new.roles.retain(|r| !duties::is_privileged(*r));
-    let user = create(conn, ctx, new, password_hash)?;
+    let wanted = new.roles.to_vec();
+    let unprivileged: Vec<Role> = wanted
+        .iter()
+        .copied()
+        .filter(|r| !duties::is_privileged(*r))
+        .collect();
+    let user = create(conn, ctx, new, &unprivileged, password_hash)?;
     let approval = request_grant(conn, ctx, caller, &user, wanted)?;
     Ok(Outcome::Waiting(Box::new(approval)))
 }
@@ -325,7 +308,7 @@ pub fn update_or_request(
     let before = changeable(conn, ctx, id)?;
     let roles_before = split_roles(&before.roles);
     let wanted = match &patch.roles {
-        Some(roles) if duties::needs_second_admin(&roles_before, roles) => roles.clone(),
+        Some(roles) if duties::needs_second_admin(&roles_before, roles) => roles.to_vec(),
         _ => {
             let after = update(conn, ctx, before, patch, password_hash, expected)?;
             return Ok(Outcome::Done(Box::new(after)));
@@ -360,12 +343,17 @@ fn update(
 ) -> AppResult<UserRow> {
     crate::http::check_version(before.version, expected, "the user")?;
     let roles_before = split_roles(&before.roles);
-    let roles_after = patch.roles.clone().unwrap_or_else(|| roles_before.clone());
+    let roles_after = patch
+        .roles
+        .as_ref()
+        .map_or_else(|| roles_before.clone(), |r| r.to_vec());
     let unit_id = patch
         .org_unit_id
+        .map_or_else(|| before.org_unit_id.clone(), String::from);
+    let rm_link = patch
+        .rm_id
         .clone()
-        .unwrap_or_else(|| before.org_unit_id.clone());
-    let rm_link = patch.rm_id.clone().unwrap_or_else(|| before.rm_id.clone());
+        .map_or_else(|| before.rm_id.clone(), |link| link.map(String::from));
     let active = patch.active.unwrap_or(before.active);
     let guarded = GuardedChange {
         roles: join_roles(&roles_after) != before.roles,

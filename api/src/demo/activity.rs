@@ -9,6 +9,7 @@ use diesel::Connection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::bounded::{RecordId, Text10000, Text2000};
 use crate::auth::Caller;
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::evaluations::{self, Evaluation, RmEvaluation};
@@ -203,11 +204,14 @@ fn open_exit_case(conn: &mut DbConn, ctx: &Ctx, worst: &RmEvaluation) -> AppResu
         conn,
         ctx,
         &NewCase {
-            rm_id: worst.rm_id.clone(),
+            rm_id: RecordId::composed(worst.rm_id.clone())?,
             kind: CaseKind::Disqualification,
             trigger: Some("X-2.2".into()),
-            reason: "overdue interest not acted on or reported in time".into(),
-            evidence: format!("R-4 evaluation of {}: {}", ctx.today, worst.indicator),
+            reason: Text2000::composed("overdue interest not acted on or reported in time")?,
+            evidence: Text10000::composed(format!(
+                "R-4 evaluation of {}: {}",
+                ctx.today, worst.indicator
+            ))?,
         },
     )?;
     Ok(())

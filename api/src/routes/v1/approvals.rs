@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::Text1000;
 use crate::auth::Caller;
 use crate::commands::{approvals, Ctx};
 use crate::db::{self, approvals::ApprovalRow};
@@ -89,8 +90,7 @@ pub enum ApprovalStatus {
 #[serde(deny_unknown_fields)]
 #[schema(as = ApprovalDecision)]
 pub struct Decision {
-    #[validate(length(min = 1, max = 1000))]
-    pub note: Option<String>,
+    pub note: Option<Text1000>,
 }
 
 /// Approvals in the caller's subtree.
@@ -162,7 +162,7 @@ pub async fn approve(
         state,
         caller,
         id.into_inner(),
-        body.value.note,
+        body.value.note.map(String::from),
         Outcome::Approve,
     )
     .await;
@@ -188,7 +188,7 @@ pub async fn reject(
         state,
         caller,
         id.into_inner(),
-        body.value.note,
+        body.value.note.map(String::from),
         Outcome::Reject,
     )
     .await

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::{RecordId, Text500};
 use crate::auth::Caller;
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::assignments::{self as engine, Assign};
@@ -82,20 +83,16 @@ impl PendingApproval {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignment {
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
-    #[validate(length(min = 1, max = 64))]
-    pub rm_id: String,
+    pub customer_id: RecordId,
+    pub rm_id: RecordId,
     pub role: AssignmentRole,
     /// A-7 share of an assistant or team member (default 0.4, team members split it).
     #[schema(value_type = Option<String>, example = "0.4")]
     pub share: Option<Decimal>,
-    #[validate(length(min = 1, max = 500))]
     #[schema(example = "new")]
-    pub reason: Option<String>,
+    pub reason: Option<Text500>,
     /// when the RM is at the cap, asks for an override approved by a second person (M-1).
-    #[validate(length(min = 1, max = 500))]
-    pub override_reason: Option<String>,
+    pub override_reason: Option<Text500>,
 }
 
 /// Assign an RM to a customer (admin, manager). Each refusal names its rule: A-1 one primary,
@@ -124,11 +121,11 @@ pub async fn create(
     http::command(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
         let cmd = Assign {
-            customer_id: new.customer_id,
-            rm_id: new.rm_id,
+            customer_id: new.customer_id.into_string(),
+            rm_id: new.rm_id.into_string(),
             role: new.role,
             share: new.share,
-            reason: new.reason.unwrap_or_else(|| "new".into()),
+            reason: new.reason.map_or_else(|| "new".into(), String::from),
         };
         // new business with a blacklisted customer needs a risk officer's approval.
         let (blacklisted, _) = crate::commands::flags::risk_state(conn, &cmd.customer_id)?;
@@ -153,7 +150,7 @@ pub async fn create(
             Ok(row) => Ok((201, serde_json::to_value(Assignment::try_from(row)?)?)),
             Err(AppError::Rule(v)) if v.rule == "A-3" && new.override_reason.is_some() => {
                 let (customer, _) = engine::customer_facts(conn, &ctx, &cmd.customer_id)?;
-                let override_reason = new.override_reason.unwrap_or_default();
+                let override_reason = new.override_reason.map(String::from).unwrap_or_default();
                 let request = Request {
                     reason: format!("cap override: {}; {override_reason}", v.detail),
                     rule: "A-3",
@@ -181,9 +178,8 @@ pub async fn create(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndAssignment {
-    #[validate(length(min = 1, max = 500))]
     #[schema(example = "customer left the bank")]
-    pub reason: Option<String>,
+    pub reason: Option<Text500>,
 }
 
 /// End an assignment (admin, manager). A primary ends only when nobody else holds the customer
@@ -202,7 +198,7 @@ pub async fn end(
 ) -> AppResult<web::Json<Assignment>> {
     caller.require(Permission::ManageAssignments)?;
     let id = id.into_inner();
-    let reason = body.value.reason.unwrap_or_default();
+    let reason = body.value.reason.map(String::from).unwrap_or_default();
     let row = state
         .db
         .write(move |conn| {
@@ -216,12 +212,10 @@ pub async fn end(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reassignment {
-    #[validate(length(min = 1, max = 64))]
-    pub to_rm_id: String,
+    pub to_rm_id: RecordId,
     /// e.g. `rotation`, `tier_change`, `customer_request`.
-    #[validate(length(min = 1, max = 500))]
     #[schema(example = "rotation")]
-    pub reason: String,
+    pub reason: Text500,
 }
 
 /// Move a customer to a new primary RM (admin, manager), checked like a new assignment. A
@@ -267,8 +261,8 @@ pub async fn reassign(
             };
             let pending = Pending::Reassign {
                 customer_id,
-                to_rm_id: cmd.to_rm_id,
-                reason: cmd.reason,
+                to_rm_id: cmd.to_rm_id.into_string(),
+                reason: cmd.reason.into_string(),
             };
             let row = approvals::request(conn, &ctx, &inner, &pending, request)?;
             return Ok((202, serde_json::to_value(PendingApproval::of(row))?));

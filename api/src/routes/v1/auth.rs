@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::bounded::{Text100, Text200};
 use crate::auth::{password, Caller};
 use crate::commands::sessions;
 use crate::db;
@@ -17,12 +18,10 @@ use crate::startup::{AppState, RequestId};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[validate(length(min = 1, max = 100))]
     #[schema(example = "admin")]
-    pub username: String,
-    #[validate(length(min = 1, max = 200))]
+    pub username: Text100,
     #[schema(example = "change-me")]
-    pub password: String,
+    pub password: Text200,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -116,7 +115,7 @@ pub async fn issue_token(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_string());
-    let verified = state.hashing.verify(password, stored_hash).await?;
+    let verified = state.hashing.verify(password.into_string(), stored_hash).await?;
     let signed_in = user.filter(|u| verified && u.active);
     let actor = login_actor(signed_in.as_ref(), request_id, clock);
     let (outcome, account) = (signed_in.clone(), username.clone());

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::Note2000;
 use crate::auth::Caller;
 use crate::commands::exit_cases::{self as engine, CaseKind, CaseStatus, NewCase, Timeline};
 use crate::commands::Ctx;
@@ -193,8 +194,7 @@ crate::domain::text_enum! {
 pub struct DecisionRequest {
     pub decision: Decision,
     #[serde(default)]
-    #[validate(length(max = 2000))]
-    pub note: String,
+    pub note: Note2000,
 }
 
 /// The committee's decision (committee role, not the proposer: M-1). Approving an exit bans the

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::{RecordId, Text2000, Text20000, Text500};
 use crate::auth::Caller;
 use crate::commands::activities::{self, ActivityKind, NewActivity};
 use crate::commands::field_checks::{self as engine, Submission, Upload};
@@ -73,29 +74,22 @@ impl TryFrom<FieldCheckRow> for FieldCheck {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFieldCheck {
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
+    pub customer_id: RecordId,
     pub kind: CheckKind,
-    #[validate(length(min = 1, max = 64))]
-    pub lead_rm_id: String,
+    pub lead_rm_id: RecordId,
     /// Required for pre-loan investigations and post-loan inspections of A-6 customers (D-2).
-    #[validate(length(min = 1, max = 64))]
-    pub second_rm_id: Option<String>,
+    pub second_rm_id: Option<RecordId>,
     #[schema(example = "2026-11-02T09:30:00Z")]
     pub performed_at: DateTime<Utc>,
-    #[validate(length(min = 1, max = 500))]
-    pub place: Option<String>,
-    #[validate(length(min = 1, max = 20000))]
-    pub findings: String,
-    #[validate(length(min = 1, max = 2000))]
-    pub outcome: Option<String>,
+    pub place: Option<Text500>,
+    pub findings: Text20000,
+    pub outcome: Option<Text2000>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckNote {
-    #[validate(length(min = 1, max = 2000))]
-    pub note: Option<String>,
+    pub note: Option<Text2000>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -236,14 +230,14 @@ pub async fn create(
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
         let submission = Submission {
-            customer_id: new.customer_id,
+            customer_id: new.customer_id.into_string(),
             kind: new.kind,
-            lead_rm_id: new.lead_rm_id,
-            second_rm_id: new.second_rm_id,
+            lead_rm_id: new.lead_rm_id.into_string(),
+            second_rm_id: new.second_rm_id.map(String::from),
             performed_at: crate::db::audit::truncate(new.performed_at.naive_utc()),
-            place: new.place,
-            findings: new.findings,
-            outcome: new.outcome,
+            place: new.place.map(String::from),
+            findings: new.findings.into_string(),
+            outcome: new.outcome.map(String::from),
         };
         Ok(FieldCheck::try_from(engine::submit(
             conn,
@@ -297,7 +291,7 @@ pub async fn confirm(
         state,
         caller,
         id.into_inner(),
-        body.value.note,
+        body.value.note.map(String::from),
         Decision::Confirm,
     )
     .await
@@ -316,7 +310,7 @@ pub async fn reject(
         state,
         caller,
         id.into_inner(),
-        body.value.note,
+        body.value.note.map(String::from),
         Decision::Reject,
     )
     .await
@@ -335,7 +329,7 @@ pub async fn cancel(
         state,
         caller,
         id.into_inner(),
-        body.value.note,
+        body.value.note.map(String::from),
         Decision::Cancel,
     )
     .await

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::{RecordId, Text2000, Text5000};
 use crate::auth::Caller;
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{assignments as engine, flags as engine_flags, Ctx};
@@ -100,29 +101,25 @@ pub struct FlagDetail {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFlag {
-    #[validate(length(min = 1, max = 64))]
-    pub customer_id: String,
+    pub customer_id: RecordId,
     /// `anomaly` (applied at once) or `blacklisted` (waits for a second person, M-1); the other
     /// kinds are raised by the rules from loan facts.
     pub kind: FlagKind,
-    #[validate(length(min = 1, max = 2000))]
-    pub reason: String,
+    pub reason: Text2000,
     pub severity: Option<Severity>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlagNote {
-    #[validate(length(min = 1, max = 2000))]
-    pub note: Option<String>,
+    pub note: Option<Text2000>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
     /// What shows the risk is gone (required, R-2).
-    #[validate(length(min = 1, max = 5000))]
-    pub evidence: String,
+    pub evidence: Text5000,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -277,7 +274,7 @@ pub async fn raise(
             };
             let pending = Pending::Blacklist {
                 customer_id: customer.id,
-                reason: new.reason,
+                reason: new.reason.into_string(),
             };
             let row = approvals::request(conn, &ctx, &inner, &pending, request)?;
             return Ok((202, serde_json::to_value(PendingApproval::of(row))?));
@@ -307,7 +304,7 @@ pub async fn acknowledge(
 ) -> AppResult<web::Json<Flag>> {
     caller.require(Permission::AcknowledgeFlags)?;
     let id = id.into_inner();
-    let note = body.value.note.unwrap_or_default();
+    let note = body.value.note.map(String::from).unwrap_or_default();
     let row = state
         .db
         .write(move |conn| {
@@ -359,7 +356,7 @@ pub async fn resolve(
                 &inner,
                 &Pending::Unblacklist {
                     flag_id: flag.id,
-                    evidence,
+                    evidence: evidence.into_string(),
                 },
                 request,
             )?;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::bounded::{RecordId, Text500};
 use crate::auth::Caller;
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{handovers, Ctx};
@@ -75,26 +76,28 @@ fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewHandover {
-    #[validate(length(min = 1, max = 64))]
-    pub from_rm_id: String,
-    #[validate(length(min = 1, max = 500))]
+    pub from_rm_id: RecordId,
     #[schema(example = "exit")]
-    pub reason: Option<String>,
+    pub reason: Option<Text500>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandoverPatch {
-    #[validate(length(min = 1, max = 10000))]
-    pub moves: Vec<MoveChange>,
+    pub moves: Moves,
     pub version: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveChange {
-    pub assignment_id: String,
-    pub to_rm_id: String,
+    pub assignment_id: RecordId,
+    pub to_rm_id: RecordId,
+}
+
+crate::bounded::bounded_list! {
+    /// Changes to a handover plan: 1 to 10,000 moves.
+    Moves(Vec<MoveChange>): 1..=10000
 }
 
 /// Propose a handover (admin, manager): one move per active assignment of the RM, each to the
@@ -166,8 +169,9 @@ pub async fn adjust(
     let id = id.into_inner();
     let changes: Vec<(String, String)> = patch
         .moves
+        .into_vec()
         .into_iter()
-        .map(|m| (m.assignment_id, m.to_rm_id))
+        .map(|m| (m.assignment_id.into_string(), m.to_rm_id.into_string()))
         .collect();
     let found = state
         .db

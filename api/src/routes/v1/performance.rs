@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::bounded::Year;
 use crate::auth::Caller;
 use crate::commands::performance::{
     self as engine, MonthMetrics, MonthRun, PayReport, Rating, Score,
@@ -157,8 +158,7 @@ pub async fn scores(
 #[serde(deny_unknown_fields)]
 pub struct LevelsRequest {
     #[schema(example = 2026)]
-    #[validate(range(min = 2000, max = 2100))]
-    pub year: i32,
+    pub year: Year,
 }
 
 /// The yearly performance levels (admin, risk officer; X-4): forced distribution 30/50/20 of the
@@ -181,7 +181,7 @@ pub async fn levels(
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            engine::rate_year(conn, &ctx, year)
+            engine::rate_year(conn, &ctx, year.get())
         })
         .await?;
     Ok(web::Json(ratings))

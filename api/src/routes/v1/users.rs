@@ -140,7 +140,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::ManageUsers)?;
     let new = body.value;
-    let password = new.password.clone();
+    let password = new.password.as_str().to_string();
     let password_hash = password::hash_bounded(&state.hashing, password).await?;
     let inner_caller = caller.clone();
     let answer = http::command(&state.db, &caller, &req, &body.raw, move |conn| {
@@ -184,7 +184,7 @@ pub async fn update(
     caller.require(Permission::ManageUsers)?;
     let patch = body.value;
     let expected = http::expected_version(&req, patch.version)?;
-    let password_hash = match patch.password.clone() {
+    let password_hash = match patch.password.as_ref().map(|p| p.as_str().to_string()) {
         Some(p) => Some(password::hash_bounded(&state.hashing, p).await?),
         None => None,
     };
