@@ -206,11 +206,14 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
         ),
     ];
     let components = api.components.get_or_insert_with(Default::default);
-    // Query parameters refer to their bounded types; utoipa collects only body schemas.
-    components.schemas.insert(
-        <crate::bounded::PageSize as utoipa::ToSchema>::name().into(),
-        <crate::bounded::PageSize as utoipa::PartialSchema>::schema(),
-    );
+    // Parameters refer to their types by name; utoipa collects only the schemas of bodies.
+    fn define<T: utoipa::ToSchema>(components: &mut utoipa::openapi::Components) {
+        components
+            .schemas
+            .insert(T::name().into(), <T as utoipa::PartialSchema>::schema());
+    }
+    define::<crate::bounded::PageSize>(components);
+    define::<crate::routes::v1::exports::Dataset>(components);
     for (_, name, description) in PROBLEMS {
         components.responses.insert(
             name.to_string(),

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The contract checked by a peer tool (issue 17): schemathesis (from PyPI) generates requests from
-# the served OpenAPI document and checks every answer against it: no server error, only documented
-# statuses and media types, bodies that match their schemas, and invalid requests refused. Fixed
-# seed and bounded budget in CI; a longer run:
+# The contract checked by two peer tools from PyPI (issue 17), against one demo server:
+#  1. openapi-python-client generates a Python client from the committed openapi/openapi.json and
+#     tests/contract/client_scenario.py walks a third party's day with it (unit, RM, customer,
+#     assignment, a blacklisting approved by a second person, an export), no hand-written HTTP;
+#  2. schemathesis generates requests from the served document and checks every answer against it:
+#     no server error, only documented statuses and media types, bodies that match their schemas,
+#     and invalid requests refused. Fixed seed and bounded budget in CI; a longer run:
 #
 #   CONTRACT_EXAMPLES=200 CONTRACT_SEED=$RANDOM bash tests/contract/run.sh
 #
@@ -18,14 +21,14 @@ venv="${CONTRACT_VENV:-target/contract-venv}"
 port="${CONTRACT_PORT:-18300}"
 base="http://127.0.0.1:$port"
 
-if [ ! -x "$venv/bin/schemathesis" ]; then
+if [ ! -x "$venv/bin/schemathesis" ] || [ ! -x "$venv/bin/openapi-python-client" ]; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get install -y --no-install-recommends python3-venv
     rm -rf "$venv"
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install -q "schemathesis==4.32.5"
+  "$venv/bin/pip" install -q "schemathesis==4.32.5" "openapi-python-client==0.29.1"
 fi
 cargo build --locked -q -p rmdesk
 work="$(mktemp -d)"
@@ -35,10 +38,23 @@ DATABASE_URL="${CONTRACT_DATABASE_URL:-sqlite://$work/rmdesk.sqlite3}" RMDESK_DA
   RMDESK_NOW=2026-11-30T04:00:00Z RMDESK_BIND="127.0.0.1:$port" RUST_LOG=warn \
   target/debug/rmdesk serve --demo > "$work/server.log" 2>&1 &
 for _ in $(seq 1 100); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
+echo "== a client generated from openapi/openapi.json by openapi-python-client walks a scenario"
+printf 'post_hooks: []\n' > "$work/generator.yaml"
+"$venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
+  --config "$work/generator.yaml" --output-path "$work/client/rmdesk_client" > "$work/generator.log" 2>&1 ||
+  { cat "$work/generator.log"; exit 1; }
+if grep -B2 -A3 "will not be generated" "$work/generator.log"; then
+  echo "the generator could not build every operation from openapi/openapi.json" >&2
+  exit 1
+fi
+PYTHONPATH="$work/client" "$venv/bin/python" tests/contract/client_scenario.py \
+  "$base" 2026-11-30 contract-admin-password
+
+echo "== schemathesis: generated requests against the served document"
 token=$(curl -sf -X POST -H 'content-type: application/json' \
   -d '{"username":"admin","password":"contract-admin-password"}' "$base/api/v1/auth/token" |
   python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')
-"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+"$venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml run "$base/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
   --exclude-path /api/v1/auth/logout --exclude-path /api/v1/loans/batch \

@@ -68,6 +68,15 @@ pub struct ExportParams {
     pub to: Option<NaiveDate>,
 }
 
+/// A JSON export (`format=json`): the items, then the manifest that signs them. An item has its
+/// dataset's own shape (the list view of that dataset, masked as the caller must see it).
+#[derive(Debug, ToSchema)]
+pub struct ExportDocument {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<serde_json::Value>,
+    pub manifest: Manifest,
+}
+
 /// What an export holds and how to check it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Manifest {
@@ -411,9 +420,13 @@ fn produce(
 /// row count and digest.
 #[utoipa::path(
     tag = "audit",
-    params(ExportParams),
+    params(("dataset" = Dataset, Path, description = "what to export"), ExportParams),
     responses(
-        (status = 200, description = "the items and the manifest", body = Manifest),
+        (status = 200, description = "the items and the manifest: JSON `{\"items\": [...], \"manifest\": {...}}`, or NDJSON with one item per line and the manifest last",
+            content(
+                (ExportDocument = "application/json"),
+                (serde_json::Value = "application/x-ndjson")
+            )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")
     )
