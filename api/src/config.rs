@@ -25,8 +25,11 @@ pub struct Config {
     pub workers: usize,
     /// The built dashboard (`frontend/dist`), from `RMDESK_FRONTEND_DIR`.
     pub frontend_dir: PathBuf,
-    /// The business clock (`RMDESK_NOW`, P-2).
+    /// The business clock (`RMDESK_NOW`, `RMDESK_TIMEZONE`, P-2).
     pub clock: Clock,
+    /// Seconds between the scheduler's looks at the calendar (`RMDESK_JOB_TICK_SECONDS`, default
+    /// 15); `None` runs no scheduler (`RMDESK_JOBS=off`).
+    pub job_tick_seconds: Option<u64>,
 }
 
 impl Config {
@@ -77,7 +80,12 @@ impl Config {
                 .unwrap_or_default(),
             db_pool_size: number("RMDESK_DB_POOL_SIZE", 8)?.clamp(1, 256) as u32,
             workers: workers.clamp(1, 64) as usize,
-            clock: Clock::parse(var("RMDESK_NOW").as_deref())?,
+            clock: Clock::parse(var("RMDESK_NOW").as_deref())?
+                .in_zone(Clock::parse_zone(var("RMDESK_TIMEZONE").as_deref())?),
+            job_tick_seconds: match var("RMDESK_JOBS").as_deref() {
+                Some("off") | Some("0") | Some("false") => None,
+                _ => Some(number("RMDESK_JOB_TICK_SECONDS", 15)?.clamp(1, 3600) as u64),
+            },
         })
     }
 }

@@ -156,6 +156,7 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         workers: 1,
         frontend_dir: data_dir.join("dashboard"),
         clock: rmdesk::clock::Clock::starting_at(test_now()),
+        job_tick_seconds: None,
     };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -3,6 +3,7 @@
 
 pub mod assignment;
 pub mod audit_chain;
+pub mod calendar;
 pub mod commitments;
 pub mod customer;
 pub mod duties;

@@ -20,6 +20,9 @@ pub struct Policy {
     /// M-4: which role may grant which.
     #[serde(default)]
     pub duties: crate::duties::DutiesPolicy,
+    /// P-2: working days, holidays and make-up days; the hours and days of the scheduled jobs.
+    #[serde(default)]
+    pub calendar: crate::calendar::CalendarPolicy,
     /// X-1 monthly scoring tables (data, not code): `scoring-tables.json`.
     #[schema(value_type = Object)]
     pub scoring: serde_json::Value,
@@ -253,6 +256,7 @@ impl Default for Policy {
                 manager_linked_share: dec("0.10"),
             },
             duties: crate::duties::DutiesPolicy::default(),
+            calendar: crate::calendar::CalendarPolicy::default(),
             scoring: serde_json::from_str(include_str!("scoring-tables.json"))
                 .unwrap_or(serde_json::Value::Null),
         }
@@ -372,6 +376,7 @@ impl Policy {
             ));
         }
         out.extend(scoring_problems(&self.scoring));
+        out.extend(self.calendar.problems());
         out
     }
 }

@@ -411,12 +411,14 @@ pub fn require_checks_each(
 ) -> AppResult<Vec<RequiredCheckRow>> {
     let ids: Vec<String> = wanted.iter().map(|(c, _, _)| c.id.clone()).collect();
     let open = store::open_required_of(conn, &ids)?;
-    let due_on: NaiveDate = ctx
-        .today
-        .checked_add_days(Days::new(
-            ctx.policy.field_checks.required_inspection_due_days.into(),
-        ))
-        .unwrap_or(NaiveDate::MAX);
+    let days = ctx.policy.field_checks.required_inspection_due_days;
+    let due_on: NaiveDate = if ctx.policy.calendar.inspection_due_in_working_days {
+        ctx.policy.calendar.add_working_days(ctx.today, days)
+    } else {
+        ctx.today
+            .checked_add_days(Days::new(days.into()))
+            .unwrap_or(NaiveDate::MAX)
+    };
     let rows: Vec<RequiredCheckRow> = wanted
         .iter()
         .filter(|(c, kind, _)| !open.contains(&(c.id.clone(), kind.as_str().to_string())))

@@ -282,13 +282,10 @@ pub struct HistoryFilter {
     pub as_of: Option<String>,
 }
 
-fn parse_as_of(text: &str) -> AppResult<NaiveDateTime> {
+/// A date means the end of that business day in the bank's time zone (P-2).
+fn parse_as_of(text: &str, clock: &crate::clock::Clock) -> AppResult<NaiveDateTime> {
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let next = day
-            .succ_opt()
-            .unwrap_or(day)
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default();
+        let next = clock.instant_of(day.succ_opt().unwrap_or(day), chrono::NaiveTime::MIN);
         return Ok(next - chrono::Duration::microseconds(1));
     }
     DateTime::parse_from_rfc3339(text)
@@ -312,7 +309,12 @@ pub async fn history(
     q: Query<HistoryFilter>,
 ) -> AppResult<web::Json<Vec<Assignment>>> {
     let id = id.into_inner();
-    let as_of = q.0.as_of.as_deref().map(parse_as_of).transpose()?;
+    let as_of = q
+        .0
+        .as_of
+        .as_deref()
+        .map(|text| parse_as_of(text, &caller.clock))
+        .transpose()?;
     let rows = state
         .db
         .read(move |conn| {

@@ -469,7 +469,9 @@ pub async fn export(
             Ok((scope, db::policy::current(conn)?.1, whole_bank))
         })
         .await?;
-    let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
+    // P-2: a day runs from midnight to midnight in the bank's time zone.
+    let clock = caller.clock;
+    let day = |d: NaiveDate| Some(clock.instant_of(d, chrono::NaiveTime::MIN));
     let job = Job {
         unmasked: caller.may(Permission::ReadPersonalData),
         caller,

@@ -589,7 +589,9 @@ pub struct ActivityReport {
     /// Visits (site visits, inspections, investigations) to customers created in the last 90 days.
     pub new_customer_visits: u32,
     pub existing_customer_visits: u32,
-    /// Targets for the five working days (policy `field_checks.daily_targets` × 5).
+    /// Working days of the week in the bank's calendar (P-2: holidays and make-up days count).
+    pub working_days: u32,
+    /// Targets for the week: policy `field_checks.daily_targets` × its working days.
     pub target_new_customer_visits: u32,
     pub target_existing_customer_visits: u32,
     pub calls: u32,
@@ -611,8 +613,10 @@ pub async fn activity(
     let monday = day
         .checked_sub_days(Days::new(day.weekday().num_days_from_monday().into()))
         .unwrap_or(day);
-    let from: NaiveDateTime = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let to = from + chrono::Duration::days(7);
+    // P-2: the week runs from Monday 00:00 to the next Monday 00:00 in the bank's time zone.
+    let next_monday = monday.checked_add_days(Days::new(7)).unwrap_or(monday);
+    let from: NaiveDateTime = caller.clock.instant_of(monday, chrono::NaiveTime::MIN);
+    let to = caller.clock.instant_of(next_monday, chrono::NaiveTime::MIN);
     let id = id.into_inner();
     let (checks, created, policy) = state
         .db
@@ -669,6 +673,8 @@ pub async fn activity(
         }
     }
     let targets = &policy.field_checks.daily_targets;
+    let sunday = next_monday.pred_opt().unwrap_or(monday);
+    let working_days = policy.calendar.working_days(monday, sunday);
     Ok(web::Json(ActivityReport {
         rm_id,
         week_starts_on: monday,
@@ -679,13 +685,14 @@ pub async fn activity(
         by_kind,
         new_customer_visits: new_visits,
         existing_customer_visits: existing_visits,
-        target_new_customer_visits: targets.new_customer_visits * 5,
-        target_existing_customer_visits: targets.existing_customer_visits * 5,
+        working_days,
+        target_new_customer_visits: targets.new_customer_visits * working_days,
+        target_existing_customer_visits: targets.existing_customer_visits * working_days,
         calls: activities
             .iter()
             .filter(|a| a.kind == ActivityKind::Call.as_str())
             .count() as u32,
-        target_calls: targets.calls * 5,
+        target_calls: targets.calls * working_days,
         activities: activities
             .into_iter()
             .map(Activity::try_from)

@@ -104,6 +104,7 @@ pub async fn overview(
 ) -> AppResult<web::Json<Overview>> {
     let unit = q.0.org_unit_id;
     let today = caller.today();
+    let clock = caller.clock;
     let overview = state
         .db
         .read(move |conn| {
@@ -171,8 +172,8 @@ pub async fn overview(
                 let (flags_raised, checks_required, exit_cases_opened) = store::opened_between(
                     conn,
                     &scope,
-                    month.and_hms_opt(0, 0, 0).unwrap_or_default(),
-                    next.and_hms_opt(0, 0, 0).unwrap_or_default(),
+                    clock.instant_of(month, chrono::NaiveTime::MIN),
+                    clock.instant_of(next, chrono::NaiveTime::MIN),
                 )?;
                 let label = month.format("%Y-%m").to_string();
                 let average_score = scores

@@ -48,6 +48,7 @@ pub async fn second_rm(
     let limit = page.0.limit()?;
     let after = page.0.after()?;
     let today = caller.today();
+    let clock = caller.clock;
     let (rows, counts, policy) = state
         .db
         .read(move |conn| {
@@ -69,8 +70,8 @@ pub async fn second_rm(
             let rms = counts.get(&r.id).copied().unwrap_or(0);
             let since = r.needs_second_rm_since?;
             (rms < 2).then(|| {
-                let due_on = since
-                    .date()
+                let due_on = clock
+                    .business_date(since)
                     .checked_add_days(Days::new(policy.assignment.second_rm_due_days.into()))
                     .unwrap_or(NaiveDate::MAX);
                 SecondRmNeeded {
