@@ -43,6 +43,8 @@ pub struct AppState {
     pub signer: std::sync::Arc<crate::anchor::Signer>,
     /// Sessions verified in the last two seconds.
     pub sessions: crate::auth::SessionCache,
+    /// The jobs of the bank's calendar (P-2), also run by hand through it.
+    pub scheduler: crate::jobs::Scheduler,
 }
 
 /// The id of the request, in the request's extensions.
@@ -79,6 +81,12 @@ impl Application {
             config.clock,
             config.checkpoint_seconds,
         );
+        let scheduler = crate::jobs::Scheduler::new(db.clone(), config.clock, signer.clone());
+        if let Some(seconds) = config.job_tick_seconds {
+            scheduler
+                .clone()
+                .spawn(std::time::Duration::from_secs(seconds));
+        }
         let state = web::Data::new(AppState {
             db,
             clock: config.clock,
@@ -87,6 +95,7 @@ impl Application {
             hsts: config.hsts,
             signer: signer.clone(),
             sessions: crate::auth::SessionCache::default(),
+            scheduler,
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
@@ -214,6 +223,7 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
     }
     define::<crate::bounded::PageSize>(components);
     define::<crate::routes::v1::exports::Dataset>(components);
+    define::<crate::domain::calendar::Job>(components);
     for (_, name, description) in PROBLEMS {
         components.responses.insert(
             name.to_string(),

@@ -41,6 +41,21 @@ pub struct TestApp {
     pg_cleanup: Option<(String, String)>,
 }
 
+pub struct SecondServer {
+    pub base: String,
+    server: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for SecondServer {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 pub struct Resp {
     pub status: u16,
     pub body: Value,
@@ -99,6 +114,60 @@ pub fn spawn_app() -> TestApp {
     spawn_app_with_dashboard(&[])
 }
 
+type Started = (u16, actix_web::dev::ServerHandle, JoinHandle<()>);
+
+/// Starts a server on `database` whose business clock starts at `now`, with the scheduler looking
+/// at the calendar every `job_tick_seconds` (none when `None`).
+fn start(
+    database: &DbTarget,
+    data_dir: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+    job_tick_seconds: Option<u64>,
+) -> Started {
+    let config = Config {
+        database: database.clone(),
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        security_admin_password: Some(SECURITY_ADMIN_PASSWORD.into()),
+        hsts: false,
+        checkpoint_seconds: 300,
+        jwt_secret: None,
+        token_ttl_seconds: 3600,
+        cors_origins: vec![ALLOWED_ORIGIN.into()],
+        db_pool_size: 4,
+        workers: 1,
+        frontend_dir: data_dir.join("dashboard"),
+        clock: rmdesk::clock::Clock::starting_at(now),
+        job_tick_seconds,
+    };
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match Application::build(&config) {
+                Ok(app) => {
+                    let port = app.port;
+                    let server = app.server();
+                    let _ = tx.send(Ok((port, server.handle())));
+                    let _ = server.await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (port, server) = rx.recv().expect("server thread").expect("server starts");
+    (port, server, thread)
+}
+
+fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 instant")
+        .with_timezone(&chrono::Utc)
+}
+
 /// A server whose dashboard build holds these files (path under the build, content).
 pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
     let data_dir =
@@ -141,41 +210,7 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
             None,
         ),
     };
-    let config = Config {
-        database: database.clone(),
-        bind: "127.0.0.1:0".into(),
-        data_dir: data_dir.clone(),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        security_admin_password: Some(SECURITY_ADMIN_PASSWORD.into()),
-        hsts: false,
-        checkpoint_seconds: 300,
-        jwt_secret: None,
-        token_ttl_seconds: 3600,
-        cors_origins: vec![ALLOWED_ORIGIN.into()],
-        db_pool_size: 4,
-        workers: 1,
-        frontend_dir: data_dir.join("dashboard"),
-        clock: rmdesk::clock::Clock::starting_at(test_now()),
-        job_tick_seconds: None,
-    };
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let system = actix_web::rt::System::new();
-        system.block_on(async move {
-            match Application::build(&config) {
-                Ok(app) => {
-                    let port = app.port;
-                    let server = app.server();
-                    let _ = tx.send(Ok((port, server.handle())));
-                    let _ = server.await;
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                }
-            }
-        });
-    });
-    let (port, server) = rx.recv().expect("server thread").expect("server starts");
+    let (port, server, thread) = start(&database, &data_dir, test_now(), None);
     let base = format!("http://127.0.0.1:{port}");
     let mut app = TestApp {
         base,
@@ -351,6 +386,33 @@ impl TestApp {
     pub fn rm_body(employee_no: &str, national_id: &str, org_unit_id: &str) -> Value {
         json!({"employee_no": employee_no, "national_id": national_id, "name": "Li Na", "line": "corporate",
                "grade": "rm", "org_unit_id": org_unit_id, "qualified_on": today_minus_days(30)})
+    }
+
+    /// Stops the server and starts it again on the same database and data directory, its clock
+    /// at `now` (RFC 3339), with the scheduler on when `job_tick_seconds` is given.
+    pub fn restart(&mut self, now: &str, job_tick_seconds: Option<u64>) {
+        drop(self.server.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let (port, server, thread) =
+            start(&self.database, &self.data_dir, instant(now), job_tick_seconds);
+        self.base = format!("http://127.0.0.1:{port}");
+        self.server = server;
+        self.thread = Some(thread);
+        self.admin_token = self.login("admin", ADMIN_PASSWORD);
+    }
+
+    /// A second server on the same database (its own data directory would hold another signing
+    /// key, so it shares this one), stopped when dropped.
+    pub fn second_server(&self, now: &str, job_tick_seconds: Option<u64>) -> SecondServer {
+        let (port, server, thread) =
+            start(&self.database, &self.data_dir, instant(now), job_tick_seconds);
+        SecondServer {
+            base: format!("http://127.0.0.1:{port}"),
+            server,
+            thread: Some(thread),
+        }
     }
 
     /// A direct connection to the test database (for tamper tests).

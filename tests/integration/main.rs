@@ -15,6 +15,7 @@ mod exports;
 mod field_checks;
 mod flags;
 mod handovers;
+mod jobs;
 mod openapi;
 mod ops;
 mod overview;

@@ -59,6 +59,8 @@ pub enum Permission {
     DecideExit,
     /// Pull evidence exports (M-3): auditors and admins.
     Export,
+    /// Run a job of the bank's calendar for a date now (P-2): admins.
+    RunJobs,
 }
 
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
@@ -82,6 +84,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         ProposeExit => matches!(role, Admin | Manager | RiskOfficer | Committee),
         DecideExit => *role == Committee,
         Export => matches!(role, Admin | Auditor),
+        RunJobs => *role == Admin,
     })
 }
 

@@ -524,7 +524,43 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluations,
     complaints,
     incidents,
+    job_runs,
+    job_calendar,
+    required_check_notices,
 );
+
+diesel::table! {
+    job_runs (id) {
+        id -> Text,
+        job -> Text,
+        business_date -> Date,
+        attempt -> Integer,
+        status -> Text,
+        run_by -> Text,
+        server -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        counts -> Nullable<Text>,
+        error -> Nullable<Text>,
+        policy_version -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    job_calendar (id) {
+        id -> Integer,
+        starts_on -> Date,
+    }
+}
+
+diesel::table! {
+    required_check_notices (required_check_id, notice) {
+        required_check_id -> Text,
+        notice -> Text,
+        recorded_on -> Date,
+        incident_id -> Nullable<Text>,
+    }
+}
 
 diesel::table! {
     approvals (id) {

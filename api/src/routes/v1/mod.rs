@@ -12,6 +12,7 @@ pub mod exports;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
+pub mod jobs;
 pub mod loans;
 pub mod org_units;
 pub mod overview;
@@ -46,4 +47,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     exports::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
+    jobs::configure(cfg);
 }

@@ -90,6 +90,10 @@ pub struct Overview {
     pub required_checks: RequiredChecks,
     pub approvals_pending: i64,
     pub exit_cases_open: i64,
+    /// Jobs of the calendar whose last attempt for a date failed or was interrupted and that have
+    /// not succeeded since (P-2): a missed control stands out. Shown to the roles that read the
+    /// audit log; empty for the others.
+    pub job_failures: Vec<super::jobs::JobRun>,
     /// The last twelve months, oldest first, the current month last.
     pub trends: Vec<MonthTrend>,
 }
@@ -105,6 +109,7 @@ pub async fn overview(
     let unit = q.0.org_unit_id;
     let today = caller.today();
     let clock = caller.clock;
+    let sees_jobs = caller.may(crate::domain::role::Permission::ReadAudit);
     let overview = state
         .db
         .read(move |conn| {
@@ -203,6 +208,14 @@ pub async fn overview(
                 required_checks: RequiredChecks { due, overdue },
                 approvals_pending: store::pending_approvals(conn, &scope)?,
                 exit_cases_open: store::open_exit_cases(conn, &scope)?,
+                job_failures: if sees_jobs {
+                    db::jobs::unresolved_failures(conn)?
+                        .into_iter()
+                        .map(super::jobs::JobRun::try_from)
+                        .collect::<AppResult<_>>()?
+                } else {
+                    Vec::new()
+                },
                 trends,
             })
         })

@@ -1,0 +1,288 @@
+//! The scheduler of the bank's calendar (P-2): it runs each job of [`Job`] on its due business
+//! dates in the bank's time zone, once per job and date, oldest first after downtime.
+//!
+//! A run is three transactions on one writer connection: the first marks it `running` (and marks
+//! `interrupted` any earlier run of the same job and date whose server died), the second does the
+//! job's work and marks it `succeeded` together, so a run killed midway leaves nothing but its
+//! `running` row and is retried; the third marks a failure. With several servers on one
+//! PostgreSQL a session advisory lock per job and date lets one of them run it (the lock goes with
+//! a dead server's connection), and a unique index admits one success per job and date whatever
+//! happens.
+
+mod work;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::clock::Clock;
+use crate::commands::Ctx;
+use crate::db::audit::Actor;
+use crate::db::jobs::{self as store, JobRunRow};
+use crate::db::{self, Db, DbConn};
+use crate::domain::calendar::Job;
+use crate::error::{AppError, AppResult};
+
+/// How far back a scheduler looks for missed dates, at most.
+const LOOKBACK_DAYS: u64 = 400;
+
+/// What asking for a run gave.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The run made now, succeeded or failed.
+    Ran(JobRunRow),
+    /// The job already succeeded for that date; nothing was run.
+    AlreadyDone(JobRunRow),
+    /// Another server is running this job and date right now.
+    Busy,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    db: Db,
+    clock: Clock,
+    signer: Arc<crate::anchor::Signer>,
+    /// Which server made a run (host, process and instance), for the run's record.
+    server: String,
+    /// One run at a time in this process (SQLite has one writer; PostgreSQL runs are locked).
+    one_at_a_time: Arc<Mutex<()>>,
+}
+
+impl Scheduler {
+    pub fn new(db: Db, clock: Clock, signer: Arc<crate::anchor::Signer>) -> Self {
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "rmdesk".into());
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+        Scheduler {
+            db,
+            clock,
+            signer,
+            server: format!("{host}:{}:{}", std::process::id(), &instance[..8]),
+            one_at_a_time: Arc::new(Mutex::new(())),
+        }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Looks at the calendar every `tick` on the server's runtime and runs what is due.
+    pub fn spawn(self, tick: Duration) {
+        actix_web::rt::spawn(async move {
+            let mut interval = tokio::time::interval(tick);
+            loop {
+                interval.tick().await;
+                let scheduler = self.clone();
+                match actix_web::web::block(move || scheduler.catch_up()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "the scheduler could not look at the calendar"),
+                    Err(e) => tracing::error!(error = %e, "the scheduler's thread failed"),
+                }
+            }
+        });
+    }
+
+    /// Runs every due job date not yet done, oldest first; returns the runs made. Blocking.
+    pub fn catch_up(&self) -> AppResult<Vec<JobRunRow>> {
+        let mut made = Vec::new();
+        for (job, date) in self.due()? {
+            if let Outcome::Ran(run) = self.run(job, date, "schedule")? {
+                made.push(run);
+            }
+        }
+        Ok(made)
+    }
+
+    /// The job dates due by now and not done, in the order they fell due (a failed one only once
+    /// its back-off has passed).
+    pub fn due(&self) -> AppResult<Vec<(Job, NaiveDate)>> {
+        let today = self.clock.today();
+        let now = self.clock.now();
+        let mut writer = self.db.writer()?;
+        let conn: &mut DbConn = &mut writer;
+        let since = conn.transaction(|conn| store::calendar_start(conn, first_of_month(today)))?;
+        let floor = today
+            .checked_sub_days(chrono::Days::new(LOOKBACK_DAYS))
+            .unwrap_or(today);
+        let from = since.max(floor);
+        let (_, policy) = db::policy::current(conn)?;
+        let done = store::succeeded_since(conn, from)?;
+        let mut due: Vec<(NaiveDateTime, usize, NaiveDate)> = Vec::new();
+        for (order, job) in Job::ALL.iter().enumerate() {
+            for date in job.due_dates(from, today, &policy) {
+                let at = self.clock.instant_of(date, job.starts_at(&policy));
+                if at <= now && !done.contains(&(job.as_str().to_string(), date)) {
+                    due.push((at, order, date));
+                }
+            }
+        }
+        due.sort();
+        let mut ready = Vec::with_capacity(due.len());
+        for (_, order, date) in due {
+            let job = Job::ALL[order];
+            let runs = store::runs_of(conn, job.as_str(), date)?;
+            if waiting_after_failure(&runs, now) {
+                continue;
+            }
+            ready.push((job, date));
+        }
+        Ok(ready)
+    }
+
+    /// The next date each job is due on or after today, and when it may start (UTC).
+    pub fn next_due(&self, job: Job, policy: &crate::domain::policy::Policy) -> Option<(NaiveDate, NaiveDateTime)> {
+        let now = self.clock.now();
+        let mut day = self.clock.today();
+        for _ in 0..2 {
+            let date = job.next_due(day, policy)?;
+            let at = self.clock.instant_of(date, job.starts_at(policy));
+            if at > now {
+                return Some((date, at));
+            }
+            day = date.succ_opt()?;
+        }
+        None
+    }
+
+    /// Runs `job` for `date` now, unless it already succeeded or another server is running it.
+    /// `run_by` is `schedule` or the admin's username. Blocking.
+    pub fn run(&self, job: Job, date: NaiveDate, run_by: &str) -> AppResult<Outcome> {
+        let _one = self
+            .one_at_a_time
+            .lock()
+            .map_err(|_| AppError::Internal("the scheduler's lock was poisoned".into()))?;
+        let mut writer = self.db.writer()?;
+        let conn: &mut DbConn = &mut writer;
+        let key = lock_key(job, date);
+        if !store::try_lock(conn, key)? {
+            return Ok(Outcome::Busy);
+        }
+        let outcome = self.run_locked(conn, job, date, run_by);
+        if let Err(e) = store::unlock(conn, key) {
+            tracing::error!(error = %e, job = %job, %date, "could not release a job lock");
+        }
+        outcome
+    }
+
+    fn run_locked(
+        &self,
+        conn: &mut DbConn,
+        job: Job,
+        date: NaiveDate,
+        run_by: &str,
+    ) -> AppResult<Outcome> {
+        let started = conn.transaction(|conn| -> AppResult<Result<JobRunRow, JobRunRow>> {
+            store::interrupt_running(conn, job.as_str(), date, self.clock.now())?;
+            let runs = store::runs_of(conn, job.as_str(), date)?;
+            if let Some(done) = runs.iter().find(|r| r.status == "succeeded") {
+                return Ok(Err(done.clone()));
+            }
+            let row = JobRunRow {
+                id: crate::http::new_id(),
+                job: job.as_str().into(),
+                business_date: date,
+                attempt: runs.len() as i32 + 1,
+                status: "running".into(),
+                run_by: run_by.into(),
+                server: self.server.clone(),
+                started_at: self.clock.now(),
+                finished_at: None,
+                counts: None,
+                error: None,
+                policy_version: None,
+            };
+            store::insert_run(conn, &row)?;
+            Ok(Ok(row))
+        })?;
+        let mut row = match started {
+            Ok(row) => row,
+            Err(done) => return Ok(Outcome::AlreadyDone(done)),
+        };
+        tracing::info!(job = %job, %date, attempt = row.attempt, "job started");
+        let done = conn.transaction(|conn| -> AppResult<(serde_json::Value, i64)> {
+            let (version, policy) = db::policy::current(conn)?;
+            let ctx = self.ctx(conn, &row.id, policy)?;
+            let counts = work::run(conn, &ctx, &self.signer, job, date)?;
+            store::finish_run(
+                conn,
+                &row.id,
+                "succeeded",
+                self.clock.now(),
+                Some(counts.to_string()),
+                None,
+                Some(version),
+            )?;
+            Ok((counts, version))
+        });
+        row.finished_at = Some(self.clock.now());
+        match done {
+            Ok((counts, version)) => {
+                tracing::info!(job = %job, %date, %counts, "job succeeded");
+                row.status = "succeeded".into();
+                row.counts = Some(counts.to_string());
+                row.policy_version = Some(version);
+            }
+            Err(e) => {
+                tracing::error!(job = %job, %date, error = %e, "job failed");
+                let error = e.to_string();
+                conn.transaction(|conn| {
+                    store::finish_run(conn, &row.id, "failed", self.clock.now(), None, Some(error.clone()), None)
+                })?;
+                row.status = "failed".into();
+                row.error = Some(error);
+            }
+        }
+        Ok(Outcome::Ran(row))
+    }
+
+    /// The context a job runs in: the system, over the whole bank, on the business clock.
+    fn ctx(
+        &self,
+        conn: &mut DbConn,
+        run_id: &str,
+        policy: crate::domain::policy::Policy,
+    ) -> AppResult<Ctx> {
+        let root = db::org_units::root(conn)?
+            .ok_or_else(|| AppError::Internal("the bank has no head office".into()))?;
+        Ok(Ctx {
+            actor: Actor::system(&format!("job:{run_id}"), self.clock),
+            scope: root.path,
+            today: self.clock.today(),
+            now: self.clock.now(),
+            policy,
+            approved_rules: Vec::new(),
+        })
+    }
+}
+
+/// After a failure, the next attempt waits 1, 2, 4 ... minutes, at most an hour.
+fn waiting_after_failure(runs: &[JobRunRow], now: NaiveDateTime) -> bool {
+    let Some(last) = runs.last() else {
+        return false;
+    };
+    if last.status != "failed" {
+        return false;
+    }
+    let minutes = 1i64 << (runs.len().min(7) - 1);
+    let ended = last.finished_at.unwrap_or(last.started_at);
+    now < ended + TimeDelta::minutes(minutes.min(60))
+}
+
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// A stable 64-bit key of a job and date for PostgreSQL's advisory locks.
+fn lock_key(job: Job, date: NaiveDate) -> i64 {
+    let digest = Sha256::digest(format!("rmdesk.job:{job}:{date}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
