@@ -308,5 +308,7 @@ fn p2_two_servers_on_one_postgresql_run_each_job_and_date_once() {
     }
     assert!(seen.len() > 30, "{} runs", seen.len());
     eprintln!("runs shared by {} servers", servers.len());
+    let ready = ureq::get(&format!("{}/ready", second.base)).call();
+    assert!(ready.is_ok(), "the second server serves");
     drop(second);
 }

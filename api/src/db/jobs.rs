@@ -181,6 +181,15 @@ pub fn calendar_start(conn: &mut DbConn, first_start: NaiveDate) -> AppResult<Na
     Ok(first_start)
 }
 
+/// Makes the scheduler answer for the dates from `day` (the demo bank's year).
+pub fn set_calendar_start(conn: &mut DbConn, day: NaiveDate) -> AppResult<()> {
+    diesel::delete(job_calendar::table).execute(conn)?;
+    diesel::insert_into(job_calendar::table)
+        .values((job_calendar::id.eq(1), job_calendar::starts_on.eq(day)))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[derive(QueryableByName)]
 struct Locked {
     #[diesel(sql_type = Bool)]

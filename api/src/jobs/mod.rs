@@ -80,7 +80,7 @@ impl Scheduler {
             loop {
                 interval.tick().await;
                 let scheduler = self.clone();
-                match actix_web::web::block(move || scheduler.catch_up()).await {
+                match actix_web::web::block(move || scheduler.catch_up("schedule")).await {
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => tracing::error!(error = %e, "the scheduler could not look at the calendar"),
                     Err(e) => tracing::error!(error = %e, "the scheduler's thread failed"),
@@ -90,10 +90,11 @@ impl Scheduler {
     }
 
     /// Runs every due job date not yet done, oldest first; returns the runs made. Blocking.
-    pub fn catch_up(&self) -> AppResult<Vec<JobRunRow>> {
+    /// `run_by` is `schedule` (or `demo` for the demo bank's year).
+    pub fn catch_up(&self, run_by: &str) -> AppResult<Vec<JobRunRow>> {
         let mut made = Vec::new();
         for (job, date) in self.due()? {
-            if let Outcome::Ran(run) = self.run(job, date, "schedule")? {
+            if let Outcome::Ran(run) = self.run(job, date, run_by)? {
                 made.push(run);
             }
         }

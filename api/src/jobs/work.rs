@@ -56,6 +56,14 @@ pub fn run(
     }
 }
 
+/// A run's record lists at most this many of the things it did (the audit log has them all).
+const LISTED: usize = 50;
+
+fn capped(mut items: Vec<Value>) -> Vec<Value> {
+    items.truncate(LISTED);
+    items
+}
+
 /// O-4, O-5, A-4, A-9: an RM whose qualification has lapsed or whose term has ended by `date` may
 /// receive nothing (A-4 reads the same dates); on the day it happens the RM is listed in the audit
 /// log, and while the RM still holds customers and no plan is open, a handover plan is proposed
@@ -96,7 +104,12 @@ fn expiry_sweep(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<Valu
         let (plan, moves) = handovers::propose(conn, ctx, &rm.id, &format!("A-9: {reason}"))?;
         proposed.push(json!({ "handover_id": plan.id, "rm_id": rm.id, "moves": moves.len() }));
     }
-    Ok(json!({ "eligibility_ended": listed, "handovers_proposed": proposed }))
+    Ok(json!({
+        "eligibility_ended_count": listed.len(),
+        "eligibility_ended": capped(listed),
+        "handovers_proposed_count": proposed.len(),
+        "handovers_proposed": capped(proposed),
+    }))
 }
 
 /// D-5: a reminder for each open required check falling due within the policy's days, and for
@@ -165,7 +178,8 @@ fn required_checks(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<V
     }
     Ok(json!({
         "reminded": reminded,
-        "overdue_evidence": evidence,
+        "overdue_evidence_count": evidence.len(),
+        "overdue_evidence": capped(evidence),
         "overdue_without_primary": unassigned,
     }))
 }
