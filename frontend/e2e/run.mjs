@@ -210,6 +210,17 @@ async function main() {
       await shot("11-audit-exports");
     });
 
+    await step("the bank's calendar: every job's schedule and the demo year's runs (auditor)", async () => {
+      await page.getByRole("navigation").getByRole("link", { name: "Calendar & jobs" }).click();
+      const jobs = page.getByTestId("jobs");
+      await jobs.locator("tbody tr").nth(5).waitFor();
+      assert.match(await jobs.innerText(), /R-4 evaluation[\s\S]*22:00/, "the R-4 evaluation runs at the close of its days");
+      const runs = page.getByTestId("job-runs");
+      await runs.locator("tbody tr").first().waitFor();
+      assert.match(await runs.innerText(), /Succeeded/);
+      await shot("12-jobs");
+    });
+
     await step("keyboard: the skip link leads to the content", async () => {
       await page.reload();
       await page.locator("tbody tr").first().waitFor();
@@ -230,7 +241,7 @@ async function main() {
       await page.locator("body[data-overview-ready=true]").waitFor();
       await page.getByRole("heading", { name: "风险总览" }).waitFor();
       assert.equal(await page.evaluate(() => document.documentElement.lang), "zh-CN");
-      await shot("12-overview-zh");
+      await shot("13-overview-zh");
     });
 
     await step("tablet width: the overview still fits", async () => {
@@ -239,7 +250,7 @@ async function main() {
       await page.locator("body[data-overview-ready=true]").waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
-      await shot("13-overview-tablet");
+      await shot("14-overview-tablet");
     });
 
     await step("no script errors in the page", async () => {

@@ -1,6 +1,7 @@
 import { Approvals } from "./pages/Approvals";
 import { Audit } from "./pages/Audit";
 import { Checks } from "./pages/Checks";
+import { Jobs } from "./pages/Jobs";
 import { CustomerDetail, Customers } from "./pages/Customers";
 import { ExitCaseDetail, ExitCases } from "./pages/ExitCases";
 import { Overview } from "./pages/Overview";
@@ -21,6 +22,7 @@ const PATHS: Record<PageId, string> = {
   checks: "/checks",
   exits: "/exit-cases",
   audit: "/audit",
+  jobs: "/jobs",
 };
 
 function LanguageSwitch() {
@@ -49,6 +51,8 @@ function page(segments: string[]) {
       return id ? <ExitCaseDetail id={id} /> : <ExitCases />;
     case "audit":
       return <Audit />;
+    case "jobs":
+      return <Jobs />;
     default:
       return <Empty />;
   }

@@ -34,13 +34,13 @@ export function appendPage<T>(current: Paged<T> | null, page: { items: T[]; next
 /** Roles of the signed-in user decide which pages are offered (the API decides what is allowed). */
 export type Role = "admin" | "manager" | "risk_officer" | "committee" | "auditor" | "rm";
 
-export type PageId = "overview" | "customers" | "rms" | "approvals" | "checks" | "exits" | "audit";
+export type PageId = "overview" | "customers" | "rms" | "approvals" | "checks" | "exits" | "audit" | "jobs";
 
 export function pagesFor(roles: readonly Role[]): PageId[] {
   const has = (...r: Role[]) => roles.some((x) => r.includes(x));
   const pages: PageId[] = ["overview", "customers", "rms"];
   if (has("admin", "manager", "risk_officer", "committee", "auditor")) pages.push("approvals");
   pages.push("checks", "exits");
-  if (has("admin", "auditor", "risk_officer")) pages.push("audit");
+  if (has("admin", "auditor", "risk_officer")) pages.push("audit", "jobs");
   return pages;
 }

@@ -44,6 +44,11 @@ function Body({ data }: { data: Overview }) {
   return (
     <>
       <p className="muted">{t("overview.asOf", { date: date(data.as_of, locale) })}</p>
+      {data.job_failures.length > 0 && (
+        <p className="notice notice-error" role="alert" data-testid="job-failures">
+          <Link to="/jobs">{t("overview.jobFailures", { count: count(data.job_failures.length, locale) })}</Link>
+        </p>
+      )}
       <div className="kpis">
         <Link className="kpi" to="/customers">
           <span className="kpi-label">{t("overview.openFlags")}</span>
