@@ -172,8 +172,12 @@ fn seed(db: &Db, config: &Config, size: &Size) -> Result<(), String> {
         conn.transaction(|conn| build(conn, config, size))
             .map_err(|e: AppError| format!("demo data failed: {e}"))?
     };
-    let runs = run_the_year(db, config)?;
-    let summary = format!("{summary}, {runs} job runs for the past year");
+    let summary = if size.bare {
+        summary
+    } else {
+        let runs = run_the_year(db, config)?;
+        format!("{summary}, {runs} job runs for the past year")
+    };
     tracing::info!(seconds = started.elapsed().as_secs_f64(), %summary, "demo bank ready");
     println!(
         "demo bank ready in {:.1}s: {summary}",
