@@ -413,6 +413,7 @@ export const codes: Record<"en" | "zh-CN", Record<string, string>> = {
   en: {
     "job:expiry_sweep": "Expiry sweep",
     "job:required_checks": "Required checks",
+    "job:rotation_queue": "Rotation queue",
     "job:r4_evaluation": "R-4 evaluation",
     "job:audit_checkpoint": "Audit checkpoint",
     "job:monthly_run": "Monthly run",
@@ -523,6 +524,7 @@ export const codes: Record<"en" | "zh-CN", Record<string, string>> = {
   "zh-CN": {
     "job:expiry_sweep": "到期清理",
     "job:required_checks": "必查事项",
+    "job:rotation_queue": "轮换队列",
     "job:r4_evaluation": "R-4 评估",
     "job:audit_checkpoint": "审计检查点",
     "job:monthly_run": "月度考核",

@@ -312,3 +312,51 @@ fn p2_two_servers_on_one_postgresql_run_each_job_and_date_once() {
     assert!(ready.is_ok(), "the second server serves");
     drop(second);
 }
+
+#[test]
+fn a8_a_primary_reaching_the_rotation_period_enters_the_rematch_queue_on_its_day() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let rm = app.rm(&team, "corporate", "senior");
+    let c = app.customer_of(&team, "corporate", false, &[]);
+    let a = app.assign(&app.admin_token, &c, &rm, "primary");
+    assert_eq!(a.status, 201);
+    let id = a.body["id"].as_str().unwrap().to_string();
+    // Held since 01:00 in Beijing on 2023-11-21 (17:00 UTC the day before).
+    let mut conn = app.db();
+    diesel::sql_query(format!(
+        "UPDATE assignments SET held_since = '2023-11-20 17:00:00' WHERE id = '{id}'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let before = app.post(
+        "/jobs/rotation_queue/run",
+        &app.admin_token,
+        &json!({"as_of": "2026-11-20"}),
+    );
+    assert_eq!(before.status, 201, "{}", before.body);
+    assert_eq!(before.body["counts"]["entered_count"], 0, "{}", before.body);
+    let on_the_day = app.post(
+        "/jobs/rotation_queue/run",
+        &app.admin_token,
+        &json!({"as_of": "2026-11-21"}),
+    );
+    assert_eq!(on_the_day.status, 201, "{}", on_the_day.body);
+    assert_eq!(on_the_day.body["run_by"], "admin");
+    assert_eq!(on_the_day.body["counts"]["entered"][0]["assignment_id"], id.as_str());
+    let queue = app.get("/queues/rematch?kind=rotation&limit=500", &app.admin_token);
+    assert!(queue.body.to_string().contains(&id), "{}", queue.body);
+    let events = app.get("/audit/events?action=assignment.rematch_due", &app.admin_token);
+    assert_eq!(events.body["items"].as_array().unwrap().len(), 1, "{}", events.body);
+    // Not an admin: refused.
+    let officer = app.user_token("ro.jobs", &["risk_officer"], &root);
+    let refused = app.post(
+        "/jobs/rotation_queue/run",
+        &officer,
+        &json!({"as_of": "2026-11-22"}),
+    );
+    refused.assert_problem(403, "forbidden");
+    assert_eq!(app.get("/jobs/runs", &officer).status, 200);
+}

@@ -111,6 +111,9 @@ crate::text_enum! {
         /// Start of day: reminders of required checks falling due; checks left open past their
         /// due date recorded once as X-2 item 2 evidence on the RM (D-5).
         RequiredChecks => "required_checks",
+        /// Start of day: primaries whose tenure reached the rotation period, and those whose
+        /// customer's tier changed the day before, enter the A-8 re-match queue.
+        RotationQueue => "rotation_queue",
         /// Close of a checkpoint day (the 20th, the 26th, month end): the R-4 evaluation.
         R4Evaluation => "r4_evaluation",
         /// Close of day: a signed checkpoint of the audit chain's head (M-2).
@@ -127,7 +130,9 @@ impl Job {
     pub fn is_due_on(self, day: NaiveDate, policy: &Policy) -> bool {
         let cal = &policy.calendar;
         match self {
-            Job::ExpirySweep | Job::RequiredChecks | Job::AuditCheckpoint => true,
+            Job::ExpirySweep | Job::RequiredChecks | Job::RotationQueue | Job::AuditCheckpoint => {
+                true
+            }
             Job::R4Evaluation => checkpoint(day, policy) != Checkpoint::Other,
             Job::MonthlyRun => day.day() == cal.monthly_run_day,
             Job::YearlyRating => day.month() == 1 && day.day() == cal.yearly_rating_day,
@@ -140,9 +145,11 @@ impl Job {
             .unwrap_or(NaiveTime::MIN);
         match self {
             Job::R4Evaluation | Job::AuditCheckpoint => close,
-            Job::ExpirySweep | Job::RequiredChecks | Job::MonthlyRun | Job::YearlyRating => {
-                NaiveTime::MIN
-            }
+            Job::ExpirySweep
+            | Job::RequiredChecks
+            | Job::RotationQueue
+            | Job::MonthlyRun
+            | Job::YearlyRating => NaiveTime::MIN,
         }
     }
 
@@ -151,7 +158,9 @@ impl Job {
         let cal = &policy.calendar;
         let close = format!("{:02}:00", cal.day_closes_at_hour);
         match self {
-            Job::ExpirySweep | Job::RequiredChecks => "every day at 00:00".into(),
+            Job::ExpirySweep | Job::RequiredChecks | Job::RotationQueue => {
+                "every day at 00:00".into()
+            }
             Job::AuditCheckpoint => format!("every day at {close}"),
             Job::R4Evaluation => format!(
                 "the {}th, the {}th and month end at {close}",

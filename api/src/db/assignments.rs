@@ -308,6 +308,27 @@ pub fn primaries_held_before(
         .load(conn)?)
 }
 
+/// Primaries in force in the subtree whose tenure started in `[from, to)`.
+pub fn primaries_held_from(
+    conn: &mut DbConn,
+    scope: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<AssignmentRow>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(assignments::table
+        .inner_join(customers::table)
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .filter(assignments::valid_to.is_null())
+        .filter(assignments::role.eq("primary"))
+        .filter(assignments::held_since.ge(from))
+        .filter(assignments::held_since.lt(to))
+        .select(assignments::all_columns)
+        .order(assignments::id.asc())
+        .load(conn)?)
+}
+
 /// primary assignments of a subtree whose customer changed tier after the RM took it over,
 /// with the latest change.
 pub fn primaries_after_tier_change(

@@ -24,6 +24,7 @@ pub fn run(
     match job {
         Job::ExpirySweep => expiry_sweep(conn, ctx, date),
         Job::RequiredChecks => required_checks(conn, ctx, date),
+        Job::RotationQueue => rotation_queue(conn, ctx, date),
         Job::R4Evaluation => {
             let (evaluation, fresh) = evaluations::evaluate(conn, ctx, date)?;
             Ok(json!({
@@ -110,6 +111,47 @@ fn expiry_sweep(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<Valu
         "handovers_proposed_count": proposed.len(),
         "handovers_proposed": capped(proposed),
     }))
+}
+
+/// the primaries that enter the re-match queue (`GET /queues/rematch`) on `date`: tenure of
+/// the policy's rotation period reached that day, or the customer's tier changed the day before.
+/// Each is recorded in the audit log on its day, so the queue's entries are dated and notified.
+fn rotation_queue(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<Value> {
+    let clock = ctx.actor.clock;
+    let midnight = |d: NaiveDate| clock.instant_of(d, chrono::NaiveTime::MIN);
+    let years = ctx.policy.assignment.rotation_years;
+    let tenure_start = date
+        .checked_sub_months(Months::new(years * 12))
+        .unwrap_or(date);
+    let next = tenure_start.succ_opt().unwrap_or(tenure_start);
+    let mut entered = Vec::new();
+    for a in db::assignments::primaries_held_from(conn, &ctx.scope, midnight(tenure_start), midnight(next))? {
+        entered.push(json!({ "assignment_id": a.id, "customer_id": a.customer_id, "rm_id": a.rm_id, "kind": "rotation" }));
+    }
+    let yesterday = date.pred_opt().unwrap_or(date);
+    let (from, to) = (midnight(yesterday), midnight(date));
+    for (a, at) in db::assignments::primaries_after_tier_change(conn, &ctx.scope)? {
+        if at >= from && at < to {
+            entered.push(json!({ "assignment_id": a.id, "customer_id": a.customer_id, "rm_id": a.rm_id, "kind": "tier_change" }));
+        }
+    }
+    for entry in &entered {
+        let customer = entry["customer_id"].as_str().unwrap_or_default();
+        let path = db::customers::find(conn, customer)?
+            .map(|c| c.org_path)
+            .unwrap_or_else(|| ctx.scope.clone());
+        let id = entry["assignment_id"].as_str().unwrap_or_default();
+        audit::record(
+            conn,
+            &ctx.actor,
+            Change::new("assignment.rematch_due", "assignment", id, &path).after(&json!({
+                "entry": entry,
+                "rule": "A-8",
+                "rotation_years": years,
+            }))?,
+        )?;
+    }
+    Ok(json!({ "entered_count": entered.len(), "entered": capped(entered) }))
 }
 
 /// D-5: a reminder for each open required check falling due within the policy's days, and for

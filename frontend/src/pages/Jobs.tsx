@@ -85,7 +85,7 @@ function Calendar({ version }: { version: number }) {
   );
 }
 
-const JOBS: Job[] = ["expiry_sweep", "required_checks", "r4_evaluation", "audit_checkpoint", "monthly_run", "yearly_rating"];
+const JOBS: Job[] = ["expiry_sweep", "required_checks", "rotation_queue", "r4_evaluation", "audit_checkpoint", "monthly_run", "yearly_rating"];
 
 function RunByHand({ onRan }: { onRan: () => void }) {
   const { t, code } = useI18n();

@@ -120,6 +120,7 @@ fn describe(job: Job) -> &'static str {
     match job {
         Job::ExpirySweep => "O-4, O-5, A-4, A-9: RMs whose qualification lapsed or whose term ended lose eligibility; a handover is proposed for their customers",
         Job::RequiredChecks => "D-5: reminders of required checks falling due; checks left open past their due date recorded once as X-2 item 2 evidence on the primary RM",
+        Job::RotationQueue => "A-8: primaries whose tenure reached the rotation period, or whose customer's tier changed, enter the re-match queue (recorded in the audit log on their day)",
         Job::R4Evaluation => "R-4: the evaluation of each checkpoint (the settlement day, the second check, month end) once the day has closed",
         Job::AuditCheckpoint => "M-2: a signed checkpoint of the audit chain's head at the close of each day",
         Job::MonthlyRun => "X-1, X-2 items 3, 5, 6: the month before scored and its triggers proposed",
