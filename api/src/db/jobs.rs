@@ -165,14 +165,18 @@ pub fn unresolved_failures(conn: &mut DbConn) -> AppResult<Vec<JobRunRow>> {
     Ok(out)
 }
 
-/// The first business date the scheduler answers for, set to `first_start` the first time.
-pub fn calendar_start(conn: &mut DbConn, first_start: NaiveDate) -> AppResult<NaiveDate> {
-    let stored: Option<NaiveDate> = job_calendar::table
+/// The first business date the scheduler answers for, once set.
+pub fn stored_calendar_start(conn: &mut DbConn) -> AppResult<Option<NaiveDate>> {
+    Ok(job_calendar::table
         .find(1)
         .select(job_calendar::starts_on)
         .first(conn)
-        .optional()?;
-    if let Some(day) = stored {
+        .optional()?)
+}
+
+/// The first business date the scheduler answers for, set to `first_start` the first time.
+pub fn calendar_start(conn: &mut DbConn, first_start: NaiveDate) -> AppResult<NaiveDate> {
+    if let Some(day) = stored_calendar_start(conn)? {
         return Ok(day);
     }
     diesel::insert_into(job_calendar::table)

@@ -106,9 +106,16 @@ impl Scheduler {
     pub fn due(&self) -> AppResult<Vec<(Job, NaiveDate)>> {
         let today = self.clock.today();
         let now = self.clock.now();
-        let mut writer = self.db.writer()?;
-        let conn: &mut DbConn = &mut writer;
-        let since = conn.transaction(|conn| store::calendar_start(conn, first_of_month(today)))?;
+        let mut reader = self.db.reader()?;
+        let conn: &mut DbConn = &mut reader;
+        let since = match store::stored_calendar_start(conn)? {
+            Some(day) => day,
+            None => {
+                let mut writer = self.db.writer()?;
+                let conn: &mut DbConn = &mut writer;
+                conn.transaction(|conn| store::calendar_start(conn, first_of_month(today)))?
+            }
+        };
         let floor = today
             .checked_sub_days(chrono::Days::new(LOOKBACK_DAYS))
             .unwrap_or(today);
