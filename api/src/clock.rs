@@ -4,7 +4,9 @@
 //! Instants are UTC; business dates are dates in the bank's time zone (`RMDESK_TIMEZONE`, default
 //! Asia/Shanghai), so a bank's day starts at its own midnight, not at 08:00.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// The bank's time zone when `RMDESK_TIMEZONE` is not set.
@@ -51,7 +53,9 @@ impl Clock {
         match value {
             None => Ok(DEFAULT_ZONE),
             Some(v) => v.trim().parse::<Tz>().map_err(|_| {
-                format!("RMDESK_TIMEZONE must be an IANA time zone such as Asia/Shanghai (got {v:?})")
+                format!(
+                    "RMDESK_TIMEZONE must be an IANA time zone such as Asia/Shanghai (got {v:?})"
+                )
             }),
         }
     }
@@ -95,7 +99,9 @@ impl Clock {
     pub fn instant_of(&self, date: NaiveDate, time: NaiveTime) -> NaiveDateTime {
         let local = date.and_time(time);
         match self.zone.from_local_datetime(&local) {
-            chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => at.naive_utc(),
+            chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
+                at.naive_utc()
+            }
             chrono::LocalResult::None => self
                 .zone
                 .from_local_datetime(&(local + TimeDelta::hours(1)))

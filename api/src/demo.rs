@@ -199,7 +199,9 @@ fn run_the_year(db: &Db, config: &Config) -> Result<usize, String> {
     drop(conn);
     let signer = std::sync::Arc::new(crate::anchor::Signer::load_or_create(&config.data_dir)?);
     let scheduler = crate::jobs::Scheduler::new(db.clone(), config.clock, signer);
-    let runs = scheduler.catch_up("demo").map_err(|e| format!("the demo year's jobs failed: {e}"))?;
+    let runs = scheduler
+        .catch_up("demo")
+        .map_err(|e| format!("the demo year's jobs failed: {e}"))?;
     if let Some(failed) = runs.iter().find(|r| r.status != "succeeded") {
         return Err(format!(
             "the demo year's {} of {} failed: {}",

@@ -395,8 +395,12 @@ impl TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        let (port, server, thread) =
-            start(&self.database, &self.data_dir, instant(now), job_tick_seconds);
+        let (port, server, thread) = start(
+            &self.database,
+            &self.data_dir,
+            instant(now),
+            job_tick_seconds,
+        );
         self.base = format!("http://127.0.0.1:{port}");
         self.server = server;
         self.thread = Some(thread);
@@ -406,8 +410,12 @@ impl TestApp {
     /// A second server on the same database (its own data directory would hold another signing
     /// key, so it shares this one), stopped when dropped.
     pub fn second_server(&self, now: &str, job_tick_seconds: Option<u64>) -> SecondServer {
-        let (port, server, thread) =
-            start(&self.database, &self.data_dir, instant(now), job_tick_seconds);
+        let (port, server, thread) = start(
+            &self.database,
+            &self.data_dir,
+            instant(now),
+            job_tick_seconds,
+        );
         SecondServer {
             base: format!("http://127.0.0.1:{port}"),
             server,

@@ -107,7 +107,13 @@ fn p2_r4_the_settlement_day_is_evaluated_by_itself_after_it_closes_and_once() {
     );
     future.assert_problem(422, "validation_failed");
     let jobs = app.get("/jobs", &app.admin_token);
-    let r4 = jobs.body.as_array().unwrap().iter().find(|j| j["job"] == "r4_evaluation").unwrap();
+    let r4 = jobs
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "r4_evaluation")
+        .unwrap();
     assert_eq!(r4["next_due_on"], "2026-11-26", "{r4}");
     assert_eq!(r4["next_starts_at"], "2026-11-26T14:00:00.000000Z", "{r4}");
 }
@@ -167,13 +173,23 @@ fn p2_a_run_whose_server_died_is_marked_interrupted_and_run_again() {
     let runs = wait_for(&app, "r4_evaluation", "2026-11-20", "succeeded");
     let mut attempts: Vec<(i64, &str)> = runs_for(&runs, "2026-11-20")
         .iter()
-        .map(|r| (r["attempt"].as_i64().unwrap(), r["status"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["attempt"].as_i64().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     attempts.sort();
     assert_eq!(attempts, vec![(1, "interrupted"), (2, "succeeded")]);
     // The evaluation counted once: one action_required flag for the RM.
     let flags = app.get("/flags?kind=action_required&limit=500", &app.admin_token);
-    assert_eq!(flags.body["items"].as_array().unwrap().len(), 1, "{}", flags.body);
+    assert_eq!(
+        flags.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        flags.body
+    );
 }
 
 #[test]
@@ -196,7 +212,11 @@ fn a9_an_rm_whose_qualification_lapses_loses_eligibility_that_day_and_a_handover
     app.restart("2026-11-28T16:30:00Z", Some(1));
     let runs = wait_for(&app, "expiry_sweep", "2026-11-29", "succeeded");
     let run = runs_for(&runs, "2026-11-29")[0];
-    assert_eq!(run["counts"]["eligibility_ended"][0]["rm_id"], rm.as_str(), "{run}");
+    assert_eq!(
+        run["counts"]["eligibility_ended"][0]["rm_id"],
+        rm.as_str(),
+        "{run}"
+    );
     let handover = run["counts"]["handovers_proposed"][0]["handover_id"]
         .as_str()
         .expect("a handover was proposed")
@@ -204,7 +224,12 @@ fn a9_an_rm_whose_qualification_lapses_loses_eligibility_that_day_and_a_handover
     let plan = app.get(&format!("/handovers/{handover}"), &app.admin_token);
     assert_eq!(plan.body["from_rm_id"], rm.as_str(), "{}", plan.body);
     assert_eq!(plan.body["status"], "proposed");
-    assert_eq!(plan.body["moves"][0]["to_rm_id"], colleague.as_str(), "{}", plan.body);
+    assert_eq!(
+        plan.body["moves"][0]["to_rm_id"],
+        colleague.as_str(),
+        "{}",
+        plan.body
+    );
     // from that day the RM receives nothing.
     let other = app.customer_of(&team, "corporate", false, &[]);
     let refused = app.assign(&app.admin_token, &other, &rm, "primary");
@@ -249,9 +274,14 @@ fn d5_a_required_check_left_open_past_its_due_date_is_x2_item_2_evidence_once() 
     let reminder = runs_for(&runs, "2026-11-18")[0];
     assert_eq!(reminder["counts"]["reminded"], 1, "{reminder}");
     let overdue = runs_for(&runs, "2026-11-21")[0];
-    assert_eq!(overdue["counts"]["overdue_evidence"][0]["rm_id"], rm.as_str(), "{overdue}");
+    assert_eq!(
+        overdue["counts"]["overdue_evidence"][0]["rm_id"],
+        rm.as_str(),
+        "{overdue}"
+    );
     let conduct = |app: &TestApp| {
-        app.get(&format!("/rms/{rm}/conduct"), &app.admin_token).body["incidents"]
+        app.get(&format!("/rms/{rm}/conduct"), &app.admin_token)
+            .body["incidents"]
             .as_array()
             .cloned()
             .unwrap_or_default()
@@ -271,7 +301,11 @@ fn p2_at_0730_in_beijing_on_the_first_today_is_the_first() {
     let mut app = spawn_app();
     app.restart("2026-11-30T23:30:00Z", None);
     let overview = app.get("/overview", &app.admin_token);
-    assert_eq!(overview.body["as_of"], "2026-12-01", "{}", overview.body["as_of"]);
+    assert_eq!(
+        overview.body["as_of"], "2026-12-01",
+        "{}",
+        overview.body["as_of"]
+    );
 }
 
 /// Two servers on one PostgreSQL database: each job and date runs exactly once. (SQLite is one
@@ -345,11 +379,22 @@ fn a8_a_primary_reaching_the_rotation_period_enters_the_rematch_queue_on_its_day
     );
     assert_eq!(on_the_day.status, 201, "{}", on_the_day.body);
     assert_eq!(on_the_day.body["run_by"], "admin");
-    assert_eq!(on_the_day.body["counts"]["entered"][0]["assignment_id"], id.as_str());
+    assert_eq!(
+        on_the_day.body["counts"]["entered"][0]["assignment_id"],
+        id.as_str()
+    );
     let queue = app.get("/queues/rematch?kind=rotation&limit=500", &app.admin_token);
     assert!(queue.body.to_string().contains(&id), "{}", queue.body);
-    let events = app.get("/audit/events?action=assignment.rematch_due", &app.admin_token);
-    assert_eq!(events.body["items"].as_array().unwrap().len(), 1, "{}", events.body);
+    let events = app.get(
+        "/audit/events?action=assignment.rematch_due",
+        &app.admin_token,
+    );
+    assert_eq!(
+        events.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        events.body
+    );
     // Not an admin: refused.
     let officer = app.user_token("ro.jobs", &["risk_officer"], &root);
     let refused = app.post(

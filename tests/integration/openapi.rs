@@ -110,9 +110,8 @@ fn stated_limits_are_the_applied_limits() {
     assert_eq!(limit["minLength"], 1);
     let root = app.root_id();
     let unit = app.unit("Pudong Branch", "branch", &root);
-    let body = |name: String| {
-        serde_json::json!({"name": name, "kind": "corporate", "org_unit_id": unit})
-    };
+    let body =
+        |name: String| serde_json::json!({"name": name, "kind": "corporate", "org_unit_id": unit});
     let at_limit = app.post("/customers", &app.admin_token, &body("行".repeat(max)));
     assert_eq!(at_limit.status, 201, "{}", at_limit.body);
     let over = app.post("/customers", &app.admin_token, &body("行".repeat(max + 1)));

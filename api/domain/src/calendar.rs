@@ -50,7 +50,8 @@ impl CalendarPolicy {
         if self.make_up_working_days.contains(&day) {
             return true;
         }
-        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.non_working_days.contains(&day)
+        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+            && !self.non_working_days.contains(&day)
     }
 
     /// The day `n` working days after `day` (`n = 0` is `day` itself).
@@ -81,18 +82,31 @@ impl CalendarPolicy {
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if self.day_closes_at_hour > 23 {
-            out.push(("calendar.day_closes_at_hour".into(), "must be 0 to 23".into()));
+            out.push((
+                "calendar.day_closes_at_hour".into(),
+                "must be 0 to 23".into(),
+            ));
         }
         if !(1..=28).contains(&self.monthly_run_day) {
             out.push(("calendar.monthly_run_day".into(), "must be 1 to 28".into()));
         }
         if !(1..=31).contains(&self.yearly_rating_day) {
-            out.push(("calendar.yearly_rating_day".into(), "must be 1 to 31".into()));
+            out.push((
+                "calendar.yearly_rating_day".into(),
+                "must be 1 to 31".into(),
+            ));
         }
         if self.reminder_days_before_due > 60 {
-            out.push(("calendar.reminder_days_before_due".into(), "must be 0 to 60".into()));
+            out.push((
+                "calendar.reminder_days_before_due".into(),
+                "must be 0 to 60".into(),
+            ));
         }
-        if let Some(d) = self.make_up_working_days.iter().find(|d| self.non_working_days.contains(d)) {
+        if let Some(d) = self
+            .make_up_working_days
+            .iter()
+            .find(|d| self.non_working_days.contains(d))
+        {
             out.push((
                 "calendar.make_up_working_days".into(),
                 format!("{d} is also listed as a non-working day"),
@@ -166,8 +180,14 @@ impl Job {
                 "the {}th, the {}th and month end at {close}",
                 policy.risk.settlement_day, policy.risk.second_check_day
             ),
-            Job::MonthlyRun => format!("day {} of each month at 00:00, for the month before", cal.monthly_run_day),
-            Job::YearlyRating => format!("January {} at 00:00, for the year before", cal.yearly_rating_day),
+            Job::MonthlyRun => format!(
+                "day {} of each month at 00:00, for the month before",
+                cal.monthly_run_day
+            ),
+            Job::YearlyRating => format!(
+                "January {} at 00:00, for the year before",
+                cal.yearly_rating_day
+            ),
         }
     }
 
@@ -181,7 +201,9 @@ impl Job {
 
     /// The next due date on or after `day`, within a year and a day.
     pub fn next_due(self, day: NaiveDate, policy: &Policy) -> Option<NaiveDate> {
-        day.iter_days().take(367).find(|d| self.is_due_on(*d, policy))
+        day.iter_days()
+            .take(367)
+            .find(|d| self.is_due_on(*d, policy))
     }
 }
 
@@ -206,7 +228,10 @@ mod tests {
         assert!(cal.is_working_day(day("2026-10-10")));
         assert!(!cal.is_working_day(day("2026-10-11")));
         // Sep 30 (Wed) + 2 working days: Oct 8 (Thu), Oct 9 (Fri).
-        assert_eq!(cal.add_working_days(day("2026-09-30"), 2), day("2026-10-09"));
+        assert_eq!(
+            cal.add_working_days(day("2026-09-30"), 2),
+            day("2026-10-09")
+        );
         assert_eq!(cal.working_days(day("2026-09-28"), day("2026-10-11")), 6);
     }
 
@@ -214,13 +239,25 @@ mod tests {
     fn r4_evaluation_is_due_on_the_checkpoints_only() {
         let policy = Policy::default();
         let dates = Job::R4Evaluation.due_dates(day("2026-11-01"), day("2026-12-01"), &policy);
-        assert_eq!(dates, vec![day("2026-11-20"), day("2026-11-26"), day("2026-11-30")]);
-        assert_eq!(Job::MonthlyRun.next_due(day("2026-11-06"), &policy), Some(day("2026-12-05")));
-        assert_eq!(Job::YearlyRating.next_due(day("2026-11-06"), &policy), Some(day("2027-01-15")));
+        assert_eq!(
+            dates,
+            vec![day("2026-11-20"), day("2026-11-26"), day("2026-11-30")]
+        );
+        assert_eq!(
+            Job::MonthlyRun.next_due(day("2026-11-06"), &policy),
+            Some(day("2026-12-05"))
+        );
+        assert_eq!(
+            Job::YearlyRating.next_due(day("2026-11-06"), &policy),
+            Some(day("2027-01-15"))
+        );
         assert_eq!(Job::R4Evaluation.starts_at(&policy).to_string(), "22:00:00");
-        assert!(CalendarPolicy { monthly_run_day: 30, ..CalendarPolicy::default() }
-            .problems()
-            .iter()
-            .any(|(f, _)| f == "calendar.monthly_run_day"));
+        assert!(CalendarPolicy {
+            monthly_run_day: 30,
+            ..CalendarPolicy::default()
+        }
+        .problems()
+        .iter()
+        .any(|(f, _)| f == "calendar.monthly_run_day"));
     }
 }

@@ -425,7 +425,9 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
                 rm_id: RecordId::composed(rm_id.clone())?,
                 kind: CaseKind::Disqualification,
                 trigger: Some(trigger.into()),
-                reason: Text2000::composed(format!("{trigger} found by the monthly run for {month}"))?,
+                reason: Text2000::composed(format!(
+                    "{trigger} found by the monthly run for {month}"
+                ))?,
                 evidence: Text10000::composed(evidence.clone())?,
             },
         )?;

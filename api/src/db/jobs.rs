@@ -96,7 +96,10 @@ pub fn runs_of(conn: &mut DbConn, job: &str, date: NaiveDate) -> AppResult<Vec<J
 }
 
 /// `(job, date)` of every successful run on or after `since`.
-pub fn succeeded_since(conn: &mut DbConn, since: NaiveDate) -> AppResult<HashSet<(String, NaiveDate)>> {
+pub fn succeeded_since(
+    conn: &mut DbConn,
+    since: NaiveDate,
+) -> AppResult<HashSet<(String, NaiveDate)>> {
     Ok(job_runs::table
         .filter(job_runs::status.eq("succeeded"))
         .filter(job_runs::business_date.ge(since))
@@ -180,7 +183,10 @@ pub fn calendar_start(conn: &mut DbConn, first_start: NaiveDate) -> AppResult<Na
         return Ok(day);
     }
     diesel::insert_into(job_calendar::table)
-        .values((job_calendar::id.eq(1), job_calendar::starts_on.eq(first_start)))
+        .values((
+            job_calendar::id.eq(1),
+            job_calendar::starts_on.eq(first_start),
+        ))
         .execute(conn)?;
     Ok(first_start)
 }

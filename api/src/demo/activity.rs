@@ -9,8 +9,8 @@ use diesel::Connection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::bounded::{RecordId, Text10000, Text2000};
 use crate::auth::Caller;
+use crate::bounded::{RecordId, Text10000, Text2000};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::evaluations::{self, Evaluation, RmEvaluation};
 use crate::commands::exit_cases::{self, CaseKind, NewCase};

@@ -82,7 +82,9 @@ impl Scheduler {
                 let scheduler = self.clone();
                 match actix_web::web::block(move || scheduler.catch_up("schedule")).await {
                     Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "the scheduler could not look at the calendar"),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "the scheduler could not look at the calendar")
+                    }
                     Err(e) => tracing::error!(error = %e, "the scheduler's thread failed"),
                 }
             }
@@ -145,7 +147,11 @@ impl Scheduler {
     }
 
     /// The next date each job is due on or after today, and when it may start (UTC).
-    pub fn next_due(&self, job: Job, policy: &crate::domain::policy::Policy) -> Option<(NaiveDate, NaiveDateTime)> {
+    pub fn next_due(
+        &self,
+        job: Job,
+        policy: &crate::domain::policy::Policy,
+    ) -> Option<(NaiveDate, NaiveDateTime)> {
         let now = self.clock.now();
         let mut day = self.clock.today();
         for _ in 0..2 {
@@ -241,7 +247,15 @@ impl Scheduler {
                 tracing::error!(job = %job, %date, error = %e, "job failed");
                 let error = e.to_string();
                 conn.transaction(|conn| {
-                    store::finish_run(conn, &row.id, "failed", self.clock.now(), None, Some(error.clone()), None)
+                    store::finish_run(
+                        conn,
+                        &row.id,
+                        "failed",
+                        self.clock.now(),
+                        None,
+                        Some(error.clone()),
+                        None,
+                    )
                 })?;
                 row.status = "failed".into();
                 row.error = Some(error);

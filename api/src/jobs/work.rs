@@ -125,7 +125,12 @@ fn rotation_queue(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<Va
         .unwrap_or(date);
     let next = tenure_start.succ_opt().unwrap_or(tenure_start);
     let mut entered = Vec::new();
-    for a in db::assignments::primaries_held_from(conn, &ctx.scope, midnight(tenure_start), midnight(next))? {
+    for a in db::assignments::primaries_held_from(
+        conn,
+        &ctx.scope,
+        midnight(tenure_start),
+        midnight(next),
+    )? {
         entered.push(json!({ "assignment_id": a.id, "customer_id": a.customer_id, "rm_id": a.rm_id, "kind": "rotation" }));
     }
     let yesterday = date.pred_opt().unwrap_or(date);
@@ -167,13 +172,18 @@ fn required_checks(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<V
         audit::record(
             conn,
             &ctx.actor,
-            Change::new("required_check.reminder", "required_check", &check.id, &check.org_path)
-                .after(&json!({
-                    "customer_id": check.customer_id,
-                    "kind": check.kind,
-                    "due_on": check.due_on,
-                    "rule": "D-5",
-                }))?,
+            Change::new(
+                "required_check.reminder",
+                "required_check",
+                &check.id,
+                &check.org_path,
+            )
+            .after(&json!({
+                "customer_id": check.customer_id,
+                "kind": check.kind,
+                "due_on": check.due_on,
+                "rule": "D-5",
+            }))?,
         )?;
         store::record_notice(conn, &check.id, "reminder", date, None)?;
         reminded += 1;

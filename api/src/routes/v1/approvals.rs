@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::Text1000;
 use crate::auth::Caller;
+use crate::bounded::Text1000;
 use crate::commands::{approvals, Ctx};
 use crate::db::{self, approvals::ApprovalRow};
 use crate::domain::org::in_scope;

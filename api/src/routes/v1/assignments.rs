@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::{RecordId, Text500};
 use crate::auth::Caller;
+use crate::bounded::{RecordId, Text500};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::assignments::{self as engine, Assign};
 use crate::commands::Ctx;
@@ -309,12 +309,11 @@ pub async fn history(
     q: Query<HistoryFilter>,
 ) -> AppResult<web::Json<Vec<Assignment>>> {
     let id = id.into_inner();
-    let as_of = q
-        .0
-        .as_of
-        .as_deref()
-        .map(|text| parse_as_of(text, &caller.clock))
-        .transpose()?;
+    let as_of =
+        q.0.as_of
+            .as_deref()
+            .map(|text| parse_as_of(text, &caller.clock))
+            .transpose()?;
     let rows = state
         .db
         .read(move |conn| {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::bounded::{Text100, Text200};
 use crate::auth::{password, Caller};
+use crate::bounded::{Text100, Text200};
 use crate::commands::sessions;
 use crate::db;
 use crate::db::audit::Actor;
@@ -115,7 +115,10 @@ pub async fn issue_token(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_string());
-    let verified = state.hashing.verify(password.into_string(), stored_hash).await?;
+    let verified = state
+        .hashing
+        .verify(password.into_string(), stored_hash)
+        .await?;
     let signed_in = user.filter(|u| verified && u.active);
     let actor = login_actor(signed_in.as_ref(), request_id, clock);
     let (outcome, account) = (signed_in.clone(), username.clone());

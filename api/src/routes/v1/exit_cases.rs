@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::Note2000;
 use crate::auth::Caller;
+use crate::bounded::Note2000;
 use crate::commands::exit_cases::{self as engine, CaseKind, CaseStatus, NewCase, Timeline};
 use crate::commands::Ctx;
 use crate::db;

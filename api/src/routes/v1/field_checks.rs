@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::{RecordId, Text2000, Text20000, Text500};
 use crate::auth::Caller;
+use crate::bounded::{RecordId, Text2000, Text20000, Text500};
 use crate::commands::activities::{self, ActivityKind, NewActivity};
 use crate::commands::field_checks::{self as engine, Submission, Upload};
 use crate::commands::Ctx;

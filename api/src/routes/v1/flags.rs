@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::{RecordId, Text2000, Text5000};
 use crate::auth::Caller;
+use crate::bounded::{RecordId, Text2000, Text5000};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{assignments as engine, flags as engine_flags, Ctx};
 use crate::db;

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::bounded::{RecordId, Text500};
 use crate::auth::Caller;
+use crate::bounded::{RecordId, Text500};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{handovers, Ctx};
 use crate::db::handovers::{HandoverRow, MoveRow};

@@ -88,7 +88,10 @@ pub struct JobInfo {
 /// last run. Business dates are in the bank's time zone (`RMDESK_TIMEZONE`).
 #[utoipa::path(tag = "jobs", responses((status = 200, body = Vec<JobInfo>)))]
 #[get("/jobs")]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Vec<JobInfo>>> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> AppResult<web::Json<Vec<JobInfo>>> {
     caller.require(Permission::ReadAudit)?;
     let scheduler = state.scheduler.clone();
     let jobs = state
@@ -161,7 +164,12 @@ pub async fn runs(
             )
         })
         .await?;
-    Ok(web::Json(Page::try_from_rows(rows, limit, |r| &r.id, JobRun::try_from)?))
+    Ok(web::Json(Page::try_from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        JobRun::try_from,
+    )?))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::bounded::Year;
 use crate::auth::Caller;
+use crate::bounded::Year;
 use crate::commands::performance::{
     self as engine, MonthMetrics, MonthRun, PayReport, Rating, Score,
 };
