@@ -2,7 +2,8 @@
 # Runs every test: unit tests and the integration suite on embedded SQLite, then the same
 # integration suite on PostgreSQL (a fresh database per test) when a server answers at
 # TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), then the OpenAPI contract
-# checked by schemathesis against a running server (tests/contract/run.sh), then the dashboard:
+# checked by a generated client and schemathesis against a running server (tests/contract/run.sh,
+# on SQLite, then on PostgreSQL when it answers), then the dashboard:
 # its build (type-checked against openapi/openapi.json), its unit tests (Vitest) and its
 # end-to-end tests (the real rmdesk with the demo bank, driven in Chromium). Set
 # RMDESK_REQUIRE_PG=1 to fail instead of skipping when PostgreSQL does not answer (CI does).
@@ -24,8 +25,15 @@ else
   echo "== PostgreSQL not reachable at $pg_url: integration suite ran on SQLite only"
 fi
 
-echo "== the contract, checked by schemathesis against a running server (SQLite, fixed seed)"
+echo "== the contract: a generated client's scenario and schemathesis against a running server (SQLite, fixed seed)"
 bash tests/contract/run.sh
+if pg_isready -q -d "$pg_url" 2>/dev/null; then
+  echo "== the contract again on PostgreSQL"
+  contract_db="${pg_url%/*}/rmdesk_contract"
+  psql -q "$pg_url" -c "DROP DATABASE IF EXISTS rmdesk_contract WITH (FORCE)" -c "CREATE DATABASE rmdesk_contract"
+  CONTRACT_DATABASE_URL="$contract_db" CONTRACT_PORT=18301 bash tests/contract/run.sh
+  psql -q "$pg_url" -c "DROP DATABASE IF EXISTS rmdesk_contract WITH (FORCE)"
+fi
 
 echo "== dashboard: build, unit tests, end-to-end in Chromium"
 cargo build --locked -p rmdesk

@@ -37,7 +37,9 @@ DATABASE_URL="${CONTRACT_DATABASE_URL:-sqlite://$work/rmdesk.sqlite3}" RMDESK_DA
   RMDESK_ADMIN_PASSWORD=contract-admin-password RMDESK_SECURITY_ADMIN_PASSWORD=contract-security-password \
   RMDESK_NOW=2026-11-30T04:00:00Z RMDESK_BIND="127.0.0.1:$port" RUST_LOG=warn \
   target/debug/rmdesk serve --demo > "$work/server.log" 2>&1 &
-for _ in $(seq 1 100); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
+# The demo bank (and its year of job runs) is built before the server answers.
+for _ in $(seq 1 900); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
+curl -sf "$base/ready" >/dev/null || { echo "the server did not start:" >&2; tail -n 20 "$work/server.log" >&2; exit 1; }
 echo "== a client generated from openapi/openapi.json by openapi-python-client walks a scenario"
 printf 'post_hooks: []\n' > "$work/generator.yaml"
 "$venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
