@@ -27,10 +27,18 @@ db="$work/rmdesk.sqlite3"
 export DATABASE_URL="sqlite://$db" RMDESK_DATA_DIR="$work" RMDESK_ADMIN_PASSWORD="$password" \
   RMDESK_BIND="127.0.0.1:$port" RUST_LOG=info
 
+# Signing in writes (the throttle, the audit log): on SQLite it waits while a job's transaction
+# holds the one writer, and may be answered 503; so it is tried again.
 token() {
-  curl -sf -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
-    -d "{\"username\":\"admin\",\"password\":\"$password\"}" |
-    python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])'
+  for _ in $(seq 1 120); do
+    if curl -sf -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
+      -d "{\"username\":\"admin\",\"password\":\"$password\"}" -o "$work/token.json"; then
+      python3 -c 'import sys, json; print(json.load(open(sys.argv[1]))["access_token"])' "$work/token.json"
+      return 0
+    fi
+    sleep 0.5
+  done
+  return 1
 }
 ready() { for _ in $(seq 1 300); do curl -sf "$base/ready" >/dev/null && return 0; sleep 0.2; done; return 1; }
 
@@ -53,11 +61,11 @@ server=$!
 ready
 tok=$(token)
 killed=""
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 2400); do
   killed=$(curl -sf "$base/api/v1/jobs/runs?job=r4_evaluation&status=running" -H "Authorization: Bearer $tok" |
-    python3 -c 'import sys, json; items = json.load(sys.stdin)["items"]; print(items[0]["business_date"] if items else "")')
+    python3 -c 'import sys, json; items = json.load(sys.stdin)["items"]; print(items[0]["business_date"] if items else "")' 2>/dev/null || true)
   [ -n "$killed" ] && break
-  sleep 0.25
+  sleep 0.1
 done
 [ -n "$killed" ] || { echo "no R-4 evaluation was seen running" >&2; exit 1; }
 sleep 1
@@ -72,7 +80,7 @@ tok=$(token)
 started=$(date +%s.%N)
 for _ in $(seq 1 2400); do
   done_30=$(curl -sf "$base/api/v1/jobs/runs?job=r4_evaluation&status=succeeded&limit=500" -H "Authorization: Bearer $tok" |
-    python3 -c 'import sys, json; print(sum(1 for r in json.load(sys.stdin)["items"] if r["business_date"] == "2026-11-30"))')
+    python3 -c 'import sys, json; print(sum(1 for r in json.load(sys.stdin)["items"] if r["business_date"] == "2026-11-30"))' 2>/dev/null || true)
   [ "$done_30" = "1" ] && break
   sleep 0.25
 done

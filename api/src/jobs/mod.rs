@@ -172,27 +172,35 @@ impl Scheduler {
             .one_at_a_time
             .lock()
             .map_err(|_| AppError::Internal("the scheduler's lock was poisoned".into()))?;
-        let mut writer = self.db.writer()?;
-        let conn: &mut DbConn = &mut writer;
+        if self.db.backend == db::Backend::Sqlite {
+            // One server, one writer: the process lock above is the job's lock, and the writer is
+            // taken only for each transaction, so requests write between them.
+            return self.run_locked(job, date, run_by);
+        }
+        // PostgreSQL: a session lock on a connection of its own, held for the whole run and let go
+        // of with the connection if this server dies.
+        let mut holder = self.db.writer()?;
+        let lock: &mut DbConn = &mut holder;
         let key = lock_key(job, date);
-        if !store::try_lock(conn, key)? {
+        if !store::try_lock(lock, key)? {
             return Ok(Outcome::Busy);
         }
-        let outcome = self.run_locked(conn, job, date, run_by);
-        if let Err(e) = store::unlock(conn, key) {
+        let outcome = self.run_locked(job, date, run_by);
+        if let Err(e) = store::unlock(lock, key) {
             tracing::error!(error = %e, job = %job, %date, "could not release a job lock");
         }
         outcome
     }
 
-    fn run_locked(
-        &self,
-        conn: &mut DbConn,
-        job: Job,
-        date: NaiveDate,
-        run_by: &str,
-    ) -> AppResult<Outcome> {
-        let started = conn.transaction(|conn| -> AppResult<Result<JobRunRow, JobRunRow>> {
+    /// Runs one transaction on a writer connection held only for it.
+    fn transaction<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let mut writer = self.db.writer()?;
+        let conn: &mut DbConn = &mut writer;
+        conn.transaction(f)
+    }
+
+    fn run_locked(&self, job: Job, date: NaiveDate, run_by: &str) -> AppResult<Outcome> {
+        let started = self.transaction(|conn| -> AppResult<Result<JobRunRow, JobRunRow>> {
             store::interrupt_running(conn, job.as_str(), date, self.clock.now())?;
             let runs = store::runs_of(conn, job.as_str(), date)?;
             if let Some(done) = runs.iter().find(|r| r.status == "succeeded") {
@@ -220,7 +228,7 @@ impl Scheduler {
             Err(done) => return Ok(Outcome::AlreadyDone(done)),
         };
         tracing::info!(job = %job, %date, attempt = row.attempt, "job started");
-        let done = conn.transaction(|conn| -> AppResult<(serde_json::Value, i64)> {
+        let done = self.transaction(|conn| -> AppResult<(serde_json::Value, i64)> {
             let (version, policy) = db::policy::current(conn)?;
             let ctx = self.ctx(conn, &row.id, policy)?;
             let counts = work::run(conn, &ctx, &self.signer, job, date)?;
@@ -246,7 +254,7 @@ impl Scheduler {
             Err(e) => {
                 tracing::error!(job = %job, %date, error = %e, "job failed");
                 let error = e.to_string();
-                conn.transaction(|conn| {
+                self.transaction(|conn| {
                     store::finish_run(
                         conn,
                         &row.id,
