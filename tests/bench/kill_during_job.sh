@@ -40,7 +40,7 @@ token() {
   done
   return 1
 }
-ready() { for _ in $(seq 1 300); do curl -sf "$base/ready" >/dev/null && return 0; sleep 0.2; done; return 1; }
+ready() { for _ in $(seq 1 1500); do curl -sf "$base/ready" >/dev/null && return 0; sleep 0.2; done; return 1; }
 
 echo "== rmdesk demo --customers $customers --rms $rms"
 RMDESK_NOW=2026-11-30T04:00:00Z "$bin" demo --bare --customers "$customers" --rms "$rms" > "$work/demo.log" 2>&1
