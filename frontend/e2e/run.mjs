@@ -104,6 +104,9 @@ async function main() {
       await page.getByLabel(/Username|用户名/).waitFor();
     };
 
+    // E2E_ONLY=risk,manager runs only those role walks (after the sign-in); unset runs everything.
+    const only = process.env.E2E_ONLY?.split(",");
+    if (!only) {
     await step("sign in: a wrong password is refused with a message", async () => {
       await page.goto(`${base}/`);
       await shot("01-sign-in");
@@ -252,6 +255,18 @@ async function main() {
       assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
       await shot("14-overview-tablet");
     });
+
+    }
+
+    // Each role's main task, start to finish (e2e/roles/*.mjs), then accessibility over every page.
+    const ctx = { page, context, browser, base, step, shot, signIn, signOut, assert, PASSWORD, timings };
+    for (const role of ["risk", "committee", "manager", "myday", "auditor", "a11y"]) {
+      if (only && !only.includes(role)) continue;
+      await page.setViewportSize({ width: 1280, height: 800 });
+      if (await page.getByTestId("who").count()) await signOut();
+      const walk = await import(`./roles/${role}.mjs`);
+      await walk.default(ctx);
+    }
 
     await step("no script errors in the page", async () => {
       assert.deepEqual(errors, []);

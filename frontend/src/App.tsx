@@ -1,12 +1,20 @@
-import { Approvals } from "./pages/Approvals";
-import { Audit } from "./pages/Audit";
-import { Checks } from "./pages/Checks";
-import { Jobs } from "./pages/Jobs";
-import { CustomerDetail, Customers } from "./pages/Customers";
-import { ExitCaseDetail, ExitCases } from "./pages/ExitCases";
-import { Overview } from "./pages/Overview";
-import { RmDetail, Rms } from "./pages/Rms";
-import { SignIn } from "./pages/SignIn";
+import { Approvals } from "./features/approvals/Approvals";
+import { Audit } from "./features/audit/Audit";
+import { Checks } from "./features/checks/Checks";
+import { Jobs } from "./features/jobs/Jobs";
+import { CustomerDetail, Customers } from "./features/customers/Customers";
+import { ExitCaseDetail, ExitCases } from "./features/exits/ExitCases";
+import { Overview } from "./features/overview/Overview";
+import { RmDetail, Rms } from "./features/rms/Rms";
+import { SignIn } from "./features/signin/SignIn";
+import { Handover } from "./features/committee/Handover";
+import { AppointRm } from "./features/manager/AppointRm";
+import { Queues } from "./features/manager/Queues";
+import { MyDay } from "./features/myday/MyDay";
+import { Evaluations } from "./features/risk/Evaluations";
+import { FlagDetail, Flags } from "./features/risk/Flags";
+import { Policy } from "./features/risk/Policy";
+import { NavCount } from "./features/desk/Waiting";
 import { Spinner, Empty } from "./components/status";
 import { useI18n } from "./i18n";
 import { Link, useLocation } from "./router";
@@ -16,11 +24,16 @@ import type { MessageKey } from "./messages";
 
 const PATHS: Record<PageId, string> = {
   overview: "/",
+  myday: "/my-day",
   customers: "/customers",
   rms: "/rms",
+  flags: "/flags",
   approvals: "/approvals",
+  queues: "/queues",
   checks: "/checks",
   exits: "/exit-cases",
+  evaluations: "/evaluations",
+  policy: "/policy",
   audit: "/audit",
   jobs: "/jobs",
 };
@@ -42,7 +55,19 @@ function page(segments: string[]) {
     case "customers":
       return id ? <CustomerDetail id={id} /> : <Customers />;
     case "rms":
-      return id ? <RmDetail id={id} /> : <Rms />;
+      return id === "new" ? <AppointRm /> : id ? <RmDetail id={id} /> : <Rms />;
+    case "my-day":
+      return <MyDay />;
+    case "flags":
+      return id ? <FlagDetail id={id} /> : <Flags />;
+    case "queues":
+      return <Queues />;
+    case "handovers":
+      return id ? <Handover id={id} /> : <Empty />;
+    case "evaluations":
+      return <Evaluations />;
+    case "policy":
+      return <Policy />;
     case "approvals":
       return <Approvals />;
     case "checks":
@@ -104,6 +129,7 @@ export function App() {
               <li key={id}>
                 <Link to={path} aria-current={current ? "page" : undefined}>
                   {t(`nav.${id}` as MessageKey)}
+                  <NavCount page={id} />
                 </Link>
               </li>
             );

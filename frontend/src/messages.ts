@@ -1,7 +1,13 @@
 // Every text of the dashboard in English and Chinese. `zh` is typed by `en`: a missing
 // translation fails the build.
 
-export const en = {
+import * as desk from "./features/desk/messages";
+import * as riskMessages from "./features/risk/messages";
+import * as committeeMessages from "./features/committee/messages";
+import * as managerMessages from "./features/manager/messages";
+import * as myDayMessages from "./features/myday/messages";
+
+const base = {
   "app.name": "rmdesk",
   "app.tagline": "Relationship-manager risk desk",
   "lang.switch": "中文",
@@ -36,6 +42,13 @@ export const en = {
   "error.conflict": "Someone changed this in the meantime. Reload and try again.",
   "error.unavailable": "The server did not answer properly ({detail}). Try again in a moment; if it persists, tell IT with the request id.",
   "error.rule": "Rule {rule}",
+  "error.whatToDo": "What to do:",
+  "error.detail": "Details: {detail}",
+  "form.irreversible": "This cannot be undone.",
+  "form.confirm": "Yes, go ahead",
+  "form.cancel": "Cancel",
+  "form.choose": "Choose…",
+  "form.waiting": "Filed: it now waits for a second person's approval (M-1) and takes effect when approved.",
   "error.request": "Request id {id}",
   "overview.title": "Risk overview",
   "overview.asOf": "As of {date}",
@@ -203,10 +216,13 @@ export const en = {
   "field.customer": "Customer",
 } as const;
 
+// Each feature keeps its texts beside its pages (features/*/messages.ts), joined here.
+export const en = { ...base, ...desk.en, ...riskMessages.en, ...committeeMessages.en, ...managerMessages.en, ...myDayMessages.en };
+
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
-export const zh: Messages = {
+const baseZh: Record<keyof typeof base, string> = {
   "nav.jobs": "日程与作业",
   "jobs.title": "银行日程",
   "jobs.intro": "作业按银行所在时区的营业日自动运行，每个作业每个日期只运行一次；停机后按顺序补跑错过的日期。",
@@ -260,6 +276,13 @@ export const zh: Messages = {
   "error.conflict": "数据已被他人修改，请刷新后重试。",
   "error.unavailable": "服务器未正常响应（{detail}）。请稍后重试；如持续出现，请将请求编号告知信息技术部门。",
   "error.rule": "规则 {rule}",
+  "error.whatToDo": "怎么办：",
+  "error.detail": "详情：{detail}",
+  "form.irreversible": "此操作不可撤销。",
+  "form.confirm": "确定执行",
+  "form.cancel": "取消",
+  "form.choose": "请选择…",
+  "form.waiting": "已提交：须由另一人审批（M-1），审批通过后生效。",
   "error.request": "请求编号 {id}",
   "overview.title": "风险总览",
   "overview.asOf": "数据日期 {date}",
@@ -407,6 +430,8 @@ export const zh: Messages = {
   "field.rule": "规则",
   "field.customer": "客户",
 };
+
+export const zh: Messages = { ...baseZh, ...desk.zh, ...riskMessages.zh, ...committeeMessages.zh, ...managerMessages.zh, ...myDayMessages.zh };
 
 /** Names of the API's codes (enums) in each language; unknown codes show as sent. */
 export const codes: Record<"en" | "zh-CN", Record<string, string>> = {

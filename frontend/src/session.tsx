@@ -1,5 +1,6 @@
 // Who is signed in: the token in this tab's session storage and the user it belongs to.
 
+import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import { api, currentToken, ok, setToken, whenSignedOut, type Schemas } from "./api/client";
 import { ApiError } from "./api/problem";
@@ -23,9 +24,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
   const [restoring, setRestoring] = useState(() => currentToken() !== null);
   const [expired, setExpired] = useState(false);
+  // What one user read is never shown to the next one signing in in this tab.
+  const cache = useQueryClient();
 
   useEffect(() => {
     whenSignedOut(() => {
+      cache.clear();
       setUser(null);
       setExpired(true);
     });
@@ -34,7 +38,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         .then(setUser, () => setToken(null))
         .finally(() => setRestoring(false));
     }
-  }, []);
+  }, [cache]);
 
   const signIn = useCallback(async (username: string, password: string) => {
     const answer = await api.POST("/api/v1/auth/token", { body: { username, password } });
@@ -44,9 +48,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     setToken(answer.data.access_token);
     const me = await ok(api.GET("/api/v1/me"));
+    cache.clear();
     setExpired(false);
     setUser(me);
-  }, []);
+  }, [cache]);
 
   const signOut = useCallback(() => {
     // The server revokes the token (on every node); the tab forgets it either way.
@@ -57,9 +62,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         .catch(() => undefined);
     }
     setToken(null);
+    cache.clear();
     setUser(null);
     setExpired(false);
-  }, []);
+  }, [cache]);
 
   return (
     <Context.Provider value={{ user, roles: (user?.roles ?? []) as Role[], restoring, signIn, signOut, expired }}>{children}</Context.Provider>

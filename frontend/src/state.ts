@@ -34,13 +34,30 @@ export function appendPage<T>(current: Paged<T> | null, page: { items: T[]; next
 /** Roles of the signed-in user decide which pages are offered (the API decides what is allowed). */
 export type Role = "admin" | "manager" | "risk_officer" | "committee" | "auditor" | "rm";
 
-export type PageId = "overview" | "customers" | "rms" | "approvals" | "checks" | "exits" | "audit" | "jobs";
+export type PageId =
+  | "overview"
+  | "myday"
+  | "customers"
+  | "rms"
+  | "flags"
+  | "approvals"
+  | "queues"
+  | "checks"
+  | "exits"
+  | "evaluations"
+  | "policy"
+  | "audit"
+  | "jobs";
 
 export function pagesFor(roles: readonly Role[]): PageId[] {
   const has = (...r: Role[]) => roles.some((x) => r.includes(x));
-  const pages: PageId[] = ["overview", "customers", "rms"];
+  const pages: PageId[] = ["overview"];
+  if (has("rm")) pages.push("myday");
+  pages.push("customers", "rms", "flags");
   if (has("admin", "manager", "risk_officer", "committee", "auditor")) pages.push("approvals");
+  if (has("admin", "manager", "risk_officer")) pages.push("queues");
   pages.push("checks", "exits");
+  if (has("admin", "risk_officer", "auditor", "committee")) pages.push("evaluations", "policy");
   if (has("admin", "auditor", "risk_officer")) pages.push("audit", "jobs");
   return pages;
 }

@@ -57,6 +57,21 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   return answer.data as T;
 }
 
+/**
+ * A command's answer with its status: 202 means the change waits for a second person's approval
+ * (M-1), 201/200 that it is done. The page says which.
+ */
+export async function answered<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<{ status: number; data: T; waiting: boolean }> {
+  let status = 0;
+  const data = await ok(
+    call.then((a) => {
+      status = a.response.status;
+      return a;
+    }),
+  );
+  return { status, data, waiting: status === 202 };
+}
+
 /** An export: the raw text to save and its manifest. */
 export async function fetchExport(dataset: string, query: Record<string, string>): Promise<{ text: string; manifest: Schemas["Manifest"]; count: number }> {
   const params = new URLSearchParams({ format: "json", ...query });

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { errorKind, type ApiError } from "../api/problem";
 import { useI18n } from "../i18n";
 import type { Load } from "../state";
+import { problemText } from "../problems";
 
 export function Spinner({ label }: { label?: string }) {
   const { t } = useI18n();
@@ -15,25 +16,38 @@ export function Spinner({ label }: { label?: string }) {
   );
 }
 
-export function ErrorMessage({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
-  const { t } = useI18n();
+export function ErrorMessage({ error, onRetry, fieldsShown }: { error: ApiError; onRetry?: () => void; fieldsShown?: ReadonlySet<string> }) {
+  const { t, lang } = useI18n();
   const kind = errorKind(error);
+  const known = problemText(lang, error.code);
+  const fields = error.errors.filter((f) => !fieldsShown?.has(f.field));
   return (
-    <div className={`notice notice-error notice-${kind}`} role="alert">
-      <p>{t(`error.${kind}`, { detail: error.message })}</p>
-      {error.errors.length > 0 && (
+    <div className={`notice notice-error notice-${kind}`} role="alert" data-problem={error.code}>
+      {known && kind === "refused" ? (
+        <>
+          <p>
+            {error.rule && <span className="pill pill-info rule">{t("error.rule", { rule: error.rule })}</span>} {known.meaning}
+          </p>
+          <p>
+            <strong>{t("error.whatToDo")}</strong> {known.todo}
+          </p>
+          {error.message && error.message !== known.meaning && <p className="muted small">{t("error.detail", { detail: error.message })}</p>}
+        </>
+      ) : (
+        <p>
+          {kind === "refused" && error.rule && <span className="pill pill-info rule">{t("error.rule", { rule: error.rule })}</span>} {t(`error.${kind}`, { detail: error.message })}
+        </p>
+      )}
+      {fields.length > 0 && (
         <ul>
-          {error.errors.map((f) => (
+          {fields.map((f) => (
             <li key={f.field + f.message}>
               <code>{f.field}</code>: {f.message}
             </li>
           ))}
         </ul>
       )}
-      <p className="muted small">
-        {error.rule && <span className="rule">{t("error.rule", { rule: error.rule })}</span>}
-        {error.requestId && <span> {t("error.request", { id: error.requestId })}</span>}
-      </p>
+      {error.requestId && <p className="muted small">{t("error.request", { id: error.requestId })}</p>}
       {onRetry && kind !== "forbidden" && kind !== "not_found" && (
         <button type="button" onClick={onRetry}>
           {t("state.retry")}

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { ApiError } from "../api/problem";
-import { ErrorMessage } from "../components/status";
-import { useI18n } from "../i18n";
-import { useSession } from "../session";
+import { ApiError } from "../../api/problem";
+import { ErrorMessage } from "../../components/status";
+import { useI18n } from "../../i18n";
+import { useSession } from "../../session";
 
 export function SignIn() {
   const { t } = useI18n();

@@ -1,10 +1,10 @@
-import { api, ok, type Schemas } from "../api/client";
-import { Empty, Loaded, Pill } from "../components/status";
-import { dateTime } from "../format";
-import { useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link, navigate, useLocation } from "../router";
-import { MoreButton } from "./Customers";
+import { api, ok, type Schemas } from "../../api/client";
+import { Empty, Loaded, Pill } from "../../components/status";
+import { dateTime } from "../../format";
+import { useApi, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { Link, navigate, useLocation } from "../../router";
+import { MoreOf } from "../../components/PagedTable";
 
 type CaseStatus = Schemas["CaseStatus"];
 
@@ -14,10 +14,8 @@ export function ExitCases() {
   const { t, code, locale } = useI18n();
   const { query } = useLocation();
   const status = (query.get("status") ?? "") as CaseStatus | "";
-  const { load, pages, more } = usePaged(
-    (cursor) => ok(api.GET("/api/v1/exit-cases", { params: { query: { status: status || undefined, limit: 50, cursor } } })),
-    [status],
-  );
+  const paged = usePagedApi(["exit-cases", "/api/v1/exit-cases", status], (cursor) => ok(api.GET("/api/v1/exit-cases", { params: { query: { status: status || undefined, limit: 50, cursor } } })));
+  const { load } = paged;
   return (
     <section aria-labelledby="exits-title">
       <h1 id="exits-title">{t("exits.title")}</h1>
@@ -30,7 +28,7 @@ export function ExitCases() {
       </div>
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty>{t("exits.none")}</Empty>
           ) : (
             <>
@@ -47,7 +45,7 @@ export function ExitCases() {
                     </tr>
                   </thead>
                   <tbody>
-                    {pages.items.map((c) => (
+                    {paged.items.map((c) => (
                       <tr key={c.id}>
                         <td>
                           <Link to={`/exit-cases/${c.id}`}>{c.rm_name ?? c.rm_id}</Link>
@@ -64,7 +62,7 @@ export function ExitCases() {
                   </tbody>
                 </table>
               </div>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }
@@ -75,11 +73,11 @@ export function ExitCases() {
 
 export function ExitCaseDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
-  const load = useLoad(async () => {
+  const load = useApi(["exit-cases", id], async () => {
     const c = await ok(api.GET("/api/v1/exit-cases/{id}", { params: { path: { id } } }));
     const rm = await ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: c.rm_id } } })).catch(() => null);
     return { c, rmName: rm?.name ?? c.rm_id };
-  }, [id]);
+  });
   return (
     <section aria-labelledby="case-title">
       <p>

@@ -1,11 +1,14 @@
-import { api, ok, type Schemas } from "../api/client";
-import { LineChart } from "../components/charts";
-import { Empty, Loaded, Pill } from "../components/status";
-import { cny, count, date, decimal, lastTwelveMonths, month, percent } from "../format";
-import { useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link, navigate, useLocation } from "../router";
-import { FlagList, MoreButton } from "./Customers";
+import { api, ok, type Schemas } from "../../api/client";
+import { LineChart } from "../../components/charts";
+import { Empty, Loaded, Pill } from "../../components/status";
+import { cny, count, date, decimal, lastTwelveMonths, month, percent } from "../../format";
+import { useApi, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { Link, navigate, useLocation } from "../../router";
+import { FlagList } from "../customers/Customers";
+import { MoreOf } from "../../components/PagedTable";
+import { RmAdministration } from "../manager/slots";
+import { RmRiskActions } from "../risk/slots";
 
 type Line = Schemas["Line"];
 type RmStatus = Schemas["RmStatus"];
@@ -16,11 +19,9 @@ export function Rms() {
   const line = (query.get("line") ?? "") as Line | "";
   const status = (query.get("status") ?? "") as RmStatus | "";
   const recert = query.get("recertification_due") === "true";
-  const { load, pages, more } = usePaged(
-    (cursor) =>
-      ok(api.GET("/api/v1/rms", { params: { query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor } } })),
-    [line, status, recert],
-  );
+  const paged = usePagedApi(["rms", "/api/v1/rms", line, status, recert], (cursor) =>
+      ok(api.GET("/api/v1/rms", { params: { query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor } } })));
+  const { load } = paged;
   const filter = (key: string, value: string) => {
     const q = new URLSearchParams(query);
     if (value) q.set(key, value);
@@ -61,7 +62,7 @@ export function Rms() {
       </div>
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty />
           ) : (
             <>
@@ -79,7 +80,7 @@ export function Rms() {
                     </tr>
                   </thead>
                   <tbody>
-                    {pages.items.map((rm) => (
+                    {paged.items.map((rm) => (
                       <tr key={rm.id}>
                         <td>
                           <Link to={`/rms/${rm.id}`}>{rm.name}</Link>
@@ -98,7 +99,7 @@ export function Rms() {
                   </tbody>
                 </table>
               </div>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }
@@ -109,7 +110,7 @@ export function Rms() {
 
 /** A-3: customers held against the cap of the RM's line. */
 function Load({ id }: { id: string }) {
-  const load = useLoad(() => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })), [id]);
+  const load = useApi(["rms", id, "portfolio"], () => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })));
   if (load.status === "error") return <span className="muted">—</span>;
   if (!load.data) return <span className="muted small" aria-busy="true">…</span>;
   return <CapBar held={load.data.capacity.held} cap={load.data.capacity.cap} />;
@@ -134,7 +135,7 @@ function CapBar({ held, cap }: { held: number; cap: number }) {
 export function RmDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
   const months = lastTwelveMonths(new Date());
-  const load = useLoad(async () => {
+  const load = useApi(["rms", id], async () => {
     const [rm, portfolio, flags, scores] = await Promise.all([
       ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })),
       ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })),
@@ -142,7 +143,7 @@ export function RmDetail({ id }: { id: string }) {
       Promise.all(months.map((m) => ok(api.GET("/api/v1/performance/scores", { params: { query: { month: m, rm_id: id } } })).catch(() => []))),
     ]);
     return { rm, portfolio, flags: flags.items, scores: scores.map((s) => s[0] ?? null) };
-  }, [id]);
+  });
 
   return (
     <section aria-labelledby="rm-title">
@@ -158,6 +159,10 @@ export function RmDetail({ id }: { id: string }) {
               <h1 id="rm-title">
                 {rm.name} <span className="muted">{rm.employee_no}</span>
               </h1>
+              <div className="grid-2 actions">
+                <RmAdministration rm={rm} />
+                <RmRiskActions rm={rm} />
+              </div>
               <p>
                 <Pill tone={rm.status === "active" ? "ok" : "warning"}>{code(rm.status)}</Pill> {code(rm.line)} · {code(rm.grade)} · {t("rms.level")}{" "}
                 {rm.performance_level} · {t("rm.qualified")} {date(rm.qualified_on, locale)} · {t("rm.term")} {date(rm.term_starts_on, locale)} –{" "}
@@ -248,24 +253,25 @@ export function RmDetail({ id }: { id: string }) {
 /** The customers the RM holds now. */
 function RmCustomers({ id }: { id: string }) {
   const { t, code } = useI18n();
-  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/customers", { params: { query: { rm_id: id, limit: 50, cursor } } })), [id]);
+  const paged = usePagedApi(["customers", "/api/v1/customers", id], (cursor) => ok(api.GET("/api/v1/customers", { params: { query: { rm_id: id, limit: 50, cursor } } })));
+  const { load } = paged;
   return (
     <section className="card" aria-labelledby="rmcustomers-title">
       <h2 id="rmcustomers-title">{t("rm.customers")}</h2>
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty />
           ) : (
             <>
               <ul className="columns" data-testid="rm-customers">
-                {pages.items.map((c) => (
+                {paged.items.map((c) => (
                   <li key={c.id}>
                     <Link to={`/customers/${c.id}`}>{c.name}</Link> <span className="muted small">{code(c.kind)}</span>
                   </li>
                 ))}
               </ul>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }

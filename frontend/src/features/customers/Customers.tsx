@@ -1,10 +1,13 @@
 import { useState, type FormEvent } from "react";
-import { api, ok, type Schemas } from "../api/client";
-import { Empty, Loaded, Pill } from "../components/status";
-import { date, dateTime, percent } from "../format";
-import { useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link, navigate, useLocation } from "../router";
+import { api, ok, type Schemas } from "../../api/client";
+import { Empty, Loaded, Pill } from "../../components/status";
+import { date, dateTime, percent } from "../../format";
+import { useApi, usePagedApi } from "../../api/queries";
+import { MoreOf } from "../../components/PagedTable";
+import { CustomerAssignment } from "../manager/slots";
+import { CustomerRiskActions, FlagActions } from "../risk/slots";
+import { useI18n } from "../../i18n";
+import { Link, navigate, useLocation } from "../../router";
 
 type Customer = Schemas["Customer"];
 type Flag = Schemas["Flag"];
@@ -19,10 +22,8 @@ export function Customers() {
   const kind = (query.get("kind") ?? "") as CustomerKind | "";
   const [draftName, setDraftName] = useState(name);
   const [draftKind, setDraftKind] = useState<CustomerKind | "">(kind);
-  const { load, pages, more } = usePaged(
-    (cursor) => ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor } } })),
-    [name, kind],
-  );
+  const paged = usePagedApi(["customers", "/api/v1/customers", name, kind], (cursor) => ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor } } })));
+  const { load } = paged;
 
   const search = (e: FormEvent) => {
     e.preventDefault();
@@ -57,12 +58,12 @@ export function Customers() {
       </form>
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty />
           ) : (
             <>
-              <CustomerTable customers={pages.items} />
-              {pages.next && <MoreButton onMore={more} />}
+              <CustomerTable customers={paged.items} />
+              <MoreOf paged={paged} />
             </>
           )
         }
@@ -104,31 +105,9 @@ function CustomerTable({ customers }: { customers: Customer[] }) {
   );
 }
 
-export function MoreButton({ onMore }: { onMore: () => Promise<void> }) {
-  const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  return (
-    <button
-      type="button"
-      disabled={busy}
-      aria-busy={busy}
-      onClick={async () => {
-        setBusy(true);
-        try {
-          await onMore();
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
-      {busy ? t("state.loading") : t("state.more")}
-    </button>
-  );
-}
-
 function FlaggedCustomers() {
   const { t, code, locale } = useI18n();
-  const load = useLoad(() => ok(api.GET("/api/v1/flags", { params: { query: { status: "open", limit: 50 } } })), []);
+  const load = useApi(["flags", "open-first-page"], () => ok(api.GET("/api/v1/flags", { params: { query: { status: "open", limit: 50 } } })));
   return (
     <section className="card" aria-labelledby="flagged-title">
       <h2 id="flagged-title">{t("customers.flagged")}</h2>
@@ -189,6 +168,7 @@ export function FlagList({ flags, showCustomer, empty }: { flags: Flag[]; showCu
             </>
           )}
           <div>{f.reason}</div>
+          <FlagActions flag={f} />
           <div className="muted small">
             {dateTime(f.raised_at, locale)} · {f.raised_by}
             {f.rm_name ? ` · ${f.rm_name}` : ""}
@@ -201,7 +181,7 @@ export function FlagList({ flags, showCustomer, empty }: { flags: Flag[]; showCu
 
 export function CustomerDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
-  const load = useLoad(async () => {
+  const load = useApi(["customers", id], async () => {
     const [customer, flags, relations, history] = await Promise.all([
       ok(api.GET("/api/v1/customers/{id}", { params: { path: { id } } })),
       ok(api.GET("/api/v1/customers/{id}/flags", { params: { path: { id } } })),
@@ -218,7 +198,7 @@ export function CustomerDetail({ id }: { id: string }) {
     for (const o of others) if (o) names.set(o.id, o.name);
     for (const r of rms) if (r) names.set(r.id, r.name);
     return { customer, flags, relations, history, names };
-  }, [id]);
+  });
 
   return (
     <section aria-labelledby="customer-title">
@@ -229,6 +209,10 @@ export function CustomerDetail({ id }: { id: string }) {
         {({ customer, flags, relations, history, names }) => (
           <>
             <h1 id="customer-title">{customer.name}</h1>
+            <div className="grid-2 actions">
+              <CustomerAssignment customer={customer} history={history} />
+              <CustomerRiskActions customer={customer} />
+            </div>
             <div className="grid-2">
               <section className="card" aria-labelledby="details-title">
                 <h2 id="details-title">{t("customer.details")}</h2>

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from "react";
-import { api, ok, type Schemas } from "../api/client";
-import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
-import { date, dateTime } from "../format";
-import { useAction, useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { useSession } from "../session";
-import { MoreButton } from "./Customers";
+import { api, ok, type Schemas } from "../../api/client";
+import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
+import { date, dateTime } from "../../format";
+import { useApi, useCommand, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { useSession } from "../../session";
+import { MoreOf } from "../../components/PagedTable";
 
 type Job = Schemas["Job"];
 type JobRun = Schemas["JobRun"];
@@ -40,7 +40,7 @@ export function Jobs() {
 
 function Calendar({ version }: { version: number }) {
   const { t, code, locale } = useI18n();
-  const load = useLoad(() => ok(api.GET("/api/v1/jobs")), [version]);
+  const load = useApi(["jobs", "calendar", version], () => ok(api.GET("/api/v1/jobs")));
   return (
     <section className="card" aria-labelledby="calendar-title">
       <h2 id="calendar-title">{t("jobs.calendar")}</h2>
@@ -92,8 +92,9 @@ function RunByHand({ onRan }: { onRan: () => void }) {
   const [job, setJob] = useState<Job>("r4_evaluation");
   const [asOf, setAsOf] = useState("");
   const [done, setDone] = useState<JobRun | null>(null);
-  const run = useAction(() =>
+  const run = useCommand(() =>
     ok(api.POST("/api/v1/jobs/{job}/run", { params: { path: { job } }, body: { as_of: asOf } })),
+    ["jobs", "flags", "required-checks", "exit-cases", "performance", "evaluations", "rms", "customers", "queues"],
   );
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -140,15 +141,13 @@ function RunByHand({ onRan }: { onRan: () => void }) {
 function Runs({ version }: { version: number }) {
   const { t, code, locale } = useI18n();
   const [failedOnly, setFailedOnly] = useState(false);
-  const { load, pages, more } = usePaged(
-    (cursor) =>
+  const paged = usePagedApi(["jobs", "/api/v1/jobs/runs", failedOnly, version], (cursor) =>
       ok(
         api.GET("/api/v1/jobs/runs", {
           params: { query: { status: failedOnly ? "failed" : undefined, limit: 50, cursor } },
         }),
-      ),
-    [failedOnly, version],
-  );
+      ));
+  const { load } = paged;
   return (
     <section className="card" aria-labelledby="runs-title">
       <h2 id="runs-title">{t("jobs.runs")}</h2>
@@ -157,7 +156,7 @@ function Runs({ version }: { version: number }) {
       </label>
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty />
           ) : (
             <>
@@ -173,7 +172,7 @@ function Runs({ version }: { version: number }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {pages.items.map((r) => (
+                    {paged.items.map((r) => (
                       <tr key={r.id} className={r.status === "failed" ? "row-alert" : undefined}>
                         <td>{code(r.job, "job")}</td>
                         <td>{date(r.business_date, locale)}</td>
@@ -187,7 +186,7 @@ function Runs({ version }: { version: number }) {
                   </tbody>
                 </table>
               </div>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }

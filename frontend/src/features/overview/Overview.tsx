@@ -1,11 +1,11 @@
 import { useEffect } from "react";
-import { api, ok, type Schemas } from "../api/client";
-import { BarChart, LineChart } from "../components/charts";
-import { Empty, Loaded } from "../components/status";
-import { count, date, month, percent } from "../format";
-import { useLoad } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link } from "../router";
+import { api, ok, type Schemas } from "../../api/client";
+import { BarChart, LineChart } from "../../components/charts";
+import { Empty, Loaded } from "../../components/status";
+import { count, date, month, percent } from "../../format";
+import { useApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { Link } from "../../router";
 
 type Overview = Schemas["Overview"];
 
@@ -14,7 +14,7 @@ const HEATMAP_LIMIT = 240;
 
 export function Overview() {
   const { t } = useI18n();
-  const load = useLoad(() => ok(api.GET("/api/v1/overview")), []);
+  const load = useApi(["overview"], () => ok(api.GET("/api/v1/overview")));
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">{t("overview.title")}</h1>

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from "react";
-import { api, fetchExport, ok, type Schemas } from "../api/client";
-import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
-import { count, dateTime } from "../format";
-import { useAction, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { MoreButton } from "./Customers";
+import { api, fetchExport, ok, type Schemas } from "../../api/client";
+import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
+import { count, dateTime } from "../../format";
+import { useCommand, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { MoreOf } from "../../components/PagedTable";
 
 type Manifest = Schemas["Manifest"];
 
@@ -25,8 +25,7 @@ function Events() {
   const { t, locale } = useI18n();
   const [filter, setFilter] = useState({ entity: "", action: "", actor: "" });
   const [applied, setApplied] = useState(filter);
-  const { load, pages, more } = usePaged(
-    (cursor) =>
+  const paged = usePagedApi(["audit", "/api/v1/audit/events", applied], (cursor) =>
       ok(
         api.GET("/api/v1/audit/events", {
           params: {
@@ -39,10 +38,9 @@ function Events() {
             },
           },
         }),
-      ),
-    [applied],
-  );
-  const verify = useAction(() => ok(api.GET("/api/v1/audit/verify")));
+      ));
+  const { load } = paged;
+  const verify = useCommand(() => ok(api.GET("/api/v1/audit/verify")), []);
   const [report, setReport] = useState<Schemas["ChainReport"] | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -82,7 +80,7 @@ function Events() {
       )}
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty />
           ) : (
             <>
@@ -99,7 +97,7 @@ function Events() {
                     </tr>
                   </thead>
                   <tbody>
-                    {pages.items.map((e) => (
+                    {paged.items.map((e) => (
                       <tr key={e.seq}>
                         <td>{e.seq}</td>
                         <td>{dateTime(e.occurred_at, locale)}</td>
@@ -118,7 +116,7 @@ function Events() {
                   </tbody>
                 </table>
               </div>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }
@@ -144,7 +142,7 @@ function Exports() {
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const [result, setResult] = useState<{ manifest: Manifest; count: number; file: string } | null>(null);
-  const download = useAction(async () => {
+  const download = useCommand(async () => {
     const query: Record<string, string> = {};
     if (from) query.from = from;
     if (to) query.to = to;
@@ -152,7 +150,7 @@ function Exports() {
     const file = `rmdesk-${dataset}-${new Date().toISOString().slice(0, 10)}.json`;
     save(exported.text, file);
     setResult({ manifest: exported.manifest, count: exported.count, file });
-  });
+  }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setResult(null);

@@ -1,12 +1,12 @@
 import { useState } from "react";
-import { api, ok, type Schemas } from "../api/client";
-import { ErrorMessage, Empty, Loaded, Pill } from "../components/status";
-import { dateTime } from "../format";
-import { useAction, useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link, navigate, useLocation } from "../router";
-import { MoreButton } from "./Customers";
-import { useSession } from "../session";
+import { api, ok, type Schemas } from "../../api/client";
+import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
+import { dateTime } from "../../format";
+import { useApi, useCommand, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { Link, navigate, useLocation } from "../../router";
+import { MoreOf } from "../../components/PagedTable";
+import { useSession } from "../../session";
 
 type Approval = Schemas["Approval"];
 type Status = "pending" | "approved" | "rejected";
@@ -16,7 +16,8 @@ export function Approvals() {
   const { query } = useLocation();
   const status = (query.get("status") ?? "pending") as Status;
   const [notice, setNotice] = useState<{ text: string; customerId: string | null } | null>(null);
-  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor } } })), [status]);
+  const paged = usePagedApi(["approvals", "/api/v1/approvals", status], (cursor) => ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor } } })));
+  const { load } = paged;
 
   return (
     <section aria-labelledby="approvals-title">
@@ -35,12 +36,12 @@ export function Approvals() {
       )}
       <Loaded load={load}>
         {() =>
-          !pages || pages.items.length === 0 ? (
+          paged.items.length === 0 ? (
             <Empty>{status === "pending" ? t("approvals.none") : undefined}</Empty>
           ) : (
             <>
               <ul className="cards" data-testid="approvals">
-                {pages.items.map((a) => (
+                {paged.items.map((a) => (
                   <ApprovalCard
                     key={a.id}
                     approval={a}
@@ -52,7 +53,7 @@ export function Approvals() {
                   />
                 ))}
               </ul>
-              {pages.next && <MoreButton onMore={more} />}
+              <MoreOf paged={paged} />
             </>
           )
         }
@@ -66,13 +67,13 @@ function Subject({ payload }: { payload: Record<string, unknown> }) {
   const { t } = useI18n();
   const customerId = typeof payload.customer_id === "string" ? payload.customer_id : null;
   const rmId = typeof payload.to_rm_id === "string" ? payload.to_rm_id : typeof payload.rm_id === "string" ? payload.rm_id : null;
-  const names = useLoad(async () => {
+  const names = useApi(["customers", "approval-subject", customerId, rmId], async () => {
     const [customer, rm] = await Promise.all([
       customerId ? ok(api.GET("/api/v1/customers/{id}", { params: { path: { id: customerId } } })).catch(() => null) : null,
       rmId ? ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: rmId } } })).catch(() => null) : null,
     ]);
     return { customer: customer?.name, rm: rm?.name };
-  }, [customerId, rmId]);
+  });
   return (
     <dl className="facts">
       {customerId && (
@@ -104,13 +105,13 @@ function Subject({ payload }: { payload: Record<string, unknown> }) {
 function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: (message: string) => void }) {
   const { t, code, locale } = useI18n();
   const [note, setNote] = useState("");
-  const decide = useAction(async (decision: "approve" | "reject") => {
+  const decide = useCommand(async (decision: "approve" | "reject") => {
     const body = { note: note.trim() || undefined };
     const params = { path: { id: a.id } };
     if (decision === "approve") await ok(api.POST("/api/v1/approvals/{id}/approve", { params, body }));
     else await ok(api.POST("/api/v1/approvals/{id}/reject", { params, body }));
     onDecided(t(decision === "approve" ? "approvals.approvedDone" : "approvals.rejectedDone"));
-  });
+  }, ["approvals", "customers", "assignments", "flags", "users", "policy", "rms"]);
   const noteId = `note-${a.id}`;
   const { roles, user } = useSession();
   // The API decides; this only spares a click that would be refused (M-1: a role, not the maker).

@@ -1,10 +1,10 @@
-import { api, ok } from "../api/client";
-import { Empty, Loaded, Pill } from "../components/status";
-import { date, dateTime } from "../format";
-import { useLoad, usePaged } from "../hooks";
-import { useI18n } from "../i18n";
-import { Link, navigate, useLocation } from "../router";
-import { MoreButton } from "./Customers";
+import { api, ok } from "../../api/client";
+import { Empty, Loaded, Pill } from "../../components/status";
+import { date, dateTime } from "../../format";
+import { useApi, usePagedApi } from "../../api/queries";
+import { useI18n } from "../../i18n";
+import { Link, navigate, useLocation } from "../../router";
+import { MoreOf } from "../../components/PagedTable";
 
 type Status = "open" | "overdue" | "closed";
 
@@ -33,11 +33,12 @@ export function Checks() {
 
 function RequiredChecks({ status }: { status: Status }) {
   const { t, code, locale } = useI18n();
-  const { load, pages, more } = usePaged((cursor) => ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50, cursor } } })), [status]);
+  const paged = usePagedApi(["required-checks", "/api/v1/required-checks", status], (cursor) => ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50, cursor } } })));
+  const { load } = paged;
   return (
     <Loaded load={load}>
       {() =>
-        !pages || pages.items.length === 0 ? (
+        paged.items.length === 0 ? (
           <Empty>{t("checks.none")}</Empty>
         ) : (
           <>
@@ -53,7 +54,7 @@ function RequiredChecks({ status }: { status: Status }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {pages.items.map((c) => (
+                  {paged.items.map((c) => (
                     <tr key={c.id}>
                       <td>
                         <Link to={`/customers/${c.customer_id}`}>{c.customer_name ?? c.customer_id}</Link>
@@ -73,7 +74,7 @@ function RequiredChecks({ status }: { status: Status }) {
                 </tbody>
               </table>
             </div>
-            {pages.next && <MoreButton onMore={more} />}
+            <MoreOf paged={paged} />
           </>
         )
       }
@@ -84,13 +85,13 @@ function RequiredChecks({ status }: { status: Status }) {
 /** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. */
 function FieldChecks() {
   const { t, code, locale } = useI18n();
-  const load = useLoad(async () => {
+  const load = useApi(["field-checks", "with-rm-names"], async () => {
     const page = await ok(api.GET("/api/v1/field-checks", { params: { query: { limit: 50 } } }));
     const ids = [...new Set(page.items.flatMap((c) => [c.lead_rm_id, c.second_rm_id ?? ""]).filter(Boolean))];
     const rms = await Promise.all(ids.map((id) => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })).catch(() => null)));
     const names = new Map(rms.filter((r) => r !== null).map((r) => [r.id, r.name]));
     return { checks: page.items, names };
-  }, []);
+  });
   return (
     <section className="card" aria-labelledby="fieldchecks-title">
       <h2 id="fieldchecks-title">{t("checks.recent")}</h2>

@@ -1,0 +1,3 @@
+export function Handover({ id }: { id: string }) {
+  return <p>{id}</p>;
+}

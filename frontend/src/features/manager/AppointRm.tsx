@@ -1,0 +1,3 @@
+export function AppointRm() {
+  return null;
+}

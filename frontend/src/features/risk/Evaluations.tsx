@@ -1,0 +1,3 @@
+export function Evaluations() {
+  return null;
+}
