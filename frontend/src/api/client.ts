@@ -27,7 +27,8 @@ export function whenSignedOut(handler: () => void): void {
   onSignedOut = handler;
 }
 
-export const api = createClient<paths>({ baseUrl: "" });
+// Absolute against this origin (a relative URL cannot make a Request outside a browser).
+export const api = createClient<paths>({ baseUrl: typeof location === "undefined" ? "" : location.origin });
 
 api.use({
   onRequest({ request }) {
