@@ -379,6 +379,18 @@ pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     at.and_utc()
 }
 
+/// The parameters of a reason the product wrote, as answered: a JSON object, or a 500 naming the
+/// corrupt stored text (never a silently empty reason).
+pub fn reason_params(
+    stored: Option<String>,
+) -> crate::error::AppResult<Option<serde_json::Map<String, serde_json::Value>>> {
+    stored
+        .map(|text| {
+            crate::domain::reason::read_params(&text).map_err(crate::error::AppError::Internal)
+        })
+        .transpose()
+}
+
 /// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`.
 pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
 where

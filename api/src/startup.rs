@@ -224,6 +224,7 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
     define::<crate::bounded::PageSize>(components);
     define::<crate::routes::v1::exports::Dataset>(components);
     define::<crate::domain::calendar::Job>(components);
+    define::<crate::routes::v1::handovers::HandoverStatus>(components);
     for (_, name, description) in PROBLEMS {
         components.responses.insert(
             name.to_string(),

@@ -44,6 +44,19 @@ fn a9_handover_moves_every_customer_in_one_transaction_or_none() {
     let id = r.body["id"].as_str().unwrap().to_string();
     let moves = r.body["moves"].as_array().unwrap().clone();
     assert_eq!(moves.len(), 5);
+    // The plan reads with names (one read each, not one per move) and is listed for review.
+    assert!(r.body["from_rm_name"].is_string(), "{}", r.body);
+    assert!(moves
+        .iter()
+        .all(|m| m["customer_name"].is_string() && m["to_rm_name"].is_string()));
+    let listed = app.get("/handovers?status=proposed", &app.admin_token).body;
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+    assert_eq!(listed["items"][0]["moves"], 5);
+    assert_eq!(
+        app.get("/handovers?status=confirmed", &app.admin_token)
+            .body["items"],
+        json!([])
+    );
     for m in &moves {
         let to = m["to_rm_id"]
             .as_str()

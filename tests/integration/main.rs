@@ -21,4 +21,5 @@ mod ops;
 mod overview;
 mod registry;
 mod security;
+mod waiting;
 mod walk;

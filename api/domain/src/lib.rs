@@ -14,6 +14,7 @@ pub mod org;
 pub mod policy;
 pub mod portfolio;
 pub mod privacy;
+pub mod reason;
 pub mod rebalancing;
 pub mod rm;
 pub mod role;

@@ -13,6 +13,7 @@ use crate::db::{self, DbConn};
 use crate::domain::flag::FlagKind;
 use crate::domain::org::in_scope;
 use crate::domain::policy::Policy;
+use crate::domain::reason::Reason;
 use crate::domain::role::{join_roles, split_roles, Role};
 use crate::error::{AppError, AppResult};
 
@@ -214,7 +215,7 @@ pub fn approve(
                 FlagKind::Blacklisted,
                 None,
                 "manual",
-                &reason,
+                &Reason::typed(reason.as_str()),
             )?;
             serde_json::to_string(&flag)?
         }

@@ -12,6 +12,7 @@ use crate::db::{self, loans, DbConn};
 use crate::domain::field_check::CheckKind;
 use crate::domain::flag::FlagKind;
 use crate::domain::portfolio::{indicator, Indicator};
+use crate::domain::reason::Reason;
 use crate::error::{AppError, AppResult};
 
 /// One RM's result.
@@ -65,7 +66,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
     // together (a few statements per kind, not per RM).
     let mut results = Vec::new();
     let mut to_flag: Vec<String> = Vec::new();
-    let mut to_inspect: Vec<(String, String)> = Vec::new();
+    let mut to_inspect: Vec<(String, Reason)> = Vec::new();
     let mut rm_of: std::collections::HashMap<String, usize> = Default::default();
     for (rm_id, loan_customers) in &books.loan_customers {
         let Some(rm) = db::rms::find(conn, rm_id)? else {
@@ -78,11 +79,11 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
             .map(|(_, c)| c)
             .collect();
         let ind: Indicator = indicator(*loan_customers, overdue.len() as u32, as_of, &ctx.policy);
-        let why = format!(
-            "overdue-interest ratio {} ({} of {} loan customers) on {as_of}",
+        let why = Reason::r4_overdue_ratio(
             ind.overdue_ratio,
-            overdue.len(),
-            loan_customers
+            overdue.len() as u32,
+            *loan_customers,
+            as_of,
         );
         for customer in overdue {
             rm_of.insert(customer.clone(), results.len());
@@ -112,7 +113,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
     }
     let items: Vec<_> = db::customers::find_many(conn, &to_flag)?
         .into_iter()
-        .map(|c| (c, format!("interest unpaid as of {as_of}")))
+        .map(|c| (c, Reason::interest_unpaid(as_of)))
         .collect();
     for customer in raise_many(conn, ctx, FlagKind::OverdueInterest, items)? {
         if let Some(&i) = rm_of.get(&customer) {
@@ -128,13 +129,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
             .collect();
     let wanted: Vec<_> = to_inspect
         .iter()
-        .filter_map(|(id, why)| {
-            Some((
-                customers.get(id)?,
-                CheckKind::PostLoanInspection,
-                why.as_str(),
-            ))
-        })
+        .filter_map(|(id, why)| Some((customers.get(id)?, CheckKind::PostLoanInspection, why)))
         .collect();
     for required in require_checks_each(conn, ctx, &wanted, "R-4")? {
         if let Some(&i) = rm_of.get(&required.customer_id) {

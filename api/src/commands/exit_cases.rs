@@ -14,6 +14,7 @@ use crate::db::exit_cases::{self as store, ExitCaseEventRow, ExitCaseRow};
 use crate::db::rms::RmRow;
 use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
+use crate::domain::reason::Reason;
 use crate::domain::rm::{ExitKind, Grade, RmStatus};
 use crate::domain::text_enum;
 use crate::error::{AppError, AppResult};
@@ -208,8 +209,24 @@ fn rm_of(conn: &mut DbConn, case: &ExitCaseRow) -> AppResult<RmRow> {
     db::rms::find(conn, &case.rm_id)?.ok_or(AppError::NotFound("RM"))
 }
 
-/// Opens a case. A forced exit suspends the RM at once (A-4: no new assignments).
+/// Opens a case a person proposes, with their reason as typed. A forced exit suspends the RM at
+/// once (A-4: no new assignments).
 pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCaseRow> {
+    open(conn, ctx, new, &Reason::typed(new.reason.trim()))
+}
+
+/// Opens a case the product proposes (the monthly and yearly runs), its reason written as a code
+/// with parameters; `new.reason` is not read.
+pub fn propose_written(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    new: &NewCase,
+    reason: &Reason,
+) -> AppResult<ExitCaseRow> {
+    open(conn, ctx, new, reason)
+}
+
+fn open(conn: &mut DbConn, ctx: &Ctx, new: &NewCase, reason: &Reason) -> AppResult<ExitCaseRow> {
     let rm = db::rms::find(conn, &new.rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field("rm_id", "no such RM in your scope"))?;
@@ -244,7 +261,7 @@ pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCas
         kind: new.kind.as_str().into(),
         trigger_item: Some(trigger),
         status: CaseStatus::Proposed.as_str().into(),
-        reason: new.reason.trim().into(),
+        reason: reason.text.clone(),
         evidence: new.evidence.to_string(),
         proposed_by: ctx.actor.username.clone(),
         decided_by: None,
@@ -254,6 +271,8 @@ pub fn propose(conn: &mut DbConn, ctx: &Ctx, new: &NewCase) -> AppResult<ExitCas
         created_at: ctx.now,
         updated_at: ctx.now,
         version: 1,
+        reason_code: reason.stored().0,
+        reason_params: reason.stored().1,
     };
     store::insert(conn, &case)?;
     event(conn, ctx, &case, "propose", &case.reason)?;

@@ -13,6 +13,7 @@ use crate::db::field_checks::{self as store, EvidenceRow, FieldCheckRow, Require
 use crate::db::{self, DbConn};
 use crate::domain::field_check::{check_submission, is_a6, CheckKind, CheckStatus, Participant};
 use crate::domain::org::in_scope;
+use crate::domain::reason::Reason;
 use crate::domain::rm::RmStatus;
 use crate::error::{AppError, AppResult};
 
@@ -379,7 +380,7 @@ pub fn require_check(
     customer: &CustomerRow,
     kind: CheckKind,
     source: &str,
-    reason: &str,
+    reason: &Reason,
 ) -> AppResult<RequiredCheckRow> {
     if let Some(added) = require_checks(conn, ctx, &[(customer, kind)], source, reason)?.pop() {
         return Ok(added);
@@ -396,7 +397,7 @@ pub fn require_checks(
     ctx: &Ctx,
     wanted: &[(&CustomerRow, CheckKind)],
     source: &str,
-    reason: &str,
+    reason: &Reason,
 ) -> AppResult<Vec<RequiredCheckRow>> {
     let wanted: Vec<_> = wanted.iter().map(|(c, k)| (*c, *k, reason)).collect();
     require_checks_each(conn, ctx, &wanted, source)
@@ -406,7 +407,7 @@ pub fn require_checks(
 pub fn require_checks_each(
     conn: &mut DbConn,
     ctx: &Ctx,
-    wanted: &[(&CustomerRow, CheckKind, &str)],
+    wanted: &[(&CustomerRow, CheckKind, &Reason)],
     source: &str,
 ) -> AppResult<Vec<RequiredCheckRow>> {
     let ids: Vec<String> = wanted.iter().map(|(c, _, _)| c.id.clone()).collect();
@@ -422,17 +423,22 @@ pub fn require_checks_each(
     let rows: Vec<RequiredCheckRow> = wanted
         .iter()
         .filter(|(c, kind, _)| !open.contains(&(c.id.clone(), kind.as_str().to_string())))
-        .map(|(customer, kind, reason)| RequiredCheckRow {
-            id: crate::http::new_id(),
-            customer_id: customer.id.clone(),
-            kind: kind.as_str().into(),
-            source: source.into(),
-            reason: (*reason).into(),
-            due_on,
-            org_path: customer.org_path.clone(),
-            closed_by_check_id: None,
-            closed_at: None,
-            created_at: ctx.now,
+        .map(|(customer, kind, reason)| {
+            let (reason_code, reason_params) = reason.stored();
+            RequiredCheckRow {
+                id: crate::http::new_id(),
+                customer_id: customer.id.clone(),
+                kind: kind.as_str().into(),
+                source: source.into(),
+                reason: reason.text.clone(),
+                due_on,
+                org_path: customer.org_path.clone(),
+                closed_by_check_id: None,
+                closed_at: None,
+                created_at: ctx.now,
+                reason_code,
+                reason_params,
+            }
         })
         .collect();
     store::insert_required_many(conn, &rows)?;
@@ -485,12 +491,6 @@ pub fn on_entering_a6_many(
             (c, kind)
         })
         .collect();
-    require_checks(
-        conn,
-        ctx,
-        &wanted,
-        "A-6",
-        "the customer entered an A-6 category",
-    )?;
+    require_checks(conn, ctx, &wanted, "A-6", &Reason::a6_entered())?;
     Ok(())
 }

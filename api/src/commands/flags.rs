@@ -9,6 +9,7 @@ use crate::db::flags::{self as store, FlagEventRow, FlagRow};
 use crate::db::{self, DbConn};
 use crate::domain::flag::{related_parties, FlagKind, FlagStatus, Severity};
 use crate::domain::org::in_scope;
+use crate::domain::reason::Reason;
 use crate::error::{AppError, AppResult};
 
 fn event(conn: &mut DbConn, ctx: &Ctx, flag: &FlagRow, action: &str, note: &str) -> AppResult<()> {
@@ -34,7 +35,7 @@ pub fn raise(
     kind: FlagKind,
     severity: Option<Severity>,
     source: &str,
-    reason: &str,
+    reason: &Reason,
 ) -> AppResult<(FlagRow, bool)> {
     if let Some(existing) = store::unresolved_of_customer(conn, &customer.id, Some(kind.as_str()))?
         .into_iter()
@@ -44,7 +45,7 @@ pub fn raise(
     }
     let row = new_flag(ctx, customer, kind, severity, source, reason);
     store::insert(conn, &row)?;
-    event(conn, ctx, &row, "raise", reason)?;
+    event(conn, ctx, &row, "raise", &reason.text)?;
     audit::record(
         conn,
         &ctx.actor,
@@ -63,8 +64,9 @@ fn new_flag(
     kind: FlagKind,
     severity: Option<Severity>,
     source: &str,
-    reason: &str,
+    reason: &Reason,
 ) -> FlagRow {
+    let (reason_code, reason_params) = reason.stored();
     FlagRow {
         id: crate::http::new_id(),
         customer_id: Some(customer.id.clone()),
@@ -72,13 +74,15 @@ fn new_flag(
         kind: kind.as_str().into(),
         severity: severity.unwrap_or(kind.default_severity()).as_str().into(),
         source: source.into(),
-        reason: reason.into(),
+        reason: reason.text.clone(),
         status: FlagStatus::Open.as_str().into(),
         org_path: customer.org_path.clone(),
         raised_by: ctx.actor.username.clone(),
         raised_at: ctx.now,
         updated_at: ctx.now,
         version: 1,
+        reason_code,
+        reason_params,
     }
 }
 
@@ -105,10 +109,7 @@ fn spread_to_related(
         }
         for other in related {
             reasons.entry(other).or_insert_with(|| {
-                format!(
-                    "related to customer {} ({}) flagged {kind}",
-                    customer.name, customer.id
-                )
+                Reason::related_party(&customer.name, &customer.id, kind.as_str())
             });
         }
     }
@@ -133,11 +134,11 @@ pub fn raise_many(
     conn: &mut DbConn,
     ctx: &Ctx,
     kind: FlagKind,
-    items: Vec<(CustomerRow, String)>,
+    items: Vec<(CustomerRow, Reason)>,
 ) -> AppResult<Vec<String>> {
     let ids: Vec<String> = items.iter().map(|(c, _)| c.id.clone()).collect();
     let open = store::with_unresolved(conn, &ids, kind.as_str())?;
-    let items: Vec<(CustomerRow, String)> = items
+    let items: Vec<(CustomerRow, Reason)> = items
         .into_iter()
         .filter(|(c, _)| !open.contains(&c.id))
         .collect();
@@ -288,7 +289,7 @@ pub fn raise_on_rm(
     ctx: &Ctx,
     rm: &db::rms::RmRow,
     kind: FlagKind,
-    reason: &str,
+    reason: &Reason,
 ) -> AppResult<(FlagRow, bool)> {
     let existing = store::unresolved_of_rm(conn, &rm.id, kind.as_str())?;
     if let Some(flag) = existing.into_iter().next() {
@@ -301,16 +302,18 @@ pub fn raise_on_rm(
         kind: kind.as_str().into(),
         severity: kind.default_severity().as_str().into(),
         source: "rule".into(),
-        reason: reason.into(),
+        reason: reason.text.clone(),
         status: FlagStatus::Open.as_str().into(),
         org_path: rm.org_path.clone(),
         raised_by: ctx.actor.username.clone(),
         raised_at: ctx.now,
         updated_at: ctx.now,
         version: 1,
+        reason_code: reason.stored().0,
+        reason_params: reason.stored().1,
     };
     store::insert(conn, &row)?;
-    event(conn, ctx, &row, "raise", reason)?;
+    event(conn, ctx, &row, "raise", &reason.text)?;
     audit::record(
         conn,
         &ctx.actor,

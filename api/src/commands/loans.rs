@@ -17,6 +17,7 @@ use crate::db::{self, DbConn};
 use crate::domain::flag::FlagKind;
 use crate::domain::loan::{has_overdue_interest, to_fen, Classification};
 use crate::domain::org::in_scope;
+use crate::domain::reason::Reason;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// One loan as of one date (API.md `POST /loans/batch` row).
@@ -156,12 +157,12 @@ pub fn record(conn: &mut DbConn, ctx: &Ctx, f: &LoanFact) -> AppResult<Recorded>
     })
 }
 
-fn npl_reason(loan_no: &str, as_of: NaiveDate) -> String {
-    format!("loan {loan_no} classified substandard or worse as of {as_of}")
+fn npl_reason(loan_no: &str, as_of: NaiveDate) -> Reason {
+    Reason::loan_npl(loan_no, as_of)
 }
 
-fn overdue_reason(loan_no: &str, as_of: NaiveDate) -> String {
-    format!("loan {loan_no}: interest of the period unpaid as of {as_of}")
+fn overdue_reason(loan_no: &str, as_of: NaiveDate) -> Reason {
+    Reason::loan_interest_unpaid(loan_no, as_of)
 }
 
 /// The most rows one batch request may carry.

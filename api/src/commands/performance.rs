@@ -17,6 +17,7 @@ use crate::db::{self, DbConn};
 use crate::domain::loan::Classification;
 use crate::domain::org::{in_scope, OrgUnitKind};
 use crate::domain::portfolio::{monthly_new_npl, new_npl_trigger, npl_ratio_at, LoanState};
+use crate::domain::reason::Reason;
 use crate::domain::rm::{Grade, Line};
 use crate::domain::scoring::{self, ItemScore, Metrics};
 use crate::error::{AppError, AppResult};
@@ -418,18 +419,18 @@ pub fn run_month(conn: &mut DbConn, ctx: &Ctx, first: NaiveDate) -> AppResult<Mo
         if open.contains(&(rm_id.clone(), trigger.to_string())) || !rms.contains_key(&rm_id) {
             continue;
         }
-        let case = exit_cases::propose(
+        let why = Reason::monthly_run_trigger(trigger, &month);
+        let case = exit_cases::propose_written(
             conn,
             ctx,
             &NewCase {
                 rm_id: RecordId::composed(rm_id.clone())?,
                 kind: CaseKind::Disqualification,
                 trigger: Some(trigger.into()),
-                reason: Text2000::composed(format!(
-                    "{trigger} found by the monthly run for {month}"
-                ))?,
+                reason: Text2000::composed(why.text.clone())?,
                 evidence: Text10000::composed(evidence.clone())?,
             },
+            &why,
         )?;
         cases_opened.push(OpenedCase {
             rm_id,
@@ -591,22 +592,22 @@ pub fn rate_year(conn: &mut DbConn, ctx: &Ctx, year: i32) -> AppResult<Vec<Ratin
             && Grade::parse(&rm.grade).is_some_and(|g| g != Grade::Assistant)
             && !open.contains(&(rm.id.clone(), "X-4".into()))
         {
-            let case = exit_cases::propose(
+            let why = Reason::demotion_below_standard(year, standard);
+            let case = exit_cases::propose_written(
                 conn,
                 ctx,
                 &NewCase {
                     rm_id: RecordId::composed(rm.id.clone())?,
                     kind: CaseKind::Demotion,
                     trigger: Some("X-4".into()),
-                    reason: Text2000::composed(format!(
-                        "{year} average score below the rank standard {standard}"
-                    ))?,
+                    reason: Text2000::composed(why.text.clone())?,
                     evidence: Text10000::composed(format!(
                         "average {} over {} months",
                         r.average.unwrap_or_default(),
                         r.months_scored
                     ))?,
                 },
+                &why,
             )?;
             r.demotion_case_id = Some(case.id);
         }

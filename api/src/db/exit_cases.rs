@@ -25,6 +25,9 @@ pub struct ExitCaseRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// The code and JSON parameters of a reason the product wrote (`None` for a person's text).
+    pub reason_code: Option<String>,
+    pub reason_params: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]

@@ -144,6 +144,9 @@ pub struct RequiredCheckRow {
     pub closed_by_check_id: Option<String>,
     pub closed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The code and JSON parameters of a reason the product wrote (`None` for a person's text).
+    pub reason_code: Option<String>,
+    pub reason_params: Option<String>,
 }
 
 pub fn insert_required(conn: &mut DbConn, row: &RequiredCheckRow) -> AppResult<()> {

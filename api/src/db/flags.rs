@@ -24,6 +24,9 @@ pub struct FlagRow {
     pub raised_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// The code and JSON parameters of a reason the product wrote (`None` for a person's text).
+    pub reason_code: Option<String>,
+    pub reason_params: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]

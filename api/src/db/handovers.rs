@@ -100,3 +100,41 @@ pub fn set_target(conn: &mut DbConn, move_id: &str, to_rm_id: &str, note: &str) 
         .execute(conn)?;
     Ok(())
 }
+
+/// Handover plans in the subtree (optionally of one status), in id order after `cursor`, each
+/// with its number of moves.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &str,
+    status: Option<&str>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<(HandoverRow, i64)>> {
+    let (low, high) = super::subtree_range(scope);
+    let mut q = handovers::table
+        .filter(handovers::org_path.ge(low))
+        .filter(handovers::org_path.lt(high))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(handovers::status.eq(s.to_string()));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(handovers::id.gt(c.to_string()));
+    }
+    let rows: Vec<HandoverRow> = q.order(handovers::id.asc()).limit(limit + 1).load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|h| h.id.clone()).collect();
+    let counts: std::collections::HashMap<String, i64> = handover_moves::table
+        .filter(handover_moves::handover_id.eq_any(&ids))
+        .group_by(handover_moves::handover_id)
+        .select((handover_moves::handover_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|h| {
+            let n = counts.get(&h.id).copied().unwrap_or(0);
+            (h, n)
+        })
+        .collect())
+}

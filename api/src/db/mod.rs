@@ -62,6 +62,7 @@ pub mod rms;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod waiting;
 
 use std::time::Duration;
 

@@ -297,6 +297,8 @@ diesel::table! {
         closed_by_check_id -> Nullable<Text>,
         closed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        reason_code -> Nullable<Text>,
+        reason_params -> Nullable<Text>,
     }
 }
 
@@ -343,6 +345,8 @@ diesel::table! {
         raised_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        reason_code -> Nullable<Text>,
+        reason_params -> Nullable<Text>,
     }
 }
 
@@ -468,6 +472,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        reason_code -> Nullable<Text>,
+        reason_params -> Nullable<Text>,
     }
 }
 

@@ -25,6 +25,7 @@ use crate::db::users::UserRow;
 use crate::db::{self, DbConn};
 use crate::domain::field_check::CheckKind;
 use crate::domain::flag::FlagKind;
+use crate::domain::reason::Reason;
 use crate::domain::role::{split_roles, Role};
 use crate::error::{AppError, AppResult};
 
@@ -141,12 +142,12 @@ fn flag_bad_loans(
     let ids: Vec<String> = npl_borrowers.iter().map(|(b, _)| b.clone()).collect();
     let mut borrowers = db::customers::find_many(conn, &ids)?;
     let flagged = borrowers.len();
-    let reason = "loan classified substandard or worse";
+    let reason = Reason::npl_borrower(then.today);
     let rest = borrowers.split_off(WITH_GUARANTOR.min(borrowers.len()));
     for customer in &borrowers {
-        flags::raise(conn, &then, customer, FlagKind::Npl, None, "rule", reason)?;
+        flags::raise(conn, &then, customer, FlagKind::Npl, None, "rule", &reason)?;
     }
-    let rest = rest.into_iter().map(|c| (c, reason.to_string())).collect();
+    let rest = rest.into_iter().map(|c| (c, reason.clone())).collect();
     flags::raise_many(conn, &then, FlagKind::Npl, rest)?;
     Ok(flagged)
 }
@@ -200,19 +201,21 @@ fn worst_of_branch<'a>(
 
 /// X-2 item 2, entered for that RM with today's evaluation as evidence.
 fn open_exit_case(conn: &mut DbConn, ctx: &Ctx, worst: &RmEvaluation) -> AppResult<()> {
-    exit_cases::propose(
+    let why = Reason::overdue_interest_not_reported();
+    exit_cases::propose_written(
         conn,
         ctx,
         &NewCase {
             rm_id: RecordId::composed(worst.rm_id.clone())?,
             kind: CaseKind::Disqualification,
             trigger: Some("X-2.2".into()),
-            reason: Text2000::composed("overdue interest not acted on or reported in time")?,
+            reason: Text2000::composed(why.text.clone())?,
             evidence: Text10000::composed(format!(
                 "R-4 evaluation of {}: {}",
                 ctx.today, worst.indicator
             ))?,
         },
+        &why,
     )?;
     Ok(())
 }

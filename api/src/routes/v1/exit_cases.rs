@@ -31,6 +31,13 @@ pub struct ExitCase {
     #[schema(value_type = String, example = "proposed")]
     pub status: String,
     pub reason: String,
+    /// For a reason the product wrote: its code, to show it in the reader's language (the
+    /// dashboard's `reasons.ts`); `null` when a person typed `reason`.
+    #[schema(example = "loan_npl")]
+    pub reason_code: Option<String>,
+    /// The parameters of `reason_code` (strings and numbers).
+    #[schema(value_type = Option<Object>)]
+    pub reason_params: Option<serde_json::Map<String, serde_json::Value>>,
     pub evidence: String,
     pub proposed_by: String,
     pub decided_by: Option<String>,
@@ -45,15 +52,19 @@ pub struct ExitCase {
     pub rm_name: Option<String>,
 }
 
-impl From<ExitCaseRow> for ExitCase {
-    fn from(r: ExitCaseRow) -> Self {
-        ExitCase {
+impl TryFrom<ExitCaseRow> for ExitCase {
+    type Error = AppError;
+
+    fn try_from(r: ExitCaseRow) -> AppResult<Self> {
+        Ok(ExitCase {
             id: r.id,
             rm_id: r.rm_id,
             kind: r.kind,
             trigger: r.trigger_item,
             status: r.status,
             reason: r.reason,
+            reason_code: r.reason_code,
+            reason_params: http::reason_params(r.reason_params)?,
             evidence: r.evidence,
             proposed_by: r.proposed_by,
             decided_by: r.decided_by,
@@ -63,7 +74,7 @@ impl From<ExitCaseRow> for ExitCase {
             updated_at: http::utc(r.updated_at),
             version: r.version,
             rm_name: None,
-        }
+        })
     }
 }
 
@@ -96,7 +107,7 @@ pub async fn propose(
     let who = caller.clone();
     http::create(&state.db, &who, &req, &raw, move |conn| {
         let ctx = Ctx::load(conn, &caller)?;
-        engine::propose(conn, &ctx, &new).map(ExitCase::from)
+        ExitCase::try_from(engine::propose(conn, &ctx, &new)?)
     })
     .await
 }
@@ -141,16 +152,16 @@ pub async fn list(
         })
         .await?;
     let (rows, names) = rows;
-    let mut page = Page::from_rows(
+    let mut page = Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
         |r| {
-            let mut case = ExitCase::from(r);
+            let mut case = ExitCase::try_from(r)?;
             case.rm_name = names.get(&case.rm_id).cloned();
-            case
+            Ok(case)
         },
-    );
+    )?;
     if let Some(kind) = kind {
         page.items.retain(|c| c.kind == kind.as_str());
     }
@@ -174,7 +185,7 @@ pub async fn get_one(
                 .ok_or(AppError::NotFound("exit case"))?;
             let timeline = engine::timeline(conn, &case.id)?;
             Ok(ExitCaseDetail {
-                case: case.into(),
+                case: case.try_into()?,
                 timeline,
             })
         })
@@ -228,7 +239,7 @@ pub async fn decide(
             )
         })
         .await?;
-    Ok(web::Json(case.into()))
+    Ok(web::Json(case.try_into()?))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

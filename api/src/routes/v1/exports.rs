@@ -257,7 +257,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
         Dataset::ExitCases => by_id!(
             db::exit_cases::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,
             |r: &db::exit_cases::ExitCaseRow| r.created_at,
-            |r| AppResult::Ok(ExitCase::from(r))
+            ExitCase::try_from
         ),
         Dataset::Rms => by_id!(
             db::rms::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,

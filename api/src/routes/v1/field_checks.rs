@@ -431,6 +431,13 @@ pub struct RequiredCheck {
     #[schema(example = "A-6")]
     pub source: String,
     pub reason: String,
+    /// For a reason the product wrote: its code, to show it in the reader's language (the
+    /// dashboard's `reasons.ts`); `null` when a person typed `reason`.
+    #[schema(example = "loan_npl")]
+    pub reason_code: Option<String>,
+    /// The parameters of `reason_code` (strings and numbers).
+    #[schema(value_type = Option<Object>)]
+    pub reason_params: Option<serde_json::Map<String, serde_json::Value>>,
     pub due_on: NaiveDate,
     pub overdue: bool,
     pub closed_by_check_id: Option<String>,
@@ -451,6 +458,8 @@ fn required_view(r: RequiredCheckRow, today: NaiveDate) -> AppResult<RequiredChe
         customer_id: r.customer_id,
         source: r.source,
         reason: r.reason,
+        reason_code: r.reason_code,
+        reason_params: http::reason_params(r.reason_params)?,
         due_on: r.due_on,
         closed_by_check_id: r.closed_by_check_id,
         customer_name: None,

@@ -15,6 +15,7 @@ use crate::db;
 use crate::db::flags::{self as store, FlagEventRow, FlagRow};
 use crate::domain::flag::{FlagKind, FlagStatus, Severity};
 use crate::domain::org::in_scope;
+use crate::domain::reason::Reason;
 use crate::domain::role::{Permission, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{self, JsonBody, Page, PageParams, Query};
@@ -33,6 +34,13 @@ pub struct Flag {
     #[schema(example = "manual")]
     pub source: String,
     pub reason: String,
+    /// For a reason the product wrote: its code, to show it in the reader's language (the
+    /// dashboard's `reasons.ts`); `null` when a person typed `reason`.
+    #[schema(example = "loan_npl")]
+    pub reason_code: Option<String>,
+    /// The parameters of `reason_code` (strings and numbers).
+    #[schema(value_type = Option<Object>)]
+    pub reason_params: Option<serde_json::Map<String, serde_json::Value>>,
     pub status: FlagStatus,
     pub raised_by: String,
     pub raised_at: DateTime<Utc>,
@@ -61,6 +69,8 @@ impl TryFrom<FlagRow> for Flag {
             rm_id: r.rm_id,
             source: r.source,
             reason: r.reason,
+            reason_code: r.reason_code,
+            reason_params: http::reason_params(r.reason_params)?,
             raised_by: r.raised_by,
             version: r.version,
             customer_name: None,
@@ -286,7 +296,7 @@ pub async fn raise(
             new.kind,
             new.severity,
             "manual",
-            &new.reason,
+            &Reason::typed(new.reason.as_str()),
         )?;
         Ok((201, serde_json::to_value(Flag::try_from(flag)?)?))
     })

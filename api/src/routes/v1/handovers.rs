@@ -3,7 +3,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
@@ -11,10 +11,13 @@ use crate::bounded::{RecordId, Text500};
 use crate::commands::approvals::{self, Pending, Request};
 use crate::commands::{handovers, Ctx};
 use crate::db::handovers::{HandoverRow, MoveRow};
+use crate::db::{self, DbConn};
 use crate::domain::assignment::AssignmentRole;
 use crate::domain::role::{Permission, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::Query;
 use crate::http::{self, JsonBody};
+use crate::http::{Page, PageParams};
 use crate::routes::v1::assignments::PendingApproval;
 use crate::startup::AppState;
 
@@ -23,6 +26,8 @@ use crate::startup::AppState;
 pub struct Handover {
     pub id: String,
     pub from_rm_id: String,
+    /// The handing-over RM's name.
+    pub from_rm_name: Option<String>,
     /// `proposed`, `confirmed`, or `withdrawn` (its exit case was rejected).
     #[schema(example = "proposed")]
     pub status: String,
@@ -41,15 +46,58 @@ pub struct Handover {
 pub struct Move {
     pub assignment_id: String,
     pub customer_id: String,
+    pub customer_name: Option<String>,
     pub role: AssignmentRole,
     /// The RM proposed or chosen; `null` when nobody in the unit fits (see `note`).
     pub to_rm_id: Option<String>,
+    pub to_rm_name: Option<String>,
     pub note: String,
 }
 
-fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
+/// A handover plan in a list: who hands over, how many moves, where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoverSummary {
+    pub id: String,
+    pub from_rm_id: String,
+    pub from_rm_name: Option<String>,
+    #[schema(example = "proposed")]
+    pub status: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub moves: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HandoverFilter {
+    /// `proposed`, `confirmed` or `withdrawn`.
+    #[param(example = "proposed")]
+    pub status: Option<HandoverStatus>,
+}
+
+crate::domain::text_enum! {
+    /// Where a handover plan stands.
+    HandoverStatus {
+        Proposed => "proposed",
+        Confirmed => "confirmed",
+        Withdrawn => "withdrawn",
+    }
+}
+
+/// The plan with the names of the RMs and customers it moves (one read each, not one per move).
+fn view(conn: &mut DbConn, (h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
+    let rms = db::rms::names(
+        conn,
+        moves
+            .iter()
+            .filter_map(|m| m.to_rm_id.clone())
+            .chain([h.from_rm_id.clone()]),
+    )?;
+    let customers = db::customers::names(conn, moves.iter().map(|m| m.customer_id.clone()))?;
     Ok(Handover {
         id: h.id,
+        from_rm_name: rms.get(&h.from_rm_id).cloned(),
         from_rm_id: h.from_rm_id,
         status: h.status,
         reason: h.reason,
@@ -64,7 +112,9 @@ fn view((h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
                 Ok(Move {
                     role: AssignmentRole::stored(&m.role)?,
                     assignment_id: m.assignment_id,
+                    customer_name: customers.get(&m.customer_id).cloned(),
                     customer_id: m.customer_id,
+                    to_rm_name: m.to_rm_id.as_ref().and_then(|r| rms.get(r)).cloned(),
                     to_rm_id: m.to_rm_id,
                     note: m.note,
                 })
@@ -120,14 +170,54 @@ pub async fn propose(
     let inner = caller.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let ctx = Ctx::load(conn, &inner)?;
-        view(handovers::propose(
+        let proposed = handovers::propose(
             conn,
             &ctx,
             &new.from_rm_id,
             new.reason.as_deref().unwrap_or("handover"),
-        )?)
+        )?;
+        view(conn, proposed)
     })
     .await
+}
+
+/// Handover plans in the caller's scope, oldest first: the managers' queue of plans to review and
+/// confirm.
+#[utoipa::path(tag = "handovers", params(HandoverFilter, PageParams), responses((status = 200, body = Page<HandoverSummary>)))]
+#[get("/handovers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<HandoverFilter>,
+    page: Query<PageParams>,
+) -> AppResult<web::Json<Page<HandoverSummary>>> {
+    let limit = page.0.limit()?;
+    let after = page.0.after()?;
+    let status = q.0.status.map(|s| s.as_str());
+    let (rows, names) = state
+        .db
+        .read(move |conn| {
+            let rows =
+                db::handovers::list(conn, &caller.org_path, status, after.as_deref(), limit)?;
+            let names = db::rms::names(conn, rows.iter().map(|(h, _)| h.from_rm_id.clone()))?;
+            Ok((rows, names))
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |(h, _)| &h.id,
+        |(h, moves)| HandoverSummary {
+            from_rm_name: names.get(&h.from_rm_id).cloned(),
+            id: h.id,
+            from_rm_id: h.from_rm_id,
+            status: h.status,
+            reason: h.reason,
+            created_by: h.created_by,
+            created_at: http::utc(h.created_at),
+            moves,
+        },
+    )))
 }
 
 /// One handover with its moves.
@@ -143,10 +233,11 @@ pub async fn get_one(
         .db
         .read(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            handovers::load(conn, &ctx, &id)
+            let found = handovers::load(conn, &ctx, &id)?;
+            view(conn, found)
         })
         .await?;
-    Ok(web::Json(view(found)?))
+    Ok(web::Json(found))
 }
 
 /// Choose other RMs for some moves (admin, manager); send `version` (or `If-Match`).
@@ -177,10 +268,11 @@ pub async fn adjust(
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            handovers::adjust(conn, &ctx, &id, expected, &changes)
+            let adjusted = handovers::adjust(conn, &ctx, &id, expected, &changes)?;
+            view(conn, adjusted)
         })
         .await?;
-    Ok(web::Json(view(found)?))
+    Ok(web::Json(found))
 }
 
 /// Confirm (admin, manager): every move in one transaction, each re-checked against every rule
@@ -213,7 +305,7 @@ pub async fn confirm(
             let tried =
                 diesel::Connection::transaction(conn, |c| handovers::confirm(c, &ctx, &id, None));
             let refused = match tried {
-                Ok(done) => return Ok((200, serde_json::to_value(view(done)?)?)),
+                Ok(done) => return Ok((200, serde_json::to_value(view(conn, done)?)?)),
                 Err(AppError::Rule(v)) if v.rule == "A-10" && v.code == "approval_required" => v,
                 Err(e) => return Err(e),
             };
@@ -246,6 +338,7 @@ pub async fn confirm(
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(propose)
+        .service(list)
         .service(get_one)
         .service(adjust)
         .service(confirm);

@@ -22,6 +22,7 @@ pub mod queues;
 pub mod rebalancing;
 pub mod rms;
 pub mod users;
+pub mod waiting;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     org_units::configure(cfg);
     overview::configure(cfg);
     users::configure(cfg);
+    waiting::configure(cfg);
     rms::configure(cfg);
     customers::configure(cfg);
     assignments::configure(cfg);
