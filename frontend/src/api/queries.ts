@@ -46,8 +46,13 @@ export function newQueryClient(): QueryClient {
 }
 
 /** A read, in the shape `Loaded` shows: loading, ready, or the error (with what was shown kept). */
-export function useApi<T>(key: Key, read: () => Promise<T>, enabled = true): Load<T> & { reload: () => void } {
-  const q = useQuery<T, ApiError>({ queryKey: key, queryFn: () => read().catch((e) => Promise.reject(toApiError(e))), enabled });
+export function useApi<T>(key: Key, read: () => Promise<T>, enabled = true, refreshEveryMs?: number): Load<T> & { reload: () => void } {
+  const q = useQuery<T, ApiError>({
+    queryKey: key,
+    queryFn: () => read().catch((e) => Promise.reject(toApiError(e))),
+    enabled,
+    refetchInterval: refreshEveryMs,
+  });
   const reload = useCallback(() => void q.refetch(), [q]);
   if (q.error) return { status: "error", error: q.error, data: q.data, reload };
   if (q.data !== undefined && !q.isFetching) return { status: "ready", data: q.data, reload };

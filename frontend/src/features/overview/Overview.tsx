@@ -6,6 +6,7 @@ import { count, date, month, percent } from "../../format";
 import { useApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { Link } from "../../router";
+import { Waiting } from "../desk/Waiting";
 
 type Overview = Schemas["Overview"];
 
@@ -18,6 +19,7 @@ export function Overview() {
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">{t("overview.title")}</h1>
+      <Waiting />
       <Loaded load={load}>{(data) => <Body data={data} />}</Loaded>
     </section>
   );
