@@ -285,6 +285,23 @@ bounded_text! {
     "must be 18 characters: 17 digits and a digit or X"
 }
 
+bounded_text! {
+    /// Record ids, comma-separated: 1 to 100 ids of 1 to 64 characters (a bulk read by id).
+    IdList: 1..=6599, pattern "^[^,]{1,64}(,[^,]{1,64}){0,99}$" if id_list_ok,
+    "1 to 100 comma-separated ids of at most 64 characters"
+}
+
+fn id_list_ok(text: &str) -> bool {
+    let ids: Vec<&str> = text.split(',').collect();
+    ids.len() <= 100 && ids.iter().all(|id| (1..=64).contains(&id.chars().count()))
+}
+
+impl IdList {
+    pub fn ids(&self) -> Vec<String> {
+        self.0.split(',').map(str::to_string).collect()
+    }
+}
+
 fn username_chars(name: &str) -> bool {
     name.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))

@@ -222,6 +222,7 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
             .insert(T::name().into(), <T as utoipa::PartialSchema>::schema());
     }
     define::<crate::bounded::PageSize>(components);
+    define::<crate::bounded::IdList>(components);
     define::<crate::routes::v1::exports::Dataset>(components);
     define::<crate::domain::calendar::Job>(components);
     define::<crate::routes::v1::handovers::HandoverStatus>(components);

@@ -259,11 +259,15 @@ fn r2_substandard_loan_flags_customer_npl_and_guarantor_related_party() {
     assert_eq!(kinds(&guarantor), vec!["related_party"]);
     // A reason the product writes carries its code and parameters beside the English text, so
     // each reader sees it in their language; a person's reason has no code.
-    let npl = &app.get(&format!("/customers/{borrower}/flags"), &app.admin_token).body[0];
+    let npl = &app
+        .get(&format!("/customers/{borrower}/flags"), &app.admin_token)
+        .body[0];
     assert_eq!(npl["reason_code"], "loan_npl", "{npl}");
     assert_eq!(npl["reason_params"]["loan_no"], "L1");
     assert!(npl["reason"].as_str().unwrap().contains("L1"));
-    let related = &app.get(&format!("/customers/{guarantor}/flags"), &app.admin_token).body[0];
+    let related = &app
+        .get(&format!("/customers/{guarantor}/flags"), &app.admin_token)
+        .body[0];
     assert_eq!(related["reason_code"], "related_party");
     assert_eq!(related["reason_params"]["kind"], "npl");
     let r = app.post(

@@ -7,6 +7,7 @@ mod helpers;
 mod assignments;
 mod audit;
 mod auth;
+mod bulk;
 mod bypass;
 mod duties;
 mod errors;

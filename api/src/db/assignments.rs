@@ -140,6 +140,45 @@ pub fn rm_load(conn: &mut DbConn, rm_id: &str) -> AppResult<(u32, u32)> {
     Ok((key as u32, vip as u32))
 }
 
+/// [`rm_load`] for many RMs in two grouped counts: (key accounts, VIP customers) by RM id; RMs
+/// holding none are absent.
+pub fn rm_loads(
+    conn: &mut DbConn,
+    rm_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, (u32, u32)>> {
+    use super::schema::loans;
+    let mut loads: std::collections::HashMap<String, (u32, u32)> = Default::default();
+    if rm_ids.is_empty() {
+        return Ok(loads);
+    }
+    let active = || {
+        assignments::table
+            .inner_join(customers::table)
+            .filter(assignments::rm_id.eq_any(rm_ids))
+            .filter(assignments::valid_to.is_null())
+            .group_by(assignments::rm_id)
+            .select((assignments::rm_id, diesel::dsl::count_star()))
+    };
+    let with_loan = diesel::dsl::exists(
+        loans::table
+            .filter(loans::customer_id.eq(customers::id))
+            .filter(loans::balance_fen.gt(0)),
+    );
+    for (rm, n) in active()
+        .filter(customers::is_key_account.eq(true).or(with_loan))
+        .load::<(String, i64)>(conn)?
+    {
+        loads.entry(rm).or_default().0 = n as u32;
+    }
+    for (rm, n) in active()
+        .filter(customers::is_vip.eq(true))
+        .load::<(String, i64)>(conn)?
+    {
+        loads.entry(rm).or_default().1 = n as u32;
+    }
+    Ok(loads)
+}
+
 /// The RM's assignments in force with their customers.
 pub fn active_for_rm(
     conn: &mut DbConn,

@@ -91,6 +91,8 @@ pub struct Filter {
     pub name_prefix: Option<String>,
     /// Customers this RM holds now, in any role.
     pub rm_id: Option<String>,
+    /// Only these customers (a bulk read by id).
+    pub ids: Option<Vec<String>>,
 }
 
 pub fn list(
@@ -122,6 +124,9 @@ pub fn list(
                 .or(customers::categories.like(format!("%,{c}")))
                 .or(customers::categories.like(format!("%,{c},%"))),
         );
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(customers::id.eq_any(ids.clone()));
     }
     if let Some(p) = &filter.name_prefix {
         let escaped = p

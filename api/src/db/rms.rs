@@ -140,6 +140,8 @@ pub struct Filter {
     pub status: Option<String>,
     /// O-4: only RMs whose qualification lapsed on or before this day (re-certification list).
     pub qualified_before: Option<NaiveDate>,
+    /// Only these RMs (a bulk read by id).
+    pub ids: Option<Vec<String>>,
 }
 
 pub fn list(
@@ -165,6 +167,9 @@ pub fn list(
     }
     if let Some(v) = filter.qualified_before {
         query = query.filter(rms::qualified_on.le(v));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(rms::id.eq_any(ids.clone()));
     }
     if let Some(c) = cursor {
         query = query.filter(rms::id.gt(c.to_string()));

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use crate::bounded::IdList;
 use crate::commands::customers::{
     self as engine, CustomerPatch, NewCustomer, NewRelation, Relation,
 };
@@ -89,6 +90,8 @@ pub struct CustomerFilter {
     pub name: Option<String>,
     /// Only the customers this RM holds now, in any role (the RM's portfolio).
     pub rm_id: Option<String>,
+    /// Only these customers: up to 100 ids, comma-separated (names for a page in one read).
+    pub ids: Option<IdList>,
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -122,6 +125,7 @@ pub async fn list(
                 category: q.category.map(|v| v.as_str().into()),
                 name_prefix: q.name,
                 rm_id: q.rm_id,
+                ids: q.ids.map(|l| l.ids()),
             };
             db::customers::list(conn, &scope, &filter, after.as_deref(), limit)
         })

@@ -121,11 +121,16 @@ pub struct ScoresParams {
     /// `YYYY-MM`.
     #[param(example = "2026-11")]
     pub month: String,
+    /// With `to` (`YYYY-MM`, at most 24 months after `month`): every month from `month` to `to`,
+    /// month by month (an RM's trend in one read).
+    #[param(example = "2026-11")]
+    pub to: Option<String>,
     pub org_unit_id: Option<String>,
     pub rm_id: Option<String>,
 }
 
-/// A month's scores in the caller's scope (or a unit of it), best first, with each item's points
+/// A month's scores (or each month's of a range) in the caller's scope or a unit of it, best first within
+/// a month, with each item's points
 /// and the rank inside unit and line.
 #[utoipa::path(tag = "performance", params(ScoresParams), responses((status = 200, body = Vec<Score>), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/performance/scores")]
@@ -136,13 +141,26 @@ pub async fn scores(
 ) -> AppResult<web::Json<Vec<Score>>> {
     let q = q.0;
     let first = engine::month_start(&q.month, "month")?;
-    let month = first.format("%Y-%m").to_string();
+    let last = match &q.to {
+        Some(to) => engine::month_start(to, "to")?,
+        None => first,
+    };
+    if last < first || last > first + chrono::Months::new(24) {
+        return Err(AppError::field(
+            "to",
+            "must be from `month` to 24 months after it",
+        ));
+    }
+    let (from, to) = (
+        first.format("%Y-%m").to_string(),
+        last.format("%Y-%m").to_string(),
+    );
     let rows = state
         .db
         .read(move |conn| {
             let scope =
                 db::org_units::list_scope(conn, &caller.org_path, q.org_unit_id.as_deref())?;
-            db::performance::scores_of_month(conn, &scope, &month)
+            db::performance::scores_between(conn, &scope, &from, &to)
         })
         .await?;
     let mut scores = rows
@@ -150,7 +168,12 @@ pub async fn scores(
         .filter(|r| q.rm_id.as_deref().is_none_or(|id| id == r.rm_id))
         .map(Score::from_row)
         .collect::<AppResult<Vec<_>>>()?;
-    scores.sort_by(|a, b| b.total.cmp(&a.total).then(a.rm_id.cmp(&b.rm_id)));
+    scores.sort_by(|a, b| {
+        a.month
+            .cmp(&b.month)
+            .then(b.total.cmp(&a.total))
+            .then(a.rm_id.cmp(&b.rm_id))
+    });
     Ok(web::Json(scores))
 }
 

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::bounded::IdList;
 use crate::commands::qualifications as grading;
 use crate::commands::rms::{self as engine, NewRm, RmPatch};
 use crate::commands::{approvals, Ctx};
@@ -51,6 +52,9 @@ pub struct Rm {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// In lists: the load against the A-3 cap of the RM's line (one grouped read per page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapLoad>,
 }
 
 impl Rm {
@@ -79,6 +83,7 @@ impl Rm {
             version: r.version,
             created_at: http::utc(r.created_at),
             updated_at: http::utc(r.updated_at),
+            capacity: None,
         })
     }
 }
@@ -127,6 +132,8 @@ pub struct RmFilter {
     pub status: Option<RmStatus>,
     /// O-4: `true` lists only RMs whose qualification has lapsed (re-certification list).
     pub recertification_due: Option<bool>,
+    /// Only these RMs: up to 100 ids, comma-separated (names for a page in one read).
+    pub ids: Option<IdList>,
 }
 
 fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
@@ -168,18 +175,25 @@ pub async fn list(
                 grade: q.grade.map(|v| v.as_str().into()),
                 status: q.status.map(|v| v.as_str().into()),
                 qualified_before,
+                ids: q.ids.map(|l| l.ids()),
             };
-            Ok((
-                db::rms::list(conn, &scope, &filter, after.as_deref(), limit)?,
-                policy,
-            ))
+            let rows = db::rms::list(conn, &scope, &filter, after.as_deref(), limit)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let loads = db::assignments::rm_loads(conn, &ids)?;
+            Ok(((rows, loads), policy))
         })
         .await?;
+    let (rows, loads) = rows;
     Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
-        |r| Rm::view(r, &caller, &policy),
+        |r| {
+            let load = loads.get(&r.id).copied().unwrap_or((0, 0));
+            let mut rm = Rm::view(r, &caller, &policy)?;
+            rm.capacity = Some(cap_load(rm.line, load, &policy));
+            Ok(rm)
+        },
     )?))
 }
 
@@ -564,11 +578,7 @@ pub async fn portfolio(
         min_loans: r.min_loans_for_ratios,
     };
     let line = Line::stored(&rm.line)?;
-    let (held, cap) = if line == Line::Retail {
-        (vip_customers, policy.capacity.retail_vip_customers)
-    } else {
-        (key_accounts, policy.capacity.corporate_key_accounts)
-    };
+    let capacity = cap_load(line, (key_accounts, vip_customers), &policy);
     let mut by_role = std::collections::BTreeMap::new();
     let mut by_category = std::collections::BTreeMap::new();
     let mut share_total = rust_decimal::Decimal::ZERO;
@@ -581,23 +591,12 @@ pub async fn portfolio(
         }
         share_total += db::assignments::share_of(assignment.share_bp);
     }
-    let utilisation = if cap == 0 {
-        rust_decimal::Decimal::ZERO
-    } else {
-        (rust_decimal::Decimal::from(held) / rust_decimal::Decimal::from(cap))
-            .round_dp(4)
-            .normalize()
-    };
     Ok(web::Json(Portfolio {
         rm_id: rm.id,
         line,
         grade: Grade::stored(&rm.grade)?,
         customers: book.len() as u32,
-        capacity: CapLoad {
-            held,
-            cap,
-            utilisation,
-        },
+        capacity,
         by_role,
         by_category,
         share_total: share_total.normalize(),
@@ -605,4 +604,26 @@ pub async fn portfolio(
         thresholds,
         npl,
     }))
+}
+
+/// the load the cap applies to for the RM's line (VIP customers for retail, key accounts
+/// otherwise) against that cap.
+fn cap_load(line: Line, (key_accounts, vip_customers): (u32, u32), policy: &Policy) -> CapLoad {
+    let (held, cap) = if line == Line::Retail {
+        (vip_customers, policy.capacity.retail_vip_customers)
+    } else {
+        (key_accounts, policy.capacity.corporate_key_accounts)
+    };
+    let utilisation = if cap == 0 {
+        rust_decimal::Decimal::ZERO
+    } else {
+        (rust_decimal::Decimal::from(held) / rust_decimal::Decimal::from(cap))
+            .round_dp(4)
+            .normalize()
+    };
+    CapLoad {
+        held,
+        cap,
+        utilisation,
+    }
 }
