@@ -5,6 +5,7 @@ import { errorKind, type ApiError } from "../api/problem";
 import { useI18n } from "../i18n";
 import type { Load } from "../state";
 import { problemText } from "../problems";
+import { RulePill } from "./ReasonText";
 
 export function Spinner({ label }: { label?: string }) {
   const { t } = useI18n();
@@ -20,22 +21,30 @@ export function ErrorMessage({ error, onRetry, fieldsShown }: { error: ApiError;
   const { t, lang } = useI18n();
   const kind = errorKind(error);
   const known = problemText(lang, error.code);
+  // A refusal by a rule, a conflict, or a role's limit with its own code: said from the code in the
+  // reader's language, with what to do.
+  const explained = known && (kind === "refused" || kind === "conflict" || (kind === "forbidden" && error.code !== "forbidden"));
   const fields = error.errors.filter((f) => !fieldsShown?.has(f.field));
   return (
     <div className={`notice notice-error notice-${kind}`} role="alert" data-problem={error.code}>
-      {known && kind === "refused" ? (
+      {explained ? (
         <>
           <p>
-            {error.rule && <span className="pill pill-info rule">{t("error.rule", { rule: error.rule })}</span>} {known.meaning}
+            {error.rule && <RulePill rule={error.rule}>{t("error.rule", { rule: error.rule })}</RulePill>} {known.meaning}
           </p>
           <p>
             <strong>{t("error.whatToDo")}</strong> {known.todo}
           </p>
-          {error.message && error.message !== known.meaning && <p className="muted small">{t("error.detail", { detail: error.message })}</p>}
+          {error.message && error.message !== known.meaning && (
+            <p className="muted small">
+              {t("error.detail", { detail: "" })}
+              <span lang="en">{error.message}</span>
+            </p>
+          )}
         </>
       ) : (
         <p>
-          {kind === "refused" && error.rule && <span className="pill pill-info rule">{t("error.rule", { rule: error.rule })}</span>} {t(`error.${kind}`, { detail: error.message })}
+          {error.rule && <RulePill rule={error.rule}>{t("error.rule", { rule: error.rule })}</RulePill>} {t(`error.${kind}`, { detail: error.message })}
         </p>
       )}
       {fields.length > 0 && (

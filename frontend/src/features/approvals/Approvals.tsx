@@ -6,6 +6,7 @@ import { useApi, useCommand, usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { MoreOf } from "../../components/PagedTable";
+import { namesOf } from "../customers/Customers";
 import { useSession } from "../../session";
 
 type Approval = Schemas["Approval"];
@@ -18,6 +19,10 @@ export function Approvals() {
   const [notice, setNotice] = useState<{ text: string; customerId: string | null } | null>(null);
   const paged = usePagedApi(["approvals", "/api/v1/approvals", status], (cursor) => ok(api.GET("/api/v1/approvals", { params: { query: { status, limit: 50, cursor } } })));
   const { load } = paged;
+  const subjects = paged.items.map((a) => subjectOf(a.payload as Record<string, unknown>));
+  const customerIds = subjects.flatMap((s) => (s.customerId ? [s.customerId] : []));
+  const rmIds = subjects.flatMap((s) => (s.rmId ? [s.rmId] : []));
+  const names = useApi(["approvals", "names", customerIds, rmIds], () => namesOf(customerIds, rmIds), subjects.length > 0);
 
   return (
     <section aria-labelledby="approvals-title">
@@ -45,10 +50,10 @@ export function Approvals() {
                   <ApprovalCard
                     key={a.id}
                     approval={a}
+                    names={names.data ?? new Map()}
                     onDecided={(text) => {
                       const payload = a.payload as Record<string, unknown>;
                       setNotice({ text, customerId: typeof payload.customer_id === "string" ? payload.customer_id : null });
-                      load.reload();
                     }}
                   />
                 ))}
@@ -62,25 +67,24 @@ export function Approvals() {
   );
 }
 
-/** The customer and RM a stored command names, by name. */
-function Subject({ payload }: { payload: Record<string, unknown> }) {
-  const { t } = useI18n();
+/** The customer and RM a stored command names. */
+function subjectOf(payload: Record<string, unknown>): { customerId: string | null; rmId: string | null } {
   const customerId = typeof payload.customer_id === "string" ? payload.customer_id : null;
   const rmId = typeof payload.to_rm_id === "string" ? payload.to_rm_id : typeof payload.rm_id === "string" ? payload.rm_id : null;
-  const names = useApi(["customers", "approval-subject", customerId, rmId], async () => {
-    const [customer, rm] = await Promise.all([
-      customerId ? ok(api.GET("/api/v1/customers/{id}", { params: { path: { id: customerId } } })).catch(() => null) : null,
-      rmId ? ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: rmId } } })).catch(() => null) : null,
-    ]);
-    return { customer: customer?.name, rm: rm?.name };
-  });
+  return { customerId, rmId };
+}
+
+/** The customer and RM a stored command names, by name (from the page's one bulk read). */
+function Subject({ payload, names }: { payload: Record<string, unknown>; names: Map<string, string> }) {
+  const { t } = useI18n();
+  const { customerId, rmId } = subjectOf(payload);
   return (
     <dl className="facts">
       {customerId && (
         <>
           <dt>{t("approvals.customer")}</dt>
           <dd>
-            <Link to={`/customers/${customerId}`}>{names.data?.customer ?? customerId}</Link>
+            <Link to={`/customers/${customerId}`}>{names.get(customerId) ?? customerId}</Link>
           </dd>
         </>
       )}
@@ -88,7 +92,7 @@ function Subject({ payload }: { payload: Record<string, unknown> }) {
         <>
           <dt>{t("approvals.toRm")}</dt>
           <dd>
-            <Link to={`/rms/${rmId}`}>{names.data?.rm ?? rmId}</Link>
+            <Link to={`/rms/${rmId}`}>{names.get(rmId) ?? rmId}</Link>
           </dd>
         </>
       )}
@@ -102,7 +106,7 @@ function Subject({ payload }: { payload: Record<string, unknown> }) {
   );
 }
 
-function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: (message: string) => void }) {
+function ApprovalCard({ approval: a, names, onDecided }: { approval: Approval; names: Map<string, string>; onDecided: (message: string) => void }) {
   const { t, code, locale } = useI18n();
   const [note, setNote] = useState("");
   const decide = useCommand(async (decision: "approve" | "reject") => {
@@ -122,7 +126,7 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
         {code(a.command)} <Pill tone="info">{a.rule}</Pill> <Pill tone={a.status === "pending" ? "warning" : a.status === "approved" ? "ok" : "critical"}>{code(a.status)}</Pill>
       </h2>
       <p>{a.reason}</p>
-      <Subject payload={a.payload as Record<string, unknown>} />
+      <Subject payload={a.payload as Record<string, unknown>} names={names} />
       <p className="muted small">
         <span data-testid="maker">{t("approvals.maker", { maker: a.maker_username })}</span> · {dateTime(a.created_at, locale)} ·{" "}
         {t("approvals.roles", { roles: a.approver_roles.map((r) => code(r)).join(", ") })}

@@ -4,6 +4,8 @@ import { Empty, Loaded, Pill } from "../../components/status";
 import { date, dateTime, percent } from "../../format";
 import { useApi, usePagedApi } from "../../api/queries";
 import { MoreOf } from "../../components/PagedTable";
+import { ReasonText } from "../../components/ReasonText";
+import type { ReasonParams } from "../../reasons";
 import { CustomerAssignment } from "../manager/slots";
 import { CustomerRiskActions, FlagActions } from "../risk/slots";
 import { useI18n } from "../../i18n";
@@ -167,7 +169,9 @@ export function FlagList({ flags, showCustomer, empty }: { flags: Flag[]; showCu
               <Link to={`/customers/${f.customer_id}`}>{f.customer_name ?? f.customer_id}</Link>
             </>
           )}
-          <div>{f.reason}</div>
+          <div>
+            <ReasonText code={f.reason_code} params={f.reason_params as ReasonParams | null} text={f.reason} />
+          </div>
           <FlagActions flag={f} />
           <div className="muted small">
             {dateTime(f.raised_at, locale)} · {f.raised_by}
@@ -190,13 +194,7 @@ export function CustomerDetail({ id }: { id: string }) {
     ]);
     const related = [...new Set(relations.flatMap((r) => [r.customer_id, r.related_customer_id]).filter((c) => c !== id))];
     const rmIds = [...new Set(history.map((a) => a.rm_id))];
-    const [others, rms] = await Promise.all([
-      Promise.all(related.map((c) => ok(api.GET("/api/v1/customers/{id}", { params: { path: { id: c } } })).catch(() => null))),
-      Promise.all(rmIds.map((r) => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: r } } })).catch(() => null))),
-    ]);
-    const names = new Map<string, string>();
-    for (const o of others) if (o) names.set(o.id, o.name);
-    for (const r of rms) if (r) names.set(r.id, r.name);
+    const names = await namesOf(related, rmIds);
     return { customer, flags, relations, history, names };
   });
 
@@ -298,4 +296,19 @@ export function CustomerDetail({ id }: { id: string }) {
       </Loaded>
     </section>
   );
+}
+
+/**
+ * The names of these customers and RMs in two reads (not one per record): the bulk `ids` filter
+ * of the lists, up to 100 at a time. Records outside the reader's scope stay unnamed (O-1).
+ */
+export async function namesOf(customerIds: readonly string[], rmIds: readonly string[]): Promise<Map<string, string>> {
+  const chunks = (ids: readonly string[]) => Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => ids.slice(i * 100, i * 100 + 100).join(","));
+  const [customers, rms] = await Promise.all([
+    Promise.all(chunks([...new Set(customerIds)]).map((ids) => ok(api.GET("/api/v1/customers", { params: { query: { ids, limit: 100 } } })))),
+    Promise.all(chunks([...new Set(rmIds)]).map((ids) => ok(api.GET("/api/v1/rms", { params: { query: { ids, limit: 100 } } })))),
+  ]);
+  const names = new Map<string, string>();
+  for (const page of [...customers, ...rms]) for (const record of page.items) names.set(record.id, record.name);
+  return names;
 }

@@ -91,9 +91,7 @@ export function Rms() {
                         <td>{code(rm.grade)}</td>
                         <td>{code(rm.status)}</td>
                         <td>{rm.performance_level}</td>
-                        <td>
-                          <Load id={rm.id} />
-                        </td>
+                        <td>{rm.capacity ? <CapBar held={rm.capacity.held} cap={rm.capacity.cap} /> : "—"}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -109,13 +107,6 @@ export function Rms() {
 }
 
 /** A-3: customers held against the cap of the RM's line. */
-function Load({ id }: { id: string }) {
-  const load = useApi(["rms", id, "portfolio"], () => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })));
-  if (load.status === "error") return <span className="muted">—</span>;
-  if (!load.data) return <span className="muted small" aria-busy="true">…</span>;
-  return <CapBar held={load.data.capacity.held} cap={load.data.capacity.cap} />;
-}
-
 function CapBar({ held, cap }: { held: number; cap: number }) {
   const { locale } = useI18n();
   const share = cap > 0 ? Math.min(held / cap, 1) : 0;
@@ -134,15 +125,18 @@ function CapBar({ held, cap }: { held: number; cap: number }) {
 
 export function RmDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
-  const months = lastTwelveMonths(new Date());
   const load = useApi(["rms", id], async () => {
-    const [rm, portfolio, flags, scores] = await Promise.all([
+    // The months end at the bank's business date (P-2), not the browser's.
+    const { as_of } = await ok(api.GET("/api/v1/me/waiting"));
+    const months = lastTwelveMonths(new Date(`${as_of}T12:00:00`));
+    const [rm, portfolio, flags, trend] = await Promise.all([
       ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })),
       ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })),
       ok(api.GET("/api/v1/flags", { params: { query: { rm_id: id, status: "open", limit: 50 } } })),
-      Promise.all(months.map((m) => ok(api.GET("/api/v1/performance/scores", { params: { query: { month: m, rm_id: id } } })).catch(() => []))),
+      ok(api.GET("/api/v1/performance/scores", { params: { query: { month: months[0], to: months[months.length - 1], rm_id: id } } })),
     ]);
-    return { rm, portfolio, flags: flags.items, scores: scores.map((s) => s[0] ?? null) };
+    const byMonth = new Map(trend.map((s) => [s.month, s]));
+    return { rm, portfolio, flags: flags.items, scores: months.map((m) => byMonth.get(m) ?? null), months };
   });
 
   return (
@@ -151,7 +145,7 @@ export function RmDetail({ id }: { id: string }) {
         <Link to="/rms">← {t("rm.back")}</Link>
       </p>
       <Loaded load={load}>
-        {({ rm, portfolio, flags, scores }) => {
+        {({ rm, portfolio, flags, scores, months }) => {
           const risk = portfolio.risk;
           const latest = [...scores].reverse().find((s) => s);
           return (
