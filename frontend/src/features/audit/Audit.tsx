@@ -2,9 +2,10 @@ import { useState, type FormEvent } from "react";
 import { api, fetchExport, ok, type Schemas } from "../../api/client";
 import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
 import { count, dateTime } from "../../format";
-import { useCommand, usePagedApi } from "../../api/queries";
+import { useApi, useCommand, usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { MoreOf } from "../../components/PagedTable";
+import { NotAnExport, verifyExport, type ExportReport } from "./verifyExport";
 
 type Manifest = Schemas["Manifest"];
 
@@ -16,6 +17,7 @@ export function Audit() {
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">{t("audit.title")}</h1>
       <Exports />
+      <VerifyExport />
       <Events />
     </section>
   );
@@ -187,7 +189,7 @@ function Exports() {
       {result && m && (
         <div data-testid="manifest">
           <p className="notice notice-ok" role="status">
-            {t("audit.saved", { count: count(result.count, locale), file: result.file })}
+            {t("audit.saved", { count: count(result.count, locale), file: result.file })} {t("audit.check.next")}
           </p>
           <h3>{t("audit.manifest")}</h3>
           <dl className="facts">
@@ -218,6 +220,144 @@ function Exports() {
               </>
             )}
           </dl>
+        </div>
+      )}
+    </section>
+  );
+}
+
+type Checked = { file: string; report: ExportReport } | { file: string; failed: NotAnExport["reason"] };
+
+function Verdict({ ok }: { ok: boolean }) {
+  const { t } = useI18n();
+  return <Pill tone={ok ? "ok" : "critical"}>{t(ok ? "audit.check.match" : "audit.check.mismatch")}</Pill>;
+}
+
+/**
+ * M-3: the auditor checks a downloaded export in the browser, trusting neither the file nor this
+ * page's server copy: the items are hashed as they stand in the file, the manifest's signature is
+ * checked with the server's published key (GET /audit/public-key), and audit events are re-chained.
+ */
+export function VerifyExport() {
+  const { t, locale } = useI18n();
+  const key = useApi(["audit", "public-key"], () => ok(api.GET("/api/v1/audit/public-key")));
+  const [round, setRound] = useState(0);
+  const check = useCommand(async (file: File): Promise<Checked> => {
+    const publicKey = key.data?.public_key ?? (await ok(api.GET("/api/v1/audit/public-key"))).public_key;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    try {
+      return { file: file.name, report: await verifyExport(bytes, publicKey) };
+    } catch (e) {
+      if (e instanceof NotAnExport) return { file: file.name, failed: e.reason };
+      throw e;
+    }
+  }, []);
+  const checked = check.result;
+  const report = checked && "report" in checked ? checked.report : null;
+  return (
+    <section className="card" aria-labelledby="verify-export-title">
+      <h2 id="verify-export-title">{t("audit.check.title")}</h2>
+      <p className="muted small">{t("audit.check.intro")}</p>
+      <div className="field">
+        <label htmlFor="verify-export-file">{t("audit.check.file")}</label>
+        <input
+          key={round}
+          id="verify-export-file"
+          type="file"
+          accept=".json,.ndjson,application/json,application/x-ndjson"
+          disabled={check.busy}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) void check.run(file).then(() => setRound((n) => n + 1));
+          }}
+        />
+        {key.data && (
+          <span className="muted small">
+            {t("audit.check.key", { algorithm: key.data.algorithm, id: key.data.key_id })}
+          </span>
+        )}
+      </div>
+      {check.busy && <p role="status">{t("audit.check.working")}</p>}
+      {key.status === "error" && <ErrorMessage error={key.error} onRetry={key.reload} />}
+      {check.error && <ErrorMessage error={check.error} />}
+      {checked && "failed" in checked && (
+        <p className="notice notice-error" role="alert" data-testid="verify-failed">
+          {t("audit.check.cannot", { file: checked.file })} {t(`audit.check.${checked.failed}`)}
+        </p>
+      )}
+      {checked && report && (
+        <div data-testid="verify-result" data-ok={String(report.ok)}>
+          <p className={`notice ${report.ok ? "notice-ok" : "notice-error"}`} role="status">
+            <strong>{checked.file}</strong> · {report.ok ? t("audit.check.allMatch") : t("audit.check.changed")}
+          </p>
+          {!report.manifest.complete && <p className="notice notice-warning">{t("audit.check.incomplete")}</p>}
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t("audit.check.what")}</th>
+                  <th scope="col">{t("audit.check.manifest")}</th>
+                  <th scope="col">{t("audit.check.found")}</th>
+                  <th scope="col">{t("audit.check.result")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <tr data-check="count" data-ok={String(report.count.ok)}>
+                  <th scope="row">{t("audit.check.count")}</th>
+                  <td>{count(report.count.expected, locale)}</td>
+                  <td>{count(report.count.found, locale)}</td>
+                  <td>
+                    <Verdict ok={report.count.ok} />
+                  </td>
+                </tr>
+                <tr data-check="digest" data-ok={String(report.digest.ok)}>
+                  <th scope="row">{t("audit.check.digest")}</th>
+                  <td>
+                    <code className="wrap small">{report.digest.expected}</code>
+                  </td>
+                  <td>
+                    <code className="wrap small">{report.digest.found}</code>
+                  </td>
+                  <td>
+                    <Verdict ok={report.digest.ok} />
+                  </td>
+                </tr>
+                <tr data-check="signature" data-ok={String(report.signature.ok)}>
+                  <th scope="row">{t("audit.check.signature")}</th>
+                  <td>{t("audit.check.keyId", { id: report.signature.keyId })}</td>
+                  <td>
+                    {!report.signature.key
+                      ? t("audit.check.otherKey", { id: report.signature.expectedKeyId })
+                      : report.signature.valid
+                        ? t("audit.check.signatureValid")
+                        : t("audit.check.signatureInvalid")}
+                  </td>
+                  <td>
+                    <Verdict ok={report.signature.ok} />
+                  </td>
+                </tr>
+                {report.chain && (
+                  <tr data-check="chain" data-ok={String(report.chain.ok)}>
+                    <th scope="row">{t("audit.check.chain")}</th>
+                    <td>
+                      <code className="small">
+                        {(report.manifest.chain_from ?? "—").slice(0, 12)}… → {(report.manifest.chain_to ?? "—").slice(0, 12)}…
+                      </code>
+                    </td>
+                    <td>
+                      {report.chain.firstBreak
+                        ? t("audit.check.breakAt", { seq: report.chain.firstBreak.seq, reason: t(`audit.check.break.${report.chain.firstBreak.reason}`) })
+                        : t("audit.check.chainOk", { count: count(report.chain.checked, locale) })}
+                    </td>
+                    <td>
+                      <Verdict ok={report.chain.ok} />
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+          <p className="muted small">{t("audit.check.snapshots")}</p>
         </div>
       )}
     </section>

@@ -1,10 +1,13 @@
-import { api, ok } from "../../api/client";
+import { api, ok, type Schemas } from "../../api/client";
 import { Empty, Loaded, Pill } from "../../components/status";
 import { date, dateTime } from "../../format";
-import { useApi, usePagedApi } from "../../api/queries";
+import { usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
-import { MoreOf } from "../../components/PagedTable";
+import { MoreOf, PagedTable } from "../../components/PagedTable";
+import { useSession } from "../../session";
+import { RequiredReason } from "./reasons";
+import { RmName, useRmsInScope } from "./rms";
 
 type Status = "open" | "overdue" | "closed";
 
@@ -31,8 +34,17 @@ export function Checks() {
   );
 }
 
+/** Where an RM records the check a requirement asks for: their day, the form filled in. */
+export function recordCheckPath(c: Pick<Schemas["RequiredCheck"], "customer_id" | "customer_name" | "kind">): string {
+  const q = new URLSearchParams({ customer: c.customer_id, kind: c.kind });
+  if (c.customer_name) q.set("name", c.customer_name);
+  return `/my-day?${q}#submit-check`;
+}
+
 function RequiredChecks({ status }: { status: Status }) {
   const { t, code, locale } = useI18n();
+  const { roles } = useSession();
+  const rm = roles.includes("rm");
   const paged = usePagedApi(["required-checks", "/api/v1/required-checks", status], (cursor) => ok(api.GET("/api/v1/required-checks", { params: { query: { status, limit: 50, cursor } } })));
   const { load } = paged;
   return (
@@ -51,6 +63,7 @@ function RequiredChecks({ status }: { status: Status }) {
                     <th scope="col">{t("field.rule")}</th>
                     <th scope="col">{t("field.reason")}</th>
                     <th scope="col">{t("field.status")}</th>
+                    {rm && status !== "closed" && <th scope="col">{t("checks.action")}</th>}
                   </tr>
                 </thead>
                 <tbody>
@@ -61,7 +74,9 @@ function RequiredChecks({ status }: { status: Status }) {
                       </td>
                       <td>{code(c.kind)}</td>
                       <td>{c.source}</td>
-                      <td>{c.reason}</td>
+                      <td>
+                        <RequiredReason check={c} />
+                      </td>
                       <td>
                         {c.closed_at ? (
                           <Pill tone="ok">{t("checks.closed")}</Pill>
@@ -69,6 +84,7 @@ function RequiredChecks({ status }: { status: Status }) {
                           <Pill tone={c.overdue ? "critical" : "warning"}>{t("checks.due", { date: date(c.due_on, locale) })}</Pill>
                         )}
                       </td>
+                      {rm && status !== "closed" && <td>{!c.closed_at && <Link to={recordCheckPath(c)}>{t("checks.record")}</Link>}</td>}
                     </tr>
                   ))}
                 </tbody>
@@ -82,57 +98,39 @@ function RequiredChecks({ status }: { status: Status }) {
   );
 }
 
-/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. */
+/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. The RMs' names come
+ * from one read of the RMs in scope (the list gives ids only), never one read per row. */
 function FieldChecks() {
   const { t, code, locale } = useI18n();
-  const load = useApi(["field-checks", "with-rm-names"], async () => {
-    const page = await ok(api.GET("/api/v1/field-checks", { params: { query: { limit: 50 } } }));
-    const ids = [...new Set(page.items.flatMap((c) => [c.lead_rm_id, c.second_rm_id ?? ""]).filter(Boolean))];
-    const rms = await Promise.all(ids.map((id) => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })).catch(() => null)));
-    const names = new Map(rms.filter((r) => r !== null).map((r) => [r.id, r.name]));
-    return { checks: page.items, names };
-  });
+  const paged = usePagedApi(["field-checks", "/api/v1/field-checks"], (cursor) => ok(api.GET("/api/v1/field-checks", { params: { query: { limit: 50, cursor } } })));
+  const rms = useRmsInScope().data;
   return (
     <section className="card" aria-labelledby="fieldchecks-title">
       <h2 id="fieldchecks-title">{t("checks.recent")}</h2>
-      <Loaded load={load}>
-        {({ checks, names }) =>
-          checks.length === 0 ? (
-            <Empty>{t("checks.none")}</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("field.when")}</th>
-                    <th scope="col">{t("field.customer")}</th>
-                    <th scope="col">{t("field.kind")}</th>
-                    <th scope="col">{t("checks.lead")}</th>
-                    <th scope="col">{t("checks.second")}</th>
-                    <th scope="col">{t("field.status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {checks.map((c) => (
-                    <tr key={c.id}>
-                      <td>{dateTime(c.performed_at, locale)}</td>
-                      <td>
-                        <Link to={`/customers/${c.customer_id}`}>{c.customer_name ?? c.customer_id}</Link>
-                      </td>
-                      <td>{code(c.kind)}</td>
-                      <td>{names.get(c.lead_rm_id) ?? c.lead_rm_id}</td>
-                      <td>{c.second_rm_id ? (names.get(c.second_rm_id) ?? c.second_rm_id) : "—"}</td>
-                      <td>
-                        <Pill tone={c.status === "awaiting_confirmation" ? "warning" : c.status === "rejected" ? "critical" : "ok"}>{code(c.status)}</Pill>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        testId="field-checks"
+        empty={t("checks.none")}
+        rowKey={(c) => c.id}
+        columns={[
+          { header: t("field.when"), cell: (c) => dateTime(c.performed_at, locale) },
+          { header: t("field.customer"), cell: (c) => <Link to={`/customers/${c.customer_id}`}>{c.customer_name ?? c.customer_id}</Link> },
+          { header: t("field.kind"), cell: (c) => code(c.kind) },
+          { header: t("checks.lead"), cell: (c) => <RmName id={c.lead_rm_id} rms={rms} /> },
+          { header: t("checks.second"), cell: (c) => <RmName id={c.second_rm_id} rms={rms} /> },
+          { header: t("field.status"), cell: (c) => <CheckStatusPill status={c.status} /> },
+        ]}
+      />
     </section>
+  );
+}
+
+export function CheckStatusPill({ status }: { status: Schemas["CheckStatus"] }) {
+  const { code } = useI18n();
+  const tone = status === "awaiting_confirmation" ? "warning" : status === "rejected" ? "critical" : status === "cancelled" ? "muted" : "ok";
+  return (
+    <Pill tone={tone}>
+      <span data-status={status}>{code(status)}</span>
+    </Pill>
   );
 }
