@@ -528,7 +528,14 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
     if let Some(pass) = &config.admin_password {
         let hash = password::hash(pass)?;
         let first_rm = &rm_rows[0];
-        for (username, display, roles, unit_id, unit_path, rm_id) in [
+        // A colleague of the first RM (same team and line) with a login of their own: the second
+        // RM of a dual check confirms from their own account (D-3).
+        let colleague = rm_rows.iter().find(|rm| {
+            rm.id != first_rm.id
+                && rm.org_unit_id == first_rm.org_unit_id
+                && rm.line == first_rm.line
+        });
+        let mut accounts = vec![
             (
                 "security.admin",
                 "Security Administrator",
@@ -577,7 +584,18 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
                 &first_rm.org_path,
                 Some(first_rm.id.clone()),
             ),
-        ] {
+        ];
+        if let Some(c) = colleague {
+            accounts.push((
+                "rm.second",
+                c.name.as_str(),
+                vec![Role::Rm],
+                &c.org_unit_id,
+                &c.org_path,
+                Some(c.id.clone()),
+            ));
+        }
+        for (username, display, roles, unit_id, unit_path, rm_id) in accounts {
             if db::users::find_by_username(conn, username)?.is_some() {
                 continue;
             }

@@ -33,7 +33,7 @@ function freePort() {
 }
 
 async function waitReady(base, server) {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     if (server.exitCode !== null) throw new Error(`rmdesk exited with ${server.exitCode}`);
     try {
       const r = await fetch(`${base}/ready`);
@@ -43,7 +43,7 @@ async function waitReady(base, server) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error("rmdesk did not become ready in 60 s");
+  throw new Error("rmdesk did not become ready in 180 s");
 }
 
 function firstLoadJsGzipBytes() {

@@ -137,6 +137,12 @@ fn d3_second_confirms_from_own_login_and_the_lead_cannot() {
         &s.app.admin_token,
     );
     assert_eq!(log.body["items"].as_array().unwrap().len(), 1);
+    // The list names both RMs, so a page needs no read per row.
+    let item = &log.body["items"][0];
+    assert!(
+        item["lead_rm_name"].is_string() && item["second_rm_name"].is_string(),
+        "{item}"
+    );
 }
 
 #[test]

@@ -44,6 +44,12 @@ pub struct FieldCheck {
     /// In lists: the customer's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
+    /// In lists: the lead RM's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_rm_name: Option<String>,
+    /// In lists: the second RM's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_rm_name: Option<String>,
 }
 
 impl TryFrom<FieldCheckRow> for FieldCheck {
@@ -67,6 +73,8 @@ impl TryFrom<FieldCheckRow> for FieldCheck {
             confirmed_by: r.confirmed_by,
             version: r.version,
             customer_name: None,
+            lead_rm_name: None,
+            second_rm_name: None,
         })
     }
 }
@@ -134,10 +142,16 @@ pub async fn list(
             };
             let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
             let names = db::customers::names(conn, rows.iter().map(|r| r.customer_id.clone()))?;
-            Ok((rows, names))
+            let rms = db::rms::names(
+                conn,
+                rows.iter()
+                    .flat_map(|r| [Some(r.lead_rm_id.clone()), r.second_rm_id.clone()])
+                    .flatten(),
+            )?;
+            Ok((rows, names, rms))
         })
         .await?;
-    let (rows, names) = rows;
+    let (rows, names, rms) = rows;
     Ok(web::Json(Page::try_from_rows(
         rows,
         limit,
@@ -145,6 +159,12 @@ pub async fn list(
         |r| {
             let mut check = FieldCheck::try_from(r)?;
             check.customer_name = names.get(&check.customer_id).cloned();
+            check.lead_rm_name = rms.get(&check.lead_rm_id).cloned();
+            check.second_rm_name = check
+                .second_rm_id
+                .as_ref()
+                .and_then(|id| rms.get(id))
+                .cloned();
             Ok(check)
         },
     )?))
