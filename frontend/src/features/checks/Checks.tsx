@@ -7,7 +7,7 @@ import { Link, navigate, useLocation } from "../../router";
 import { MoreOf, PagedTable } from "../../components/PagedTable";
 import { useSession } from "../../session";
 import { RequiredReason } from "./reasons";
-import { RmName, useRmsInScope } from "./rms";
+import { RmName, useRmsByIds } from "./rms";
 
 type Status = "open" | "overdue" | "closed";
 
@@ -98,12 +98,12 @@ function RequiredChecks({ status }: { status: Status }) {
   );
 }
 
-/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. The RMs' names come
- * from one read of the RMs in scope (the list gives ids only), never one read per row. */
+/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. The list names RMs
+ * by id: their names come from one bulk read of the shown rows' RMs, never one read per row. */
 function FieldChecks() {
   const { t, code, locale } = useI18n();
   const paged = usePagedApi(["field-checks", "/api/v1/field-checks"], (cursor) => ok(api.GET("/api/v1/field-checks", { params: { query: { limit: 50, cursor } } })));
-  const rms = useRmsInScope().data;
+  const rms = useRmsByIds(paged.items.flatMap((c) => [c.lead_rm_id, c.second_rm_id])).data;
   return (
     <section className="card" aria-labelledby="fieldchecks-title">
       <h2 id="fieldchecks-title">{t("checks.recent")}</h2>

@@ -275,15 +275,12 @@ function DueList({ list }: { list: Schemas["DueList"] }) {
 function Book({ rmId, month }: { rmId: string; month: string | undefined }) {
   const { t, code, locale } = useI18n();
   const portfolio = useApi(["rms", rmId, "portfolio"], () => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id: rmId } } })));
-  // The month's score exists once the month is run: this month's if any, else the month before.
+  // The month's score exists once the month is run: this month's if any, else the month before (one read).
   const score = useApi(
     ["performance", "scores", rmId, month],
     async () => {
-      for (const m of [month as string, previousMonth(month as string)]) {
-        const scores = await ok(api.GET("/api/v1/performance/scores", { params: { query: { month: m, rm_id: rmId } } }));
-        if (scores[0]) return scores[0];
-      }
-      return null;
+      const scores = await ok(api.GET("/api/v1/performance/scores", { params: { query: { month: previousMonth(month as string), to: month, rm_id: rmId } } }));
+      return [...scores].sort((a, b) => b.month.localeCompare(a.month))[0] ?? null;
     },
     month !== undefined,
   );
