@@ -41,7 +41,7 @@ const PATHS: Record<PageId, string> = {
 function LanguageSwitch() {
   const { t, lang, setLang } = useI18n();
   return (
-    <button type="button" className="link-button" onClick={() => setLang(lang === "en" ? "zh-CN" : "en")} aria-label={t("lang.label")} data-testid="language">
+    <button type="button" className="link-button" onClick={() => setLang(lang === "en" ? "zh-CN" : "en")} aria-label={`${t("lang.label")}: ${t("lang.switch")}`} data-testid="language">
       {t("lang.switch")}
     </button>
   );

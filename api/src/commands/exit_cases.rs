@@ -426,6 +426,8 @@ pub fn decide(
         return finish(conn, ctx, after, &rm);
     }
     if let Some((pending, _)) = pending_handover(conn, &before)? {
+        // The case follows the plan already proposed for the RM (one plan per RM, A-9).
+        after.handover_id = Some(pending.id.clone());
         let note = format!(
             "{note} — the case closes when handover {} is confirmed",
             pending.id

@@ -93,7 +93,9 @@ export default async function walk({ page, base, step, shot, signIn, signOut, as
     await page.getByRole("heading", { name: "考核委员会决定" }).waitFor();
     const summary = await page.getByTestId("evidence-summary").innerText();
     assert.match(summary, /户贷款客户中有 \d+ 户欠息/);
-    assert.match(await page.getByTestId("case-facts").innerText(), /未及时采取措施或反映情况/);
+    const facts = await page.getByTestId("case-facts").innerText();
+    assert.match(facts, /未及时采取措施或反映情况/, "the trigger's name");
+    assert.match(facts, /对欠息未及时采取有力措施或反映情况/, "the reason, from its code");
     await shot("33-case-detail-zh");
     await page.getByTestId("language").click();
     await page.getByRole("heading", { name: "Decision of the committee" }).waitFor();

@@ -12,7 +12,7 @@ async function settled(page, testId) {
 }
 
 /** Opens a <details> unless it is open already. */
-async function open(details) {
+async function openDetails(details) {
   if (!(await details.evaluate((d) => d.open))) await details.locator("summary").click();
 }
 
@@ -48,7 +48,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
     await page.getByRole("heading", { level: 1, name: customer }).waitFor();
     const card = page.getByTestId("customer-assignment");
     await card.getByTestId("holders").locator("li").first().waitFor();
-    await open(card.getByTestId("assign-details"));
+    await openDetails(card.getByTestId("assign-details"));
     const form = card.getByTestId("assign-form");
     await form.getByRole("combobox", { name: "Role" }).selectOption("assistant");
     const select = form.getByRole("combobox", { name: "RM", exact: true });
@@ -74,7 +74,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
 
   await step("manager: reassign the high-value customer's primary: waits for approval (A-10)", async () => {
     const card = page.getByTestId("customer-assignment");
-    await open(card.getByTestId("reassign-details"));
+    await openDetails(card.getByTestId("reassign-details"));
     const form = card.getByTestId("reassign-form");
     const select = form.getByRole("combobox", { name: "RM", exact: true });
     await select.locator("option").nth(1).waitFor({ state: "attached" });
@@ -167,7 +167,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
     await page.getByTestId("appointed").getByRole("link", { name: `Open ${appointed}'s page` }).click();
     await page.getByRole("heading", { level: 1, name: new RegExp(appointed) }).waitFor();
     const admin = page.getByTestId("rm-administration");
-    await open(admin.getByTestId("qualify-details"));
+    await openDetails(admin.getByTestId("qualify-details"));
     const qualify = admin.getByTestId("qualify-form");
     await qualify.getByRole("combobox", { name: "Grade", exact: true }).selectOption("senior");
     await qualify.getByLabel("Exam passed on").fill("2026-11-02");
@@ -175,7 +175,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
     const answer = admin.getByTestId("qualify-details").getByTestId("manager-answer");
     await answer.waitFor();
     assert.equal(await answer.getAttribute("data-waiting"), "true", "a grade waits for a second manager (M-1)");
-    await open(admin.getByTestId("renew-details"));
+    await openDetails(admin.getByTestId("renew-details"));
     await admin.getByTestId("renew-form").getByRole("button", { name: "Renew the term" }).click();
     const dialog = page.locator("dialog[open]");
     await dialog.getByRole("button", { name: "Yes, go ahead" }).click();

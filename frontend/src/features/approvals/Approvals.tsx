@@ -7,6 +7,7 @@ import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { MoreOf } from "../../components/PagedTable";
 import { namesOf } from "../customers/Customers";
+import { PolicyChange } from "../risk/Policy";
 import { useSession } from "../../session";
 
 type Approval = Schemas["Approval"];
@@ -127,6 +128,7 @@ function ApprovalCard({ approval: a, names, onDecided }: { approval: Approval; n
       </h2>
       <p>{a.reason}</p>
       <Subject payload={a.payload as Record<string, unknown>} names={names} />
+      {a.command === "change_policy" && <PolicyChange proposed={(a.payload as { policy?: unknown }).policy} />}
       <p className="muted small">
         <span data-testid="maker">{t("approvals.maker", { maker: a.maker_username })}</span> · {dateTime(a.created_at, locale)} ·{" "}
         {t("approvals.roles", { roles: a.approver_roles.map((r) => code(r)).join(", ") })}

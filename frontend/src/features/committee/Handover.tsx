@@ -16,11 +16,9 @@ import { Link } from "../../router";
 import { useSession } from "../../session";
 import { Who } from "./rules";
 
-type HandoverData = Schemas["Handover"];
+type Plan = Schemas["Handover"];
+type Move = Schemas["HandoverMove"];
 type Rm = Schemas["Rm"];
-/** The names the API sends beside the ids (lists and handovers carry them; older servers may not). */
-type Move = Schemas["HandoverMove"] & { customer_name?: string | null; to_rm_name?: string | null };
-type Plan = Omit<HandoverData, "moves"> & { from_rm_name?: string | null; moves: Move[] };
 
 const HANDOVER_STATUSES = ["proposed", "confirmed", "withdrawn"];
 const PAGE = 500;
@@ -54,33 +52,17 @@ export function Handover({ id }: { id: string }) {
   const { t, locale } = useI18n();
   const { roles } = useSession();
   const manages = roles.includes("manager") || roles.includes("admin");
-  const load = useApi(["handovers", id], async () => (await ok(api.GET("/api/v1/handovers/{id}", { params: { path: { id } } }))) as Plan);
+  const load = useApi(["handovers", id], () => ok(api.GET("/api/v1/handovers/{id}", { params: { path: { id } } })));
   const plan = load.data;
   const fromId = plan?.from_rm_id;
-  const from = useApi(["rms", fromId, "record"], () => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: fromId ?? "" } } })), !!fromId);
-  // The RMs who may receive customers (for a manager), or the names of the receiving RMs when the
-  // plan does not carry them: one list read, filtered to the unit here (GET /rms has no unit filter).
-  const unnamed = !!plan && plan.moves.some((m) => m.to_rm_id && !m.to_rm_name);
+  // The handing-over RM's unit and line tell whom a manager may choose.
+  const from = useApi(["rms", fromId, "record"], () => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: fromId ?? "" } } })), !!fromId && (manages || !plan?.from_rm_name));
+  // The RMs a manager may choose among: one list read, filtered to the unit here (GET /rms has no
+  // unit filter). The plan itself names its customers and receiving RMs.
   const rms = useApi(
     ["rms", "active", "all"],
     () => everyPage((cursor) => ok(api.GET("/api/v1/rms", { params: { query: { status: "active", limit: PAGE, cursor } } }))),
-    !!plan && ((manages && plan.status === "proposed") || unnamed),
-  );
-  // Customer names, only when the plan does not carry them: the handing-over RM's customers (one
-  // list read) while the plan is open, the unit's customers once it moved them.
-  const needNames = !!plan && plan.moves.some((m) => !m.customer_name);
-  const unitId = from.data?.org_unit_id;
-  const customers = useApi(
-    ["customers", "handover-names", id, plan?.status, unitId],
-    () =>
-      everyPage((cursor) =>
-        ok(
-          api.GET("/api/v1/customers", {
-            params: { query: plan?.status === "proposed" ? { rm_id: fromId, limit: PAGE, cursor } : { org_unit_id: unitId, limit: PAGE, cursor } },
-          }),
-        ),
-      ),
-    needNames && (plan?.status === "proposed" || !!unitId),
+    !!plan && manages && plan.status === "proposed",
   );
 
   return (
@@ -88,15 +70,8 @@ export function Handover({ id }: { id: string }) {
       <Loaded load={load}>
         {(h) => {
           const fromName = h.from_rm_name ?? from.data?.name ?? h.from_rm_id;
-          const rmNames = new Map((rms.data ?? []).map((r) => [r.id, r.name]));
-          const customerNames = new Map((customers.data ?? []).map((c) => [c.id, c.name]));
-          const named = h.moves.map((m) => ({
-            ...m,
-            customer_name: m.customer_name ?? customerNames.get(m.customer_id) ?? null,
-            to_rm_name: m.to_rm_id ? (m.to_rm_name ?? rmNames.get(m.to_rm_id) ?? null) : null,
-          }));
           const receivers = from.data && rms.data ? eligibleReceivers(from.data, rms.data) : null;
-          const open = named.filter((m) => !m.to_rm_id).length;
+          const open = h.moves.filter((m) => !m.to_rm_id).length;
           const editable = manages && h.status === "proposed";
           return (
             <>
@@ -133,8 +108,8 @@ export function Handover({ id }: { id: string }) {
                 </p>
               )}
               {!manages && h.status === "proposed" && <p className="notice">{t("committee.handover.managerConfirms")}</p>}
-              <Receivers plan={named} receivers={receivers ?? []} />
-              <Moves handover={h} moves={named} receivers={receivers} editable={editable} />
+              <Receivers plan={h.moves} receivers={receivers ?? []} />
+              <Moves handover={h} moves={h.moves} receivers={receivers} editable={editable} />
               <ConfirmHandover handover={h} fromName={fromName} open={open} manages={manages} />
             </>
           );
@@ -176,9 +151,12 @@ function HandoverCase({ reason }: { reason: string }) {
 /** Each receiving RM of the unit: its load now against the cap (A-3) and what this plan adds. */
 function Receivers({ plan, receivers }: { plan: Move[]; receivers: Rm[] }) {
   const { t, code, locale } = useI18n();
-  const ids = [...new Set([...receivers.map((r) => r.id), ...plan.flatMap((m) => (m.to_rm_id ? [m.to_rm_id] : []))])];
+  const ids = [...new Set([...receivers.map((r) => r.id), ...plan.flatMap((m) => (m.to_rm_id ? [m.to_rm_id] : []))])].slice(0, 100);
+  // Their grade and load in one read (the list's `ids` filter carries each RM's load), not one per RM.
+  const load = useApi(["rms", "by-ids", ids.join(",")], () => ok(api.GET("/api/v1/rms", { params: { query: { ids: ids.join(","), limit: 100 } } })), ids.length > 0);
   if (ids.length === 0) return null;
   const names = new Map(plan.flatMap((m) => (m.to_rm_id && m.to_rm_name ? [[m.to_rm_id, m.to_rm_name] as const] : [])));
+  const read = new Map((load.data?.items ?? []).map((r) => [r.id, r]));
   return (
     <section className="card" aria-labelledby="receivers-title">
       <h2 id="receivers-title">{t("committee.handover.receivers")}</h2>
@@ -196,7 +174,8 @@ function Receivers({ plan, receivers }: { plan: Move[]; receivers: Rm[] }) {
           </thead>
           <tbody>
             {ids.map((rmId) => {
-              const rm = receivers.find((r) => r.id === rmId);
+              const rm = read.get(rmId) ?? receivers.find((r) => r.id === rmId);
+              const cap = rm?.capacity;
               return (
                 <tr key={rmId}>
                   <th scope="row">
@@ -204,7 +183,13 @@ function Receivers({ plan, receivers }: { plan: Move[]; receivers: Rm[] }) {
                   </th>
                   <td>{rm ? code(rm.grade) : "—"}</td>
                   <td>
-                    <Load rmId={rmId} />
+                    {cap ? (
+                      <>
+                        {count(cap.held, locale)} / {count(cap.cap, locale)} <span className="muted small">({percent(cap.utilisation, locale, 0)})</span>
+                      </>
+                    ) : (
+                      <span className="muted">{load.status === "loading" ? "…" : "—"}</span>
+                    )}
                   </td>
                   <td className="num">{count(plan.filter((m) => m.to_rm_id === rmId).length, locale)}</td>
                 </tr>
@@ -214,19 +199,6 @@ function Receivers({ plan, receivers }: { plan: Move[]; receivers: Rm[] }) {
         </table>
       </div>
     </section>
-  );
-}
-
-function Load({ rmId }: { rmId: string }) {
-  const { locale } = useI18n();
-  const load = useApi(["rms", rmId, "portfolio"], () => ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id: rmId } } })));
-  if (load.status === "error") return <span className="muted">—</span>;
-  if (!load.data) return <span className="muted small">…</span>;
-  const c = load.data.capacity;
-  return (
-    <span>
-      {count(c.held, locale)} / {count(c.cap, locale)} <span className="muted small">({percent(c.utilisation, locale, 0)})</span>
-    </span>
   );
 }
 

@@ -6,7 +6,7 @@ import { useApi, usePagedApi } from "../../api/queries";
 import { MoreOf } from "../../components/PagedTable";
 import { ReasonText } from "../../components/ReasonText";
 import type { ReasonParams } from "../../reasons";
-import { CustomerAssignment } from "../manager/slots";
+import { CustomerAssignment, useAssignmentReason } from "../manager/slots";
 import { CustomerRiskActions, FlagActions } from "../risk/slots";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
@@ -141,7 +141,9 @@ function FlaggedCustomers() {
                       <td>
                         <Pill tone={f.severity}>{code(f.severity)}</Pill>
                       </td>
-                      <td>{f.reason}</td>
+                      <td>
+                        <ReasonText code={f.reason_code} params={f.reason_params as ReasonParams | null} text={f.reason} />
+                      </td>
                       <td>{dateTime(f.raised_at, locale)}</td>
                     </tr>
                   ))}
@@ -185,6 +187,7 @@ export function FlagList({ flags, showCustomer, empty }: { flags: Flag[]; showCu
 
 export function CustomerDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
+  const assignmentReason = useAssignmentReason();
   const load = useApi(["customers", id], async () => {
     const [customer, flags, relations, history] = await Promise.all([
       ok(api.GET("/api/v1/customers/{id}", { params: { path: { id } } })),
@@ -284,7 +287,7 @@ export function CustomerDetail({ id }: { id: string }) {
                         {!a.valid_to && <Pill tone="ok">{t("customer.current")}</Pill>}
                       </span>
                       <span className="muted small">
-                        {t("customer.share", { share: percent(a.share, locale, 0) })} · {t("customer.reason", { reason: a.reason })} · {a.created_by}
+                        {t("customer.share", { share: percent(a.share, locale, 0) })} · {t("customer.reason", { reason: assignmentReason(a.reason) })} · {a.created_by}
                       </span>
                     </li>
                   ))}

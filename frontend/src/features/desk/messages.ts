@@ -21,9 +21,9 @@ export const en = {
 
 export const zh: Record<keyof typeof en, string> = {
   "nav.myday": "我的今日",
-  "nav.flags": "风险标记",
+  "nav.flags": "预警",
   "nav.queues": "队列与再平衡",
-  "nav.evaluations": "评价",
+  "nav.evaluations": "评估",
   "nav.policy": "制度参数",
   "waiting.title": "待我处理",
   "waiting.none": "目前没有待您处理的事项。",

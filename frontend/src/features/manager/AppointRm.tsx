@@ -4,10 +4,9 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { useCommand } from "../../api/queries";
-import { CommandForm, SelectField, TextField, useFieldError } from "../../components/forms";
+import { CommandForm, Outcome, SelectField, TextField, useFieldError } from "../../components/forms";
 import { useI18n } from "../../i18n";
 import { Link } from "../../router";
-import { Outcome } from "../../components/forms";
 import { GRADES, LINES, useOrgUnits, usePolicy } from "./lookups";
 import { useMayManage } from "./slots";
 

@@ -10,7 +10,7 @@ import { date, dateTime } from "../../format";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { Answer, type Answered } from "./Answer";
-import { namesOf, useActiveRms, useCustomerNamesHeldBy, useOrgUnits } from "./lookups";
+import { namesOf, useActiveRms, useCustomerNames, useOrgUnits } from "./lookups";
 import { Rebalancing } from "./Rebalancing";
 import { RmOptions } from "./RmPicker";
 import { ASSIGNMENT_TOPICS, useMayManage } from "./slots";
@@ -134,7 +134,7 @@ function RematchQueue() {
   const [kind, setKind] = useState<ProposalKind>("rotation");
   const rms = namesOf(useActiveRms().items);
   const paged = usePagedApi(["queues", "/api/v1/queues/rematch", kind], (cursor) => ok(api.GET("/api/v1/queues/rematch", { params: { query: { kind, limit: 25, cursor } } })));
-  const customers = useCustomerNamesHeldBy(paged.items.map((p) => p.rm_id));
+  const customers = useCustomerNames(paged.items.map((p) => p.customer_id));
   return (
     <section className="card" aria-labelledby="rematch-title">
       <h2 id="rematch-title">{t("manager.rematch.title")}</h2>

@@ -10,7 +10,9 @@ export const en = {
   "manager.picker.search": "Find by name or employee no.",
   "manager.picker.rm": "RM",
   "manager.picker.count": "{count} active RMs match; the customer's own unit comes first.",
-  "manager.picker.capNote": "The RM's load against the cap (A-3) is checked when you submit.",
+  "manager.picker.capNote": "Each RM shows its load against the cap (A-3); one at the cap takes the customer only with an approved override.",
+  "manager.picker.load": "{held}/{cap} under the cap",
+  "manager.picker.full": "at the cap ({held}/{cap})",
 
   "manager.assign.title": "Who holds this customer",
   "manager.assign.nobody": "No RM holds this customer now.",
@@ -42,6 +44,8 @@ export const en = {
   "manager.reason.tier_change": "Tier changed (A-8)",
   "manager.reason.rebalancing": "Rebalancing (A-11)",
   "manager.reason.workload": "Workload",
+  "manager.reason.share_split": "Shares re-split (A-7)",
+  "manager.reason.demo": "Demo data",
   "manager.reason.other": "Other…",
   "manager.reason.otherText": "The reason, in your words",
 
@@ -145,7 +149,9 @@ export const zh: Record<keyof typeof en, string> = {
   "manager.picker.search": "按姓名或工号查找",
   "manager.picker.rm": "客户经理",
   "manager.picker.count": "{count} 名在岗客户经理符合条件；客户所在机构的排在前面。",
-  "manager.picker.capNote": "提交时检查该客户经理的管户数是否超过上限（A-3）。",
+  "manager.picker.capNote": "每名客户经理后附其管户数与上限（A-3）；已达上限的，须经审批同意突破上限后才能接收客户。",
+  "manager.picker.load": "管户 {held}/{cap}",
+  "manager.picker.full": "已达上限（{held}/{cap}）",
 
   "manager.assign.title": "管户客户经理",
   "manager.assign.nobody": "目前没有客户经理管理该客户。",
@@ -177,6 +183,8 @@ export const zh: Record<keyof typeof en, string> = {
   "manager.reason.tier_change": "客户层级变化（A-8）",
   "manager.reason.rebalancing": "再平衡（A-11）",
   "manager.reason.workload": "工作量",
+  "manager.reason.share_split": "分成比例重新分配（A-7）",
+  "manager.reason.demo": "演示数据",
   "manager.reason.other": "其他…",
   "manager.reason.otherText": "理由（自行填写）",
 

@@ -52,6 +52,9 @@ function AssignmentCard({ customer, history }: { customer: Customer; history: As
   const { query } = useLocation();
   const reassigning = query.get("act") === "reassign";
   const askedReason = REASSIGN_REASONS.find((r) => r === query.get("reason"));
+  // Which form is open first; later the user's choice, not the data, decides (a form stays open
+  // to show what it did).
+  const [assignFirst] = useState(() => !primary || (needsSecond && !reassigning));
   const [ended, setEnded] = useState<string | null>(null);
   return (
     <section className="card" aria-labelledby="assignment-title" data-testid="customer-assignment">
@@ -75,7 +78,7 @@ function AssignmentCard({ customer, history }: { customer: Customer; history: As
       {needsSecond && customer.needs_second_rm_since && (
         <p className="notice notice-warning">{t("manager.assign.needsSecond", { date: date(customer.needs_second_rm_since, locale) })}</p>
       )}
-      <details open={!primary || (needsSecond && !reassigning)} data-testid="assign-details">
+      <details open={assignFirst} data-testid="assign-details">
         <summary>{t("manager.assign.open")}</summary>
         <AssignForm customer={customer} holders={current.map((a) => a.rm_id)} hasPrimary={primary !== undefined} />
       </details>
@@ -91,6 +94,17 @@ function AssignmentCard({ customer, history }: { customer: Customer; history: As
 
 const ASSIGN_REASONS = ["new", "second_rm", "customer_request", "other"] as const;
 const REASSIGN_REASONS = ["customer_request", "rotation", "tier_change", "rebalancing", "workload", "other"] as const;
+/** Reason codes the dashboard and the server record on assignments (the server: `new`, `share_split`, `demo`). */
+const REASON_CODES: readonly string[] = ["new", "second_rm", "customer_request", "rotation", "tier_change", "rebalancing", "workload", "share_split", "demo"];
+
+/**
+ * An assignment's recorded reason in the reader's language when it is a code the dashboard or the
+ * server writes; what a person wrote is shown as written.
+ */
+export function useAssignmentReason(): (reason: string) => string {
+  const { t } = useI18n();
+  return (reason) => (REASON_CODES.includes(reason) ? t(`manager.reason.${reason}` as MessageKey) : reason);
+}
 
 /** A recorded reason: the code chosen, or the text written for "other". */
 function reasonOf(choice: string, other: string): string | undefined {

@@ -30,23 +30,16 @@ interface Indicator {
 
 const PAGE = 50;
 
-/** Every RM's name in the user's scope, read in pages of 500 (the result names RMs by id only). */
-function useRmNames(enabled: boolean) {
+/** The names of the evaluated RMs (the result names them by id): one bulk read per 100 ids. */
+function useRmNames(ids: string[]) {
   return useApi(
-    ["rms", "names"],
+    ["rms", "names", ids],
     async () => {
-      const names = new Map<string, string>();
-      let cursor: string | undefined;
-      // Ten pages cover 5,000 RMs; beyond that an RM shows by its id.
-      for (let page = 0; page < 10; page++) {
-        const got = await ok(api.GET("/api/v1/rms", { params: { query: { limit: 500, cursor } } }));
-        for (const rm of got.items) names.set(rm.id, rm.name);
-        if (!got.next_cursor) break;
-        cursor = got.next_cursor;
-      }
-      return names;
+      const chunks = Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => ids.slice(i * 100, i * 100 + 100));
+      const pages = await Promise.all(chunks.map((c) => ok(api.GET("/api/v1/rms", { params: { query: { ids: c.join(","), limit: 100 } } }))));
+      return new Map(pages.flatMap((p) => p.items.map((rm) => [rm.id, rm.name] as const)));
     },
-    enabled,
+    ids.length > 0,
   );
 }
 
@@ -79,7 +72,7 @@ export function Evaluations() {
 
 function Result({ evaluation, fresh }: { evaluation: Evaluation; fresh: boolean }) {
   const { t, code, locale } = useI18n();
-  const names = useRmNames(evaluation.rms.length > 0);
+  const names = useRmNames(useMemo(() => evaluation.rms.map((r) => r.rm_id).sort(), [evaluation]));
   const rows = useMemo(
     () =>
       evaluation.rms

@@ -46,7 +46,6 @@ export function Flags() {
   const status = (query.get("status") ?? "open") as FlagStatus | "any";
   const kind = (query.get("kind") ?? "") as FlagKind | "";
   const severity = (query.get("severity") ?? "") as Severity | "";
-  const [draft, setDraft] = useState({ status, kind, severity });
   const paged = usePagedApi(["flags", "list", status, kind, severity], (cursor) =>
     ok(
       api.GET("/api/v1/flags", {
@@ -54,15 +53,6 @@ export function Flags() {
       }),
     ),
   );
-
-  const filter = (e: FormEvent) => {
-    e.preventDefault();
-    const q = new URLSearchParams();
-    if (draft.status !== "open") q.set("status", draft.status);
-    if (draft.kind) q.set("kind", draft.kind);
-    if (draft.severity) q.set("severity", draft.severity);
-    navigate(`/flags${q.size ? `?${q}` : ""}`);
-  };
 
   const columns: Column<Flag>[] = [
     { header: t("field.severity"), cell: (f) => <Pill tone={f.severity}>{code(f.severity)}</Pill> },
@@ -85,46 +75,64 @@ export function Flags() {
           <Actions label={t("risk.raise.title")} actions={[{ id: "raise", label: t("risk.raise.open"), form: () => <RaiseFlagForm /> }]} />
         </section>
       )}
-      <form className="filters" role="search" aria-label={t("risk.flags.filter")} onSubmit={filter}>
-        <label>
-          {t("field.status")}
-          <select value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value as FlagStatus | "any" })}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {code(s)}
-              </option>
-            ))}
-            <option value="any">{t("field.all")}</option>
-          </select>
-        </label>
-        <label>
-          {t("field.kind")}
-          <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as FlagKind | "" })}>
-            <option value="">{t("field.all")}</option>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {code(k)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t("field.severity")}
-          <select value={draft.severity} onChange={(e) => setDraft({ ...draft, severity: e.target.value as Severity | "" })}>
-            <option value="">{t("field.all")}</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {code(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" className="primary">
-          {t("risk.flags.show")}
-        </button>
-      </form>
+      {/* Keyed by the address: going back shows the filter of that page. */}
+      <FlagFilter key={`${status}|${kind}|${severity}`} status={status} kind={kind} severity={severity} />
       <PagedTable paged={paged} columns={columns} rowKey={(f) => f.id} empty={t("risk.flags.none")} testId="flags" caption={t("risk.flags.title")} />
     </section>
+  );
+}
+
+/** The filter of `/flags`, kept in the address so a filtered list can be linked to and gone back to. */
+function FlagFilter(current: { status: FlagStatus | "any"; kind: FlagKind | ""; severity: Severity | "" }) {
+  const { t, code } = useI18n();
+  const [draft, setDraft] = useState(current);
+  const filter = (e: FormEvent) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (draft.status !== "open") q.set("status", draft.status);
+    if (draft.kind) q.set("kind", draft.kind);
+    if (draft.severity) q.set("severity", draft.severity);
+    navigate(`/flags${q.size ? `?${q}` : ""}`);
+  };
+  return (
+    <form className="filters" role="search" aria-label={t("risk.flags.filter")} onSubmit={filter}>
+      <label>
+        {t("field.status")}
+        <select value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value as FlagStatus | "any" })}>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {code(s)}
+            </option>
+          ))}
+          <option value="any">{t("field.all")}</option>
+        </select>
+      </label>
+      <label>
+        {t("field.kind")}
+        <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as FlagKind | "" })}>
+          <option value="">{t("field.all")}</option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {code(k)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("field.severity")}
+        <select value={draft.severity} onChange={(e) => setDraft({ ...draft, severity: e.target.value as Severity | "" })}>
+          <option value="">{t("field.all")}</option>
+          {SEVERITIES.map((s) => (
+            <option key={s} value={s}>
+              {code(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="primary">
+        {t("risk.flags.show")}
+      </button>
+    </form>
   );
 }
 

@@ -31,8 +31,10 @@ function CustomerComplaint({ customer }: { customer: Schemas["Customer"] }) {
   const current = useApi(["assignments", customer.id, "current-rms"], async () => {
     const history = await ok(api.GET("/api/v1/customers/{id}/assignments", { params: { path: { id: customer.id } } }));
     const now = history.filter((a) => !a.valid_to);
-    const rms = await Promise.all(now.map((a) => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: a.rm_id } } })).catch(() => null)));
-    return now.map((a, i) => ({ rmId: a.rm_id, role: a.role, name: rms[i]?.name ?? a.rm_id }));
+    if (now.length === 0) return [];
+    const rms = await ok(api.GET("/api/v1/rms", { params: { query: { ids: now.map((a) => a.rm_id).join(","), limit: 100 } } }));
+    const names = new Map(rms.items.map((r) => [r.id, r.name]));
+    return now.map((a) => ({ rmId: a.rm_id, role: a.role, name: names.get(a.rm_id) ?? a.rm_id }));
   });
   if (current.status === "error") return <ErrorMessage error={current.error} onRetry={current.reload} />;
   if (!current.data) return null;

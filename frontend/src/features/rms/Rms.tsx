@@ -9,12 +9,14 @@ import { FlagList } from "../customers/Customers";
 import { MoreOf } from "../../components/PagedTable";
 import { RmAdministration } from "../manager/slots";
 import { RmRiskActions } from "../risk/slots";
+import { useSession } from "../../session";
 
 type Line = Schemas["Line"];
 type RmStatus = Schemas["RmStatus"];
 
 export function Rms() {
   const { t, code } = useI18n();
+  const { roles } = useSession();
   const { query } = useLocation();
   const line = (query.get("line") ?? "") as Line | "";
   const status = (query.get("status") ?? "") as RmStatus | "";
@@ -31,7 +33,14 @@ export function Rms() {
 
   return (
     <section aria-labelledby="rms-title">
-      <h1 id="rms-title">{t("rms.title")}</h1>
+      <div className="page-head">
+        <h1 id="rms-title">{t("rms.title")}</h1>
+        {(roles.includes("manager") || roles.includes("admin")) && (
+          <Link to="/rms/new" className="button">
+            {t("manager.appoint.link")}
+          </Link>
+        )}
+      </div>
       <div className="filters">
         <label>
           {t("rms.line")}
