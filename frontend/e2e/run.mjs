@@ -264,6 +264,10 @@ async function main() {
       if (only && !only.includes(role)) continue;
       await page.setViewportSize({ width: 1280, height: 800 });
       if (await page.getByTestId("who").count()) await signOut();
+      // Each walk starts signed out, in English (the base walk ends in Chinese).
+      await page.goto(`${base}/`);
+      await page.evaluate(() => localStorage.setItem("rmdesk.lang", "en"));
+      await page.reload();
       const walk = await import(`./roles/${role}.mjs`);
       await walk.default(ctx);
     }

@@ -1,19 +1,6 @@
-import { Approvals } from "./features/approvals/Approvals";
-import { Audit } from "./features/audit/Audit";
-import { Checks } from "./features/checks/Checks";
-import { Jobs } from "./features/jobs/Jobs";
-import { CustomerDetail, Customers } from "./features/customers/Customers";
-import { ExitCaseDetail, ExitCases } from "./features/exits/ExitCases";
+import { lazy, Suspense, type ComponentType } from "react";
 import { Overview } from "./features/overview/Overview";
-import { RmDetail, Rms } from "./features/rms/Rms";
 import { SignIn } from "./features/signin/SignIn";
-import { Handover } from "./features/committee/Handover";
-import { AppointRm } from "./features/manager/AppointRm";
-import { Queues } from "./features/manager/Queues";
-import { MyDay } from "./features/myday/MyDay";
-import { Evaluations } from "./features/risk/Evaluations";
-import { FlagDetail, Flags } from "./features/risk/Flags";
-import { Policy } from "./features/risk/Policy";
 import { NavCount } from "./features/desk/Waiting";
 import { Spinner, Empty } from "./components/status";
 import { useI18n } from "./i18n";
@@ -21,6 +8,30 @@ import { Link, useLocation } from "./router";
 import { useSession } from "./session";
 import { pagesFor, type PageId } from "./state";
 import type { MessageKey } from "./messages";
+
+/** A page loaded on first visit: the first screen does not carry every role's pages. */
+function page$<P extends object>(load: () => Promise<Record<string, unknown>>, name: string) {
+  return lazy(async () => ({ default: (await load())[name] as ComponentType<P> }));
+}
+
+const Approvals = page$(() => import("./features/approvals/Approvals"), "Approvals");
+const Audit = page$(() => import("./features/audit/Audit"), "Audit");
+const Checks = page$(() => import("./features/checks/Checks"), "Checks");
+const Jobs = page$(() => import("./features/jobs/Jobs"), "Jobs");
+const Customers = page$(() => import("./features/customers/Customers"), "Customers");
+const CustomerDetail = page$<{ id: string }>(() => import("./features/customers/Customers"), "CustomerDetail");
+const ExitCases = page$(() => import("./features/exits/ExitCases"), "ExitCases");
+const ExitCaseDetail = page$<{ id: string }>(() => import("./features/exits/ExitCases"), "ExitCaseDetail");
+const Rms = page$(() => import("./features/rms/Rms"), "Rms");
+const RmDetail = page$<{ id: string }>(() => import("./features/rms/Rms"), "RmDetail");
+const Handover = page$<{ id: string }>(() => import("./features/committee/Handover"), "Handover");
+const AppointRm = page$(() => import("./features/manager/AppointRm"), "AppointRm");
+const Queues = page$(() => import("./features/manager/Queues"), "Queues");
+const MyDay = page$(() => import("./features/myday/MyDay"), "MyDay");
+const Evaluations = page$(() => import("./features/risk/Evaluations"), "Evaluations");
+const Flags = page$(() => import("./features/risk/Flags"), "Flags");
+const FlagDetail = page$<{ id: string }>(() => import("./features/risk/Flags"), "FlagDetail");
+const Policy = page$(() => import("./features/risk/Policy"), "Policy");
 
 const PATHS: Record<PageId, string> = {
   overview: "/",
@@ -137,7 +148,7 @@ export function App() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        {page(segments)}
+        <Suspense fallback={<Spinner />}>{page(segments)}</Suspense>
       </main>
     </>
   );

@@ -149,8 +149,9 @@ function Day({ rmId }: { rmId: string }) {
                           <Pill tone={c.overdue ? "critical" : "warning"}>{t(c.overdue ? "myday.required.overdueSince" : "checks.due", { date: date(c.due_on, locale) })}</Pill>
                         </td>
                         <td>
-                          <button type="button" onClick={() => record(c)} aria-label={t("myday.required.recordFor", { customer: c.customer_name ?? c.customer_id })}>
+                          <button type="button" onClick={() => record(c)}>
                             {t("checks.record")}
+                            <span className="visually-hidden"> · {c.customer_name ?? c.customer_id}</span>
                           </button>
                         </td>
                       </tr>

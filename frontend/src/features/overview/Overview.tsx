@@ -131,12 +131,14 @@ function Body({ data }: { data: Overview }) {
             <ul className="heatmap" data-testid="heatmap">
               {data.rm_risk.slice(0, HEATMAP_LIMIT).map((r) => {
                 const ratio = percent(r.overdue_ratio, locale, 1);
-                const label = `${r.name}: ${ratio} (${r.overdue_customers}/${r.loan_customers}), ${code(r.band)}${r.ratio_applies ? "" : `; ${t("overview.fewLoans")}`}`;
+                const detail = `(${r.overdue_customers}/${r.loan_customers}), ${code(r.band)}${r.ratio_applies ? "" : `; ${t("overview.fewLoans")}`}`;
+                const label = `${r.name}: ${ratio} ${detail}`;
                 return (
                   <li key={r.rm_id}>
-                    <Link to={`/rms/${r.rm_id}`} className={`tile band-${r.band}${r.ratio_applies ? "" : " tile-few"}`} title={label} aria-label={label}>
+                    <Link to={`/rms/${r.rm_id}`} className={`tile band-${r.band}${r.ratio_applies ? "" : " tile-few"}`} title={label}>
                       <span className="tile-name">{r.name}</span>
                       <span className="tile-ratio">{ratio}</span>
+                      <span className="visually-hidden"> {detail}</span>
                     </Link>
                   </li>
                 );
