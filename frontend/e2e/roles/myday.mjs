@@ -73,7 +73,7 @@ export default async function walk({ page, base, step, shot, signIn, signOut, as
     const row = page.getByTestId("my-required").locator("tbody tr").first();
     people.customer = await row.locator("td").first().innerText();
     people.overdue = /Overdue/.test(await row.locator("td").nth(4).innerText());
-    await row.getByRole("button", { name: /^Record the check of/ }).click();
+    await row.getByRole("button", { name: /^Record check/ }).click();
     const form = page.getByTestId("submit-check");
     assert.equal(await form.getByLabel("Kind").inputValue(), "post_loan_inspection", "the row fills in the kind");
     assert.match(await form.getByLabel("Customer").locator("option:checked").innerText(), new RegExp(people.customer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), "and the customer");

@@ -13,10 +13,12 @@ export interface Column<T> {
   numeric?: boolean;
 }
 
-export function PagedTable<T>({ paged, columns, rowKey, empty, testId, caption }: {
+export function PagedTable<T>({ paged, columns, rowKey, rowClass, empty, testId, caption }: {
   paged: Paged<T>;
   columns: Column<T>[];
   rowKey: (item: T) => string;
+  /** A row that needs attention (a failed run, an overdue check). */
+  rowClass?: (item: T) => string | undefined;
   empty?: string;
   testId?: string;
   caption?: string;
@@ -42,7 +44,7 @@ export function PagedTable<T>({ paged, columns, rowKey, empty, testId, caption }
                 </thead>
                 <tbody>
                   {items.map((item) => (
-                    <tr key={rowKey(item)}>
+                    <tr key={rowKey(item)} className={rowClass?.(item)}>
                       {columns.map((c) => (
                         <td key={c.header} className={c.numeric ? "num" : undefined}>
                           {c.cell(item)}

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from "react";
 import { api, fetchExport, ok, type Schemas } from "../../api/client";
-import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
+import { ErrorMessage, Pill } from "../../components/status";
 import { count, dateTime } from "../../format";
 import { useApi, useCommand, usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
-import { MoreOf } from "../../components/PagedTable";
+import { PagedTable } from "../../components/PagedTable";
 import { NotAnExport, verifyExport, type ExportReport } from "./verifyExport";
 
 type Manifest = Schemas["Manifest"];
@@ -41,7 +41,6 @@ function Events() {
           },
         }),
       ));
-  const { load } = paged;
   const verify = useCommand(() => ok(api.GET("/api/v1/audit/verify")), []);
   const [report, setReport] = useState<Schemas["ChainReport"] | null>(null);
   const submit = (e: FormEvent) => {
@@ -80,49 +79,25 @@ function Events() {
             : t("audit.chainBroken", { seq: report.first_broken?.seq ?? "?" })}
         </p>
       )}
-      <Loaded load={load}>
-        {() =>
-          paged.items.length === 0 ? (
-            <Empty />
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">{t("field.when")}</th>
-                      <th scope="col">{t("audit.actor")}</th>
-                      <th scope="col">{t("audit.action")}</th>
-                      <th scope="col">{t("audit.entity")}</th>
-                      <th scope="col">hash</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {paged.items.map((e) => (
-                      <tr key={e.seq}>
-                        <td>{e.seq}</td>
-                        <td>{dateTime(e.occurred_at, locale)}</td>
-                        <td>{e.actor_username}</td>
-                        <td>
-                          <code>{e.action}</code>
-                        </td>
-                        <td>
-                          {e.entity} <span className="muted small">{e.entity_id}</span>
-                        </td>
-                        <td>
-                          <code className="small">{e.hash.slice(0, 12)}…</code>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreOf paged={paged} />
-            </>
-          )
-        }
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        rowKey={(e) => String(e.seq)}
+        columns={[
+          { header: "#", cell: (e) => e.seq, numeric: true },
+          { header: t("field.when"), cell: (e) => dateTime(e.occurred_at, locale) },
+          { header: t("audit.actor"), cell: (e) => e.actor_username },
+          { header: t("audit.action"), cell: (e) => <code>{e.action}</code> },
+          {
+            header: t("audit.entity"),
+            cell: (e) => (
+              <>
+                {e.entity} <span className="muted small">{e.entity_id}</span>
+              </>
+            ),
+          },
+          { header: "hash", cell: (e) => <code className="small">{e.hash.slice(0, 12)}…</code> },
+        ]}
+      />
     </section>
   );
 }

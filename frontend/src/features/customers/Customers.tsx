@@ -3,7 +3,7 @@ import { api, ok, type Schemas } from "../../api/client";
 import { Empty, Loaded, Pill } from "../../components/status";
 import { date, dateTime, percent } from "../../format";
 import { useApi, usePagedApi } from "../../api/queries";
-import { MoreOf } from "../../components/PagedTable";
+import { PagedTable } from "../../components/PagedTable";
 import { ReasonText } from "../../components/ReasonText";
 import type { ReasonParams } from "../../reasons";
 import { CustomerAssignment, useAssignmentReason } from "../manager/slots";
@@ -11,7 +11,6 @@ import { CustomerRiskActions, FlagActions } from "../risk/slots";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 
-type Customer = Schemas["Customer"];
 type Flag = Schemas["Flag"];
 type CustomerKind = Schemas["CustomerKind"];
 
@@ -25,7 +24,6 @@ export function Customers() {
   const [draftName, setDraftName] = useState(name);
   const [draftKind, setDraftKind] = useState<CustomerKind | "">(kind);
   const paged = usePagedApi(["customers", "/api/v1/customers", name, kind], (cursor) => ok(api.GET("/api/v1/customers", { params: { query: { name: name || undefined, kind: kind || undefined, limit: 50, cursor } } })));
-  const { load } = paged;
 
   const search = (e: FormEvent) => {
     e.preventDefault();
@@ -58,101 +56,55 @@ export function Customers() {
           {t("customers.find")}
         </button>
       </form>
-      <Loaded load={load}>
-        {() =>
-          paged.items.length === 0 ? (
-            <Empty />
-          ) : (
-            <>
-              <CustomerTable customers={paged.items} />
-              <MoreOf paged={paged} />
-            </>
-          )
-        }
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        rowKey={(c) => c.id}
+        columns={[
+          {
+            header: t("customers.name"),
+            cell: (c) => (
+              <>
+                <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                {c.is_key_account && <Pill tone="info">{t("customers.keyAccount")}</Pill>}
+                {c.is_vip && <Pill tone="info">{t("customers.vip")}</Pill>}
+              </>
+            ),
+          },
+          { header: t("customers.kind"), cell: (c) => code(c.kind) },
+          { header: t("customers.tier"), cell: (c) => code(c.tier) },
+          { header: t("customer.categories"), cell: (c) => c.categories.map((x) => code(x)).join(", ") || "—" },
+        ]}
+      />
       <FlaggedCustomers />
     </section>
   );
 }
 
-function CustomerTable({ customers }: { customers: Customer[] }) {
-  const { t, code } = useI18n();
-  return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t("customers.name")}</th>
-            <th scope="col">{t("customers.kind")}</th>
-            <th scope="col">{t("customers.tier")}</th>
-            <th scope="col">{t("customer.categories")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {customers.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <Link to={`/customers/${c.id}`}>{c.name}</Link>
-                {c.is_key_account && <Pill tone="info">{t("customers.keyAccount")}</Pill>}
-                {c.is_vip && <Pill tone="info">{t("customers.vip")}</Pill>}
-              </td>
-              <td>{code(c.kind)}</td>
-              <td>{code(c.tier)}</td>
-              <td>{c.categories.map((x) => code(x)).join(", ") || "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function FlaggedCustomers() {
   const { t, code, locale } = useI18n();
-  const load = useApi(["flags", "open-first-page"], () => ok(api.GET("/api/v1/flags", { params: { query: { status: "open", limit: 50 } } })));
+  const paged = usePagedApi(["flags", "open-on-customers"], (cursor) =>
+    ok(api.GET("/api/v1/flags", { params: { query: { status: "open", limit: 50, cursor } } })).then((page) => ({
+      ...page,
+      items: page.items.filter((f) => f.customer_id),
+    })),
+  );
   return (
     <section className="card" aria-labelledby="flagged-title">
       <h2 id="flagged-title">{t("customers.flagged")}</h2>
       <p className="muted small">{t("customers.flaggedHint")}</p>
-      <Loaded load={load}>
-        {(page) => {
-          const flags = page.items.filter((f) => f.customer_id);
-          return flags.length === 0 ? (
-            <Empty>{t("customers.noFlagged")}</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="flagged-customers">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("field.customer")}</th>
-                    <th scope="col">{t("field.kind")}</th>
-                    <th scope="col">{t("field.severity")}</th>
-                    <th scope="col">{t("field.reason")}</th>
-                    <th scope="col">{t("field.when")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {flags.map((f) => (
-                    <tr key={f.id}>
-                      <td>
-                        <Link to={`/customers/${f.customer_id}`}>{f.customer_name ?? f.customer_id}</Link>
-                      </td>
-                      <td>{code(f.kind)}</td>
-                      <td>
-                        <Pill tone={f.severity}>{code(f.severity)}</Pill>
-                      </td>
-                      <td>
-                        <ReasonText code={f.reason_code} params={f.reason_params as ReasonParams | null} text={f.reason} />
-                      </td>
-                      <td>{dateTime(f.raised_at, locale)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          );
-        }}
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        testId="flagged-customers"
+        empty={t("customers.noFlagged")}
+        rowKey={(f) => f.id}
+        columns={[
+          { header: t("field.customer"), cell: (f) => <Link to={`/customers/${f.customer_id}`}>{f.customer_name ?? f.customer_id}</Link> },
+          { header: t("field.kind"), cell: (f) => code(f.kind) },
+          { header: t("field.severity"), cell: (f) => <Pill tone={f.severity}>{code(f.severity)}</Pill> },
+          { header: t("field.reason"), cell: (f) => <ReasonText code={f.reason_code} params={f.reason_params as ReasonParams | null} text={f.reason} /> },
+          { header: t("field.when"), cell: (f) => dateTime(f.raised_at, locale) },
+        ]}
+      />
     </section>
   );
 }

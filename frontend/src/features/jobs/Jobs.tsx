@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { api, ok, type Schemas } from "../../api/client";
-import { ErrorMessage, Empty, Loaded, Pill } from "../../components/status";
+import { ErrorMessage, Loaded, Pill } from "../../components/status";
 import { date, dateTime } from "../../format";
 import { useApi, useCommand, usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { useSession } from "../../session";
-import { MoreOf } from "../../components/PagedTable";
+import { PagedTable } from "../../components/PagedTable";
 
 type Job = Schemas["Job"];
 type JobRun = Schemas["JobRun"];
@@ -147,50 +147,32 @@ function Runs({ version }: { version: number }) {
           params: { query: { status: failedOnly ? "failed" : undefined, limit: 50, cursor } },
         }),
       ));
-  const { load } = paged;
   return (
     <section className="card" aria-labelledby="runs-title">
       <h2 id="runs-title">{t("jobs.runs")}</h2>
       <label className="inline">
         <input type="checkbox" checked={failedOnly} onChange={(e) => setFailedOnly(e.target.checked)} /> {t("jobs.failedOnly")}
       </label>
-      <Loaded load={load}>
-        {() =>
-          paged.items.length === 0 ? (
-            <Empty />
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table data-testid="job-runs">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("jobs.job")}</th>
-                      <th scope="col">{t("jobs.businessDate")}</th>
-                      <th scope="col">{t("jobs.status")}</th>
-                      <th scope="col">{t("jobs.started")}</th>
-                      <th scope="col">{t("jobs.result")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {paged.items.map((r) => (
-                      <tr key={r.id} className={r.status === "failed" ? "row-alert" : undefined}>
-                        <td>{code(r.job, "job")}</td>
-                        <td>{date(r.business_date, locale)}</td>
-                        <td>
-                          <RunStatus run={r} /> <span className="muted small">#{r.attempt} · {r.run_by}</span>
-                        </td>
-                        <td>{dateTime(r.started_at, locale)}</td>
-                        <td className="small">{r.error ?? summary(r.counts)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreOf paged={paged} />
-            </>
-          )
-        }
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        testId="job-runs"
+        rowKey={(r) => r.id}
+        rowClass={(r) => (r.status === "failed" ? "row-alert" : undefined)}
+        columns={[
+          { header: t("jobs.job"), cell: (r) => code(r.job, "job") },
+          { header: t("jobs.businessDate"), cell: (r) => date(r.business_date, locale) },
+          {
+            header: t("jobs.status"),
+            cell: (r) => (
+              <>
+                <RunStatus run={r} /> <span className="muted small">#{r.attempt} · {r.run_by}</span>
+              </>
+            ),
+          },
+          { header: t("jobs.started"), cell: (r) => dateTime(r.started_at, locale) },
+          { header: t("jobs.result"), cell: (r) => <span className="small">{r.error ?? summary(r.counts)}</span> },
+        ]}
+      />
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { useApi, usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { FlagList } from "../customers/Customers";
-import { MoreOf } from "../../components/PagedTable";
+import { MoreOf, PagedTable } from "../../components/PagedTable";
 import { RmAdministration } from "../manager/slots";
 import { RmRiskActions } from "../risk/slots";
 import { useSession } from "../../session";
@@ -23,7 +23,6 @@ export function Rms() {
   const recert = query.get("recertification_due") === "true";
   const paged = usePagedApi(["rms", "/api/v1/rms", line, status, recert], (cursor) =>
       ok(api.GET("/api/v1/rms", { params: { query: { line: line || undefined, status: status || undefined, recertification_due: recert || undefined, limit: 25, cursor } } })));
-  const { load } = paged;
   const filter = (key: string, value: string) => {
     const q = new URLSearchParams(query);
     if (value) q.set(key, value);
@@ -69,48 +68,27 @@ export function Rms() {
           {t("rms.recertification")}
         </label>
       </div>
-      <Loaded load={load}>
-        {() =>
-          paged.items.length === 0 ? (
-            <Empty />
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("customers.name")}</th>
-                      <th scope="col">{t("rms.employeeNo")}</th>
-                      <th scope="col">{t("rms.line")}</th>
-                      <th scope="col">{t("rms.grade")}</th>
-                      <th scope="col">{t("rms.status")}</th>
-                      <th scope="col">{t("rms.level")}</th>
-                      <th scope="col">{t("rms.load")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {paged.items.map((rm) => (
-                      <tr key={rm.id}>
-                        <td>
-                          <Link to={`/rms/${rm.id}`}>{rm.name}</Link>
-                          {rm.qualification_lapsed && <Pill tone="warning">{t("rms.recertification")}</Pill>}
-                        </td>
-                        <td>{rm.employee_no}</td>
-                        <td>{code(rm.line)}</td>
-                        <td>{code(rm.grade)}</td>
-                        <td>{code(rm.status)}</td>
-                        <td>{rm.performance_level}</td>
-                        <td>{rm.capacity ? <CapBar held={rm.capacity.held} cap={rm.capacity.cap} /> : "—"}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreOf paged={paged} />
-            </>
-          )
-        }
-      </Loaded>
+      <PagedTable
+        paged={paged}
+        rowKey={(rm) => rm.id}
+        columns={[
+          {
+            header: t("customers.name"),
+            cell: (rm) => (
+              <>
+                <Link to={`/rms/${rm.id}`}>{rm.name}</Link>
+                {rm.qualification_lapsed && <Pill tone="warning">{t("rms.recertification")}</Pill>}
+              </>
+            ),
+          },
+          { header: t("rms.employeeNo"), cell: (rm) => rm.employee_no },
+          { header: t("rms.line"), cell: (rm) => code(rm.line) },
+          { header: t("rms.grade"), cell: (rm) => code(rm.grade) },
+          { header: t("rms.status"), cell: (rm) => code(rm.status) },
+          { header: t("rms.level"), cell: (rm) => rm.performance_level, numeric: true },
+          { header: t("rms.load"), cell: (rm) => (rm.capacity ? <CapBar held={rm.capacity.held} cap={rm.capacity.cap} /> : "—") },
+        ]}
+      />
     </section>
   );
 }
