@@ -189,6 +189,7 @@ async function main() {
       await shot("09-approvals");
       await card.getByLabel("Note").fill("Checked the customer file; move approved.");
       await card.getByRole("button", { name: "Approve" }).click();
+      await card.getByRole("dialog").getByRole("button", { name: "Yes, go ahead" }).click();
       const notice = page.getByTestId("decision-notice");
       await notice.getByText("Approved and applied.").waitFor();
       await notice.getByRole("link").click();

@@ -2,7 +2,7 @@ import { lazy, Suspense, type ComponentType } from "react";
 import { Overview } from "./features/overview/Overview";
 import { SignIn } from "./features/signin/SignIn";
 import { NavCount } from "./features/desk/Waiting";
-import { Spinner, Empty } from "./components/status";
+import { PageBoundary, Spinner, Empty } from "./components/status";
 import { useI18n } from "./i18n";
 import { Link, useLocation } from "./router";
 import { useSession } from "./session";
@@ -25,6 +25,7 @@ const ExitCaseDetail = page$<{ id: string }>(() => import("./features/exits/Exit
 const Rms = page$(() => import("./features/rms/Rms"), "Rms");
 const RmDetail = page$<{ id: string }>(() => import("./features/rms/Rms"), "RmDetail");
 const Handover = page$<{ id: string }>(() => import("./features/committee/Handover"), "Handover");
+const Handovers = page$(() => import("./features/committee/Handovers"), "Handovers");
 const AppointRm = page$(() => import("./features/manager/AppointRm"), "AppointRm");
 const Queues = page$(() => import("./features/manager/Queues"), "Queues");
 const MyDay = page$(() => import("./features/myday/MyDay"), "MyDay");
@@ -74,7 +75,7 @@ function page(segments: string[]) {
     case "queues":
       return <Queues />;
     case "handovers":
-      return id ? <Handover id={id} /> : <Empty />;
+      return id ? <Handover id={id} /> : <Handovers />;
     case "evaluations":
       return <Evaluations />;
     case "policy":
@@ -148,7 +149,9 @@ export function App() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<Spinner />}>{page(segments)}</Suspense>
+        <PageBoundary resetKey={segments.join("/")} message={t("error.page")} retry={t("state.retry")}>
+          <Suspense fallback={<Spinner />}>{page(segments)}</Suspense>
+        </PageBoundary>
       </main>
     </>
   );

@@ -40,6 +40,20 @@ describe("a command form", () => {
     expect(screen.getByText("must not be empty")).toBeTruthy();
   });
 
+  it("keeps in the summary a message for a field the form does not show", async () => {
+    route("GET", "/api/v1/flags", { status: 200, body: { items: [], next_cursor: null } });
+    route("POST", "/api/v1/complaints", {
+      status: 422,
+      body: { code: "validation_failed", detail: "2 fields are invalid", errors: [{ field: "description", message: "must not be empty" }, { field: "rm_id", message: "no such RM in your scope" }] },
+    });
+    renderAs(<RaiseComplaint />);
+    fireEvent.click(screen.getByRole("button", { name: "Record" }));
+    const summary = await screen.findByRole("alert");
+    await waitFor(() => expect(summary.textContent).toContain("no such RM in your scope"));
+    expect(summary.textContent).not.toContain("must not be empty");
+    expect(screen.getByText("must not be empty").className).toBe("field-error");
+  });
+
   it("says a 202 waits for a second person, and refreshes the reads it changed", async () => {
     let flags = 0;
     route("GET", "/api/v1/flags", () => ({ status: 200, body: { items: Array.from({ length: flags }, (_, i) => ({ id: `f${i}` })), next_cursor: null } }));

@@ -509,3 +509,54 @@ fn a7_r5_the_monthly_run_weighs_each_npl_by_the_rms_share_of_its_borrower() {
     assert_eq!(npl_of(&primary), "0.375", "{}", scores.body);
     assert_eq!(npl_of(&assistant), "1", "{}", scores.body);
 }
+
+#[test]
+fn x5_rejecting_one_case_keeps_the_handover_another_approved_case_waits_on() {
+    let app = crate::helpers::spawn_app();
+    let root = app.root_id();
+    let team = app.unit("Corporate Team 1", "team", &root);
+    let leaving = app.rm(&team, "corporate", "rm");
+    let _colleague = app.rm(&team, "corporate", "rm");
+    let customer = app.customer_of(&team, "corporate", false, &[]);
+    assert_eq!(
+        app.assign(&app.admin_token, &customer, &leaving, "primary")
+            .status,
+        201
+    );
+    let proposer = app.user_token("c.proposer", &["committee"], &root);
+    let decider = app.user_token("c.decider", &["committee"], &root);
+    let propose = |trigger: &str| {
+        let r = app.post(
+            "/exit-cases",
+            &proposer,
+            &serde_json::json!({"rm_id": leaving, "kind": "disqualification", "trigger": trigger, "reason": "test", "evidence": "file"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_string()
+    };
+    let first = propose("X-2.3");
+    let second = propose("X-2.6");
+    let r = app.post(
+        &format!("/exit-cases/{first}/decide"),
+        &decider,
+        &serde_json::json!({"decision": "approve", "note": "agreed"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let plan = r.body["handover_id"]
+        .as_str()
+        .expect("the approved case hands over")
+        .to_string();
+    let r = app.post(
+        &format!("/exit-cases/{second}/decide"),
+        &decider,
+        &serde_json::json!({"decision": "reject", "note": "not proven"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let handover = app
+        .get(&format!("/handovers/{plan}"), &app.admin_token)
+        .body;
+    assert_eq!(
+        handover["status"], "proposed",
+        "the other case's plan stays: {handover}"
+    );
+}

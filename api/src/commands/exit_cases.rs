@@ -354,8 +354,23 @@ pub fn decide(
         if kind == CaseKind::Forced && rm.status == RmStatus::Suspended.as_str() {
             set_rm_status(conn, ctx, &rm, RmStatus::Active, None)?;
         }
-        // The X-3 handover started at proposal is withdrawn with the case.
-        if let Some((handover, _)) = pending_handover(conn, &before)? {
+        // The X-3 handover this case started at proposal is withdrawn with it; a plan another case
+        // or a manager started stays.
+        let started_here = |plan: &db::handovers::HandoverRow| {
+            before.handover_id.as_deref() == Some(plan.id.as_str())
+        };
+        let shared = |conn: &mut DbConn, plan: &db::handovers::HandoverRow| -> AppResult<bool> {
+            Ok(store::open_of_rm(conn, &before.rm_id)?
+                .iter()
+                .any(|c| c.id != before.id && c.handover_id.as_deref() == Some(plan.id.as_str())))
+        };
+        let withdraw = match pending_handover(conn, &before)? {
+            Some((plan, moves)) if started_here(&plan) && !shared(conn, &plan)? => {
+                Some((plan, moves))
+            }
+            _ => None,
+        };
+        if let Some((handover, _)) = withdraw {
             let mut withdrawn = handover.clone();
             withdrawn.status = "withdrawn".into();
             withdrawn.version += 1;

@@ -219,6 +219,25 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CustomerRow
     })
 }
 
+/// [`names`] of only those inside the subtree `scope` (O-1: a name outside the reader's part of
+/// the bank is not shown).
+pub fn names_within(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = String>,
+    scope: &str,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = ids.into_iter().collect();
+    let (low, high) = super::subtree_range(scope);
+    super::in_chunks(&ids, |chunk| {
+        Ok(customers::table
+            .filter(customers::id.eq_any(chunk))
+            .filter(customers::org_path.ge(low.clone()))
+            .filter(customers::org_path.lt(high.clone()))
+            .select((customers::id, customers::name))
+            .load::<(String, String)>(conn)?)
+    })
+}
+
 /// The names of the given customers by id (for lists that show whom a row is about).
 pub fn names(
     conn: &mut DbConn,

@@ -110,6 +110,25 @@ pub fn scores_between(
         .load(conn)?)
 }
 
+/// One RM's scores from `from` to `to` (months, `YYYY-MM`), in the subtree, oldest first.
+pub fn scores_of_rm_between(
+    conn: &mut DbConn,
+    scope: &str,
+    rm_id: &str,
+    from: &str,
+    to: &str,
+) -> AppResult<Vec<ScoreRow>> {
+    let (low, high) = subtree_range(scope);
+    Ok(ps::table
+        .filter(ps::org_path.ge(low))
+        .filter(ps::org_path.lt(high))
+        .filter(ps::rm_id.eq(rm_id))
+        .filter(ps::month.ge(from))
+        .filter(ps::month.le(to))
+        .order(ps::month.asc())
+        .load(conn)?)
+}
+
 /// A month's scores in a subtree.
 /// the bank's first scored month (`YYYY-MM`), when the scheme started by default.
 pub fn first_scored_month(conn: &mut DbConn) -> AppResult<Option<String>> {

@@ -304,6 +304,25 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<RmRow>> {
     })
 }
 
+/// [`names`] of only those inside the subtree `scope` (O-1: a name outside the reader's part of
+/// the bank is not shown).
+pub fn names_within(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = String>,
+    scope: &str,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = ids.into_iter().collect();
+    let (low, high) = super::subtree_range(scope);
+    super::in_chunks(&ids, |chunk| {
+        Ok(rms::table
+            .filter(rms::id.eq_any(chunk))
+            .filter(rms::org_path.ge(low.clone()))
+            .filter(rms::org_path.lt(high.clone()))
+            .select((rms::id, rms::name))
+            .load::<(String, String)>(conn)?)
+    })
+}
+
 /// The names of the given RMs by id (for lists that show whom a row is about).
 pub fn names(
     conn: &mut DbConn,

@@ -36,7 +36,8 @@ pub fn checks_to_confirm(conn: &mut DbConn, rm_id: &str) -> AppResult<i64> {
         .first(conn)?)
 }
 
-/// Open required checks (D-5) of the customers this RM holds today: (due, overdue).
+/// Open required checks (D-5) of the customers this RM holds as primary today, as the RM's list
+/// shows them: (due, overdue).
 pub fn my_required_checks(
     conn: &mut DbConn,
     rm_id: &str,
@@ -47,6 +48,7 @@ pub fn my_required_checks(
             assignments::table
                 .filter(assignments::customer_id.eq(required_checks::customer_id))
                 .filter(assignments::rm_id.eq(rm_id.to_string()))
+                .filter(assignments::role.eq("primary"))
                 .filter(assignments::valid_to.is_null()),
         )
     };

@@ -170,6 +170,7 @@ export default async function walk({ page, base, step, shot, signIn, signOut, as
       await card.waitFor();
       await card.getByLabel("Note").fill("Plan reviewed: receiving RMs have room.");
       await card.getByRole("button", { name: "Approve" }).click();
+      await card.getByRole("dialog").getByRole("button", { name: "Yes, go ahead" }).click();
       await page.getByTestId("decision-notice").getByText("Approved and applied.").waitFor();
     }
     await page.goto(`${base}/exit-cases/${fresh.caseId}`);

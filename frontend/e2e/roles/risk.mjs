@@ -122,6 +122,7 @@ export default async function walk({ page, step, shot, signIn, signOut, assert }
     assert.match(await card.innerText(), /Blacklisting/);
     await card.getByLabel("Note").fill("Bureau report checked; blacklisting approved.");
     await card.getByRole("button", { name: "Approve" }).click();
+    await card.getByRole("dialog").getByRole("button", { name: "Yes, go ahead" }).click();
     const notice = page.getByTestId("decision-notice");
     await notice.getByText("Approved and applied.").waitFor();
     await notice.getByRole("link").click();
@@ -177,6 +178,7 @@ export default async function walk({ page, step, shot, signIn, signOut, assert }
     await card.waitFor();
     await card.getByLabel("Note").fill("The settlement day is set by the core banking calendar; keep the 20th.");
     await card.getByRole("button", { name: "Reject" }).click();
+    await card.getByRole("dialog").getByRole("button", { name: "Yes, go ahead" }).click();
     await page.getByTestId("decision-notice").getByText("Rejected.").waitFor();
   });
 }

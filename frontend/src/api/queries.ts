@@ -55,7 +55,8 @@ export function useApi<T>(key: Key, read: () => Promise<T>, enabled = true, refr
   });
   const reload = useCallback(() => void q.refetch(), [q]);
   if (q.error) return { status: "error", error: q.error, data: q.data, reload };
-  if (q.data !== undefined && !q.isFetching) return { status: "ready", data: q.data, reload };
+  // A refresh in the background (after an action, on a timer) keeps what is shown, without a spinner.
+  if (q.data !== undefined) return { status: "ready", data: q.data, reload };
   return { status: "loading", data: q.data, reload };
 }
 
@@ -76,7 +77,7 @@ export function usePagedApi<T>(key: Key, readPage: (cursor?: string) => Promise<
   const load: Load<T[]> & { reload: () => void } =
     q.error && !q.isFetchNextPageError
       ? { status: "error", error: q.error, data: items, reload: () => void q.refetch() }
-      : items !== undefined && !(q.isFetching && !q.isFetchingNextPage)
+      : items !== undefined
         ? { status: "ready", data: items, reload: () => void q.refetch() }
         : { status: "loading", data: items, reload: () => void q.refetch() };
   return {

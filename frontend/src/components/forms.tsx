@@ -28,10 +28,13 @@ export function CommandForm({ onSubmit, error, busy, submit, children, danger, c
     if (confirm) dialog.current?.showModal();
     else onSubmit();
   };
-  const shown = new Set(error?.errors.map((f) => f.field));
+  // A field's message shows beside it when the form has that field; any other (a fixed id, a
+  // header, a nested policy path) stays in the summary, never dropped.
+  const form = useRef<HTMLFormElement>(null);
+  const shown = new Set(error?.errors.map((f) => f.field).filter((field) => form.current?.elements.namedItem(field.split(/[.[]/)[0]) != null));
   return (
     <FormError.Provider value={error}>
-      <form className="command-form" onSubmit={send} noValidate data-testid={testId}>
+      <form ref={form} className="command-form" onSubmit={send} noValidate data-testid={testId}>
         {children}
         <div className="buttons">
           <button type="submit" className={danger ? "danger" : "primary"} disabled={busy} aria-busy={busy}>
@@ -91,7 +94,7 @@ function Labelled({ name, label, hint, required, children }: Input & { children:
         </span>
       )}
       {problem && (
-        <span id={`${id}-error`} className="field-error" role="alert">
+        <span id={`${id}-error`} className="field-error">
           {problem}
         </span>
       )}
@@ -148,5 +151,44 @@ export function Outcome({ waiting, done }: { waiting: boolean; done: string }) {
     <p className={`notice ${waiting ? "notice-warning" : "notice-ok"}`} role="status" data-testid="outcome">
       {waiting ? t("form.waiting") : done}
     </p>
+  );
+}
+
+/** A button for an irreversible step outside a form (approve, reject): it asks first. */
+export function ConfirmButton({ question, onConfirm, className, disabled, children }: {
+  question: string;
+  onConfirm: () => void;
+  className?: string;
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  return (
+    <>
+      <button type="button" className={className} disabled={disabled} onClick={() => dialog.current?.showModal()}>
+        {children}
+      </button>
+      <dialog ref={dialog} className="confirm" aria-labelledby={`${id}-q`}>
+        <p id={`${id}-q`}>{question}</p>
+        <p className="muted small">{t("form.irreversible")}</p>
+        <div className="buttons">
+          <button
+            type="button"
+            className={className}
+            onClick={() => {
+              dialog.current?.close();
+              onConfirm();
+            }}
+          >
+            {t("form.confirm")}
+          </button>
+          <button type="button" autoFocus onClick={() => dialog.current?.close()}>
+            {t("form.cancel")}
+          </button>
+        </div>
+      </dialog>
+    </>
   );
 }

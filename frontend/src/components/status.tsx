@@ -1,6 +1,6 @@
 // Loading, error and empty states: each says what is happening and what to do.
 
-import type { ReactNode } from "react";
+import { Component, type ErrorInfo, type ReactNode } from "react";
 import { errorKind, type ApiError } from "../api/problem";
 import { useI18n } from "../i18n";
 import type { Load } from "../state";
@@ -84,4 +84,37 @@ export function Loaded<T>({ load, children }: { load: Load<T> & { reload: () => 
 
 export function Pill({ tone, children }: { tone: string; children: ReactNode }) {
   return <span className={`pill pill-${tone}`}>{children}</span>;
+}
+
+/**
+ * A page that fails while drawing shows what happened and a way back, instead of a blank
+ * dashboard; the navigation stays usable. `resetKey` (the path) clears it on the next page.
+ */
+export class PageBoundary extends Component<{ children: ReactNode; resetKey: string; message: string; retry: string }, { failed: Error | null; key: string }> {
+  state = { failed: null as Error | null, key: this.props.resetKey };
+
+  static getDerivedStateFromError(failed: Error) {
+    return { failed };
+  }
+
+  static getDerivedStateFromProps(props: { resetKey: string }, state: { failed: Error | null; key: string }) {
+    return props.resetKey === state.key ? null : { failed: null, key: props.resetKey };
+  }
+
+  componentDidCatch(error: Error, info: ErrorInfo) {
+    console.error(error, info.componentStack);
+  }
+
+  render() {
+    if (!this.state.failed) return this.props.children;
+    return (
+      <div className="notice notice-error" role="alert">
+        <p>{this.props.message}</p>
+        <p className="muted small">{this.state.failed.message}</p>
+        <button type="button" onClick={() => this.setState({ failed: null })}>
+          {this.props.retry}
+        </button>
+      </div>
+    );
+  }
 }

@@ -142,11 +142,12 @@ pub async fn list(
             };
             let rows = store::list(conn, &scope, &filter, after.as_deref(), limit)?;
             let names = db::customers::names(conn, rows.iter().map(|r| r.customer_id.clone()))?;
-            let rms = db::rms::names(
+            let rms = db::rms::names_within(
                 conn,
                 rows.iter()
                     .flat_map(|r| [Some(r.lead_rm_id.clone()), r.second_rm_id.clone()])
                     .flatten(),
+                &caller.org_path,
             )?;
             Ok((rows, names, rms))
         })

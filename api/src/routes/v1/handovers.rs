@@ -86,15 +86,21 @@ crate::domain::text_enum! {
 }
 
 /// The plan with the names of the RMs and customers it moves (one read each, not one per move).
-fn view(conn: &mut DbConn, (h, moves): (HandoverRow, Vec<MoveRow>)) -> AppResult<Handover> {
-    let rms = db::rms::names(
+fn view(
+    conn: &mut DbConn,
+    scope: &str,
+    (h, moves): (HandoverRow, Vec<MoveRow>),
+) -> AppResult<Handover> {
+    let rms = db::rms::names_within(
         conn,
         moves
             .iter()
             .filter_map(|m| m.to_rm_id.clone())
             .chain([h.from_rm_id.clone()]),
+        scope,
     )?;
-    let customers = db::customers::names(conn, moves.iter().map(|m| m.customer_id.clone()))?;
+    let customers =
+        db::customers::names_within(conn, moves.iter().map(|m| m.customer_id.clone()), scope)?;
     Ok(Handover {
         id: h.id,
         from_rm_name: rms.get(&h.from_rm_id).cloned(),
@@ -176,7 +182,7 @@ pub async fn propose(
             &new.from_rm_id,
             new.reason.as_deref().unwrap_or("handover"),
         )?;
-        view(conn, proposed)
+        view(conn, &ctx.scope, proposed)
     })
     .await
 }
@@ -199,7 +205,11 @@ pub async fn list(
         .read(move |conn| {
             let rows =
                 db::handovers::list(conn, &caller.org_path, status, after.as_deref(), limit)?;
-            let names = db::rms::names(conn, rows.iter().map(|(h, _)| h.from_rm_id.clone()))?;
+            let names = db::rms::names_within(
+                conn,
+                rows.iter().map(|(h, _)| h.from_rm_id.clone()),
+                &caller.org_path,
+            )?;
             Ok((rows, names))
         })
         .await?;
@@ -234,7 +244,7 @@ pub async fn get_one(
         .read(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
             let found = handovers::load(conn, &ctx, &id)?;
-            view(conn, found)
+            view(conn, &ctx.scope, found)
         })
         .await?;
     Ok(web::Json(found))
@@ -269,7 +279,7 @@ pub async fn adjust(
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
             let adjusted = handovers::adjust(conn, &ctx, &id, expected, &changes)?;
-            view(conn, adjusted)
+            view(conn, &ctx.scope, adjusted)
         })
         .await?;
     Ok(web::Json(found))
@@ -305,7 +315,7 @@ pub async fn confirm(
             let tried =
                 diesel::Connection::transaction(conn, |c| handovers::confirm(c, &ctx, &id, None));
             let refused = match tried {
-                Ok(done) => return Ok((200, serde_json::to_value(view(conn, done)?)?)),
+                Ok(done) => return Ok((200, serde_json::to_value(view(conn, &ctx.scope, done)?)?)),
                 Err(AppError::Rule(v)) if v.rule == "A-10" && v.code == "approval_required" => v,
                 Err(e) => return Err(e),
             };

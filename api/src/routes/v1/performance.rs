@@ -160,12 +160,14 @@ pub async fn scores(
         .read(move |conn| {
             let scope =
                 db::org_units::list_scope(conn, &caller.org_path, q.org_unit_id.as_deref())?;
-            db::performance::scores_between(conn, &scope, &from, &to)
+            match q.rm_id.as_deref() {
+                Some(rm) => db::performance::scores_of_rm_between(conn, &scope, rm, &from, &to),
+                None => db::performance::scores_between(conn, &scope, &from, &to),
+            }
         })
         .await?;
     let mut scores = rows
         .into_iter()
-        .filter(|r| q.rm_id.as_deref().is_none_or(|id| id == r.rm_id))
         .map(Score::from_row)
         .collect::<AppResult<Vec<_>>>()?;
     scores.sort_by(|a, b| {

@@ -7,6 +7,7 @@ import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { MoreOf } from "../../components/PagedTable";
 import { namesOf } from "../customers/Customers";
+import { ConfirmButton } from "../../components/forms";
 import { PolicyChange } from "../risk/Policy";
 import { useSession } from "../../session";
 
@@ -140,12 +141,12 @@ function ApprovalCard({ approval: a, names, onDecided }: { approval: Approval; n
           <label htmlFor={noteId}>{t("approvals.note")}</label>
           <textarea id={noteId} value={note} maxLength={1000} placeholder={t("approvals.notePlaceholder")} onChange={(e) => setNote(e.target.value)} />
           <div className="buttons">
-            <button type="button" className="primary" disabled={decide.busy} aria-busy={decide.busy} onClick={() => decide.run("approve")}>
+            <ConfirmButton className="primary" disabled={decide.busy} question={t("approvals.confirmApprove", { command: code(a.command) })} onConfirm={() => void decide.run("approve")}>
               {decide.busy ? t("state.working") : t("approvals.approve")}
-            </button>
-            <button type="button" className="danger" disabled={decide.busy} onClick={() => decide.run("reject")}>
+            </ConfirmButton>
+            <ConfirmButton className="danger" disabled={decide.busy} question={t("approvals.confirmReject", { command: code(a.command) })} onConfirm={() => void decide.run("reject")}>
               {t("approvals.reject")}
-            </button>
+            </ConfirmButton>
           </div>
           {decide.error && <ErrorMessage error={decide.error} />}
         </div>

@@ -24,7 +24,7 @@ const ITEMS: { key: keyof Omit<Counts, "as_of">; text: MessageKey; to: string; u
   { key: "my_checks_overdue", text: "waiting.myChecksOverdue", to: "/my-day", urgent: true },
   { key: "my_checks_due", text: "waiting.myChecksDue", to: "/my-day" },
   { key: "cases_to_decide", text: "waiting.cases", to: "/exit-cases?status=proposed" },
-  { key: "handovers_to_confirm", text: "waiting.handovers", to: "/queues#handovers" },
+  { key: "handovers_to_confirm", text: "waiting.handovers", to: "/handovers" },
   { key: "unit_checks_overdue", text: "waiting.unitChecksOverdue", to: "/checks?status=overdue", urgent: true },
   { key: "flags_to_acknowledge", text: "waiting.flags", to: "/flags?status=open" },
 ];

@@ -28,9 +28,14 @@ export function Queues() {
       <div className="page-head">
         <h1 id="queues-title">{t("manager.queues.title")}</h1>
         {mayManage && (
-          <Link to="/rms/new" className="button" data-testid="appoint-rm-link">
-            {t("manager.appoint.link")}
-          </Link>
+          <span className="buttons">
+            <Link to="/handovers" className="button">
+              {t("committee.handovers.title")}
+            </Link>
+            <Link to="/rms/new" className="button" data-testid="appoint-rm-link">
+              {t("manager.appoint.link")}
+            </Link>
+          </span>
         )}
       </div>
       <div className="tabs" role="tablist" aria-label={t("manager.queues.title")}>

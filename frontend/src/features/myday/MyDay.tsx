@@ -47,7 +47,7 @@ function previousMonth(m: string): string {
 function Day({ rmId }: { rmId: string }) {
   const { t, code, locale } = useI18n();
   const { query } = useLocation();
-  const me = useApi(["rms", rmId], () => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: rmId } } })));
+  const me = useApi(["rms", rmId, "record"], () => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: rmId } } })));
   const rms = useRmsInScope().data;
   // The API filters by the customers' primary RM; it orders by creation, so the page sorts one page of 200.
   const required = usePagedApi(["required-checks", "mine", rmId], (cursor) =>

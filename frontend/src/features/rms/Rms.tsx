@@ -112,7 +112,7 @@ function CapBar({ held, cap }: { held: number; cap: number }) {
 
 export function RmDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
-  const load = useApi(["rms", id], async () => {
+  const load = useApi(["rms", id, "page"], async () => {
     // The months end at the bank's business date (P-2), not the browser's.
     const { as_of } = await ok(api.GET("/api/v1/me/waiting"));
     const months = lastTwelveMonths(new Date(`${as_of}T12:00:00`));
