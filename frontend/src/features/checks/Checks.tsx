@@ -7,7 +7,7 @@ import { Link, navigate, useLocation } from "../../router";
 import { MoreOf, PagedTable } from "../../components/PagedTable";
 import { useSession } from "../../session";
 import { RequiredReason } from "./reasons";
-import { RmName, useRmsByIds } from "./rms";
+import { RmName } from "./rms";
 
 type Status = "open" | "overdue" | "closed";
 
@@ -98,12 +98,11 @@ function RequiredChecks({ status }: { status: Status }) {
   );
 }
 
-/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given. The list names RMs
- * by id: their names come from one bulk read of the shown rows' RMs, never one read per row. */
+/** D-2/D-3: checks done by two RMs, the second's confirmation pending or given; the list names both
+ * RMs (within the reader's scope), so no row needs a read of its own. */
 function FieldChecks() {
   const { t, code, locale } = useI18n();
   const paged = usePagedApi(["field-checks", "/api/v1/field-checks"], (cursor) => ok(api.GET("/api/v1/field-checks", { params: { query: { limit: 50, cursor } } })));
-  const rms = useRmsByIds(paged.items.flatMap((c) => [c.lead_rm_id, c.second_rm_id])).data;
   return (
     <section className="card" aria-labelledby="fieldchecks-title">
       <h2 id="fieldchecks-title">{t("checks.recent")}</h2>
@@ -116,8 +115,8 @@ function FieldChecks() {
           { header: t("field.when"), cell: (c) => dateTime(c.performed_at, locale) },
           { header: t("field.customer"), cell: (c) => <Link to={`/customers/${c.customer_id}`}>{c.customer_name ?? c.customer_id}</Link> },
           { header: t("field.kind"), cell: (c) => code(c.kind) },
-          { header: t("checks.lead"), cell: (c) => <RmName id={c.lead_rm_id} rms={rms} /> },
-          { header: t("checks.second"), cell: (c) => <RmName id={c.second_rm_id} rms={rms} /> },
+          { header: t("checks.lead"), cell: (c) => <RmName id={c.lead_rm_id} name={c.lead_rm_name} /> },
+          { header: t("checks.second"), cell: (c) => <RmName id={c.second_rm_id} name={c.second_rm_name} /> },
           { header: t("field.status"), cell: (c) => <CheckStatusPill status={c.status} /> },
         ]}
       />

@@ -21,25 +21,9 @@ export function useRmsInScope() {
   });
 }
 
-/** The RMs these ids name, in reads of up to 100 ids (GET /rms?ids=), the ids sorted for the cache. */
-export function useRmsByIds(ids: readonly (string | null | undefined)[]) {
-  const wanted = [...new Set(ids.filter((id): id is string => !!id))].sort();
-  return useApi<RmsInScope>(
-    ["rms", "by-ids", wanted],
-    async () => {
-      const chunks = Array.from({ length: Math.ceil(wanted.length / 100) }, (_, i) => wanted.slice(i * 100, i * 100 + 100).join(","));
-      const pages = await Promise.all(chunks.map((chunk) => ok(api.GET("/api/v1/rms", { params: { query: { ids: chunk, limit: 100 } } }))));
-      const list = pages.flatMap((p) => p.items);
-      return { list, byId: new Map(list.map((r) => [r.id, r])) };
-    },
-    wanted.length > 0,
-  );
-}
-
-/** An RM by name, linked to its page; its id when outside the list read. */
-export function RmName({ id, rms }: { id: string | null | undefined; rms: RmsInScope | undefined }) {
+/** An RM by name, linked to its page; a short record id when the name is outside the reader's scope. */
+export function RmName({ id, name }: { id: string | null | undefined; name: string | null | undefined }) {
   const { t } = useI18n();
   if (!id) return <>—</>;
-  const name = rms?.byId.get(id)?.name;
   return <Link to={`/rms/${id}`}>{name ?? t("checks.rmRecord", { id: id.slice(-6) })}</Link>;
 }

@@ -42,11 +42,11 @@ function CheckFacts({ check: c, rms }: { check: FieldCheck; rms: RmsInScope | un
     <dl className="facts">
       <dt>{t("checks.lead")}</dt>
       <dd>
-        <RmName id={c.lead_rm_id} rms={rms} />
+        <RmName id={c.lead_rm_id} name={c.lead_rm_name ?? rms?.byId.get(c.lead_rm_id)?.name} />
       </dd>
       <dt>{t("checks.second")}</dt>
       <dd>
-        <RmName id={c.second_rm_id} rms={rms} />
+        <RmName id={c.second_rm_id} name={c.second_rm_name ?? (c.second_rm_id ? rms?.byId.get(c.second_rm_id)?.name : undefined)} />
       </dd>
       <dt>{t("myday.form.performedAt")}</dt>
       <dd>{dateTime(c.performed_at, locale)}</dd>
