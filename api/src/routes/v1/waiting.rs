@@ -5,7 +5,7 @@
 //! dashboard's first screen and its navigation badges read it.
 
 use actix_web::{get, web};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,6 +20,9 @@ use crate::startup::AppState;
 pub struct Waiting {
     /// The business date the counts are of (P-2).
     pub as_of: NaiveDate,
+    /// The server's business clock now (P-2): what a page measures ages and months against,
+    /// not the browser's clock.
+    pub now: DateTime<Utc>,
     /// Pending approvals in scope that one of the caller's roles may decide and that the caller
     /// did not make (M-1). The API still refuses a checker the maker granted (M-4) or who is the
     /// maker's same person by national ID.
@@ -45,6 +48,7 @@ pub struct Waiting {
 #[get("/me/waiting")]
 pub async fn waiting(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Waiting>> {
     let today = caller.today();
+    let now = crate::http::utc(caller.now());
     let waiting = state
         .db
         .read(move |conn| {
@@ -70,6 +74,7 @@ pub async fn waiting(state: web::Data<AppState>, caller: Caller) -> AppResult<we
                 .any(|r| matches!(r, Role::Admin | Role::Manager | Role::RiskOfficer));
             Ok(Waiting {
                 as_of: today,
+                now,
                 approvals_to_decide,
                 checks_to_confirm,
                 my_checks_due,

@@ -12,13 +12,23 @@ import type { PageId } from "../../state";
 import type { MessageKey } from "../../messages";
 
 type Counts = Schemas["Waiting"];
+type CountKey = Exclude<keyof Counts, "as_of" | "now">;
 
 function useWaiting() {
   return useApi(["waiting"], () => ok(api.GET("/api/v1/me/waiting")), true, 60_000);
 }
 
+/**
+ * The bank's business clock (P-2) from the same cached read: the date and instant pages measure
+ * ages and months against, never the browser's clock. Undefined until the first answer.
+ */
+export function useBusinessClock(): { asOf?: string; now?: number } {
+  const waiting = useWaiting();
+  return waiting.data ? { asOf: waiting.data.as_of, now: Date.parse(waiting.data.now) } : {};
+}
+
 /** Each line of the panel: its count, its text and where the work is done. */
-const ITEMS: { key: keyof Omit<Counts, "as_of">; text: MessageKey; to: string; urgent?: boolean }[] = [
+const ITEMS: { key: CountKey; text: MessageKey; to: string; urgent?: boolean }[] = [
   { key: "approvals_to_decide", text: "waiting.approvals", to: "/approvals?status=pending" },
   { key: "checks_to_confirm", text: "waiting.checksToConfirm", to: "/my-day" },
   { key: "my_checks_overdue", text: "waiting.myChecksOverdue", to: "/my-day", urgent: true },
@@ -30,7 +40,7 @@ const ITEMS: { key: keyof Omit<Counts, "as_of">; text: MessageKey; to: string; u
 ];
 
 /** Which counts a navigation entry carries: the work that is done on that page. */
-const NAV: Partial<Record<PageId, (keyof Omit<Counts, "as_of">)[]>> = {
+const NAV: Partial<Record<PageId, (CountKey)[]>> = {
   myday: ["checks_to_confirm", "my_checks_overdue"],
   approvals: ["approvals_to_decide"],
   exits: ["cases_to_decide"],

@@ -9,6 +9,7 @@ import { ReasonText } from "../../components/ReasonText";
 import { Loaded, Pill } from "../../components/status";
 import { count, date, dateTime, percent } from "../../format";
 import { useI18n } from "../../i18n";
+import { useBusinessClock } from "../desk/Waiting";
 import type { MessageKey } from "../../messages";
 import { Link, navigate, useLocation } from "../../router";
 import { useSession } from "../../session";
@@ -32,7 +33,7 @@ export function CaseReason({ of }: { of: Coded }) {
 export const caseTone = (status: string) => (status === "closed" ? "ok" : status === "rejected" ? "muted" : status === "proposed" ? "warning" : "info");
 
 /** How long a case has been open, in the user's language ("3 days", "3天"). */
-export function age(since: string, locale: string, now = Date.now()): string {
+export function age(since: string, locale: string, now: number): string {
   const hours = Math.max(0, (now - Date.parse(since)) / 3_600_000);
   const unit = (n: number, u: "hour" | "day") => new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "long", maximumFractionDigits: 0 }).format(n);
   return hours < 24 ? unit(Math.floor(hours), "hour") : unit(Math.floor(hours / 24), "day");
@@ -43,6 +44,7 @@ const TABS = ["proposed", "handover", "closed", "rejected", "all"] as const;
 type Tab = (typeof TABS)[number];
 
 export function ExitCases() {
+  const clock = useBusinessClock();
   const { t, code, locale } = useI18n();
   const { query } = useLocation();
   const { user } = useSession();
@@ -62,7 +64,7 @@ export function ExitCases() {
     { header: t("field.kind"), cell: (c) => code(c.kind) },
     { header: t("exits.trigger"), cell: (c) => <RuleWithName rule={c.trigger} compact /> },
     { header: t("field.reason"), cell: (c) => <CaseReason of={c} /> },
-    { header: t("committee.queue.age"), cell: (c) => <span title={dateTime(c.created_at, locale)}>{age(c.created_at, locale)}</span> },
+    { header: t("committee.queue.age"), cell: (c) => <span title={dateTime(c.created_at, locale)}>{clock.now !== undefined ? age(c.created_at, locale, clock.now) : "…"}</span> },
     {
       header: t("committee.queue.proposedBy"),
       cell: (c) => (
@@ -98,6 +100,7 @@ export function ExitCases() {
 }
 
 export function ExitCaseDetail({ id }: { id: string }) {
+  const clock = useBusinessClock();
   const { t, code, locale } = useI18n();
   const load = useApi(["exit-cases", "detail", id], () => ok(api.GET("/api/v1/exit-cases/{id}", { params: { path: { id } } })));
   const rmId = load.data?.rm_id;
@@ -132,7 +135,7 @@ export function ExitCaseDetail({ id }: { id: string }) {
                 </dd>
                 <dt>{t("committee.case.proposed")}</dt>
                 <dd>
-                  <Who username={c.proposed_by} /> · {dateTime(c.created_at, locale)} · {age(c.created_at, locale)}
+                  <Who username={c.proposed_by} /> · {dateTime(c.created_at, locale)} · {clock.now !== undefined ? age(c.created_at, locale, clock.now) : "…"}
                 </dd>
                 {c.decided_by && (
                   <>

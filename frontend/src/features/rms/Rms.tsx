@@ -10,6 +10,7 @@ import { MoreOf, PagedTable } from "../../components/PagedTable";
 import { RmAdministration } from "../manager/slots";
 import { RmRiskActions } from "../risk/slots";
 import { useSession } from "../../session";
+import { useBusinessClock } from "../desk/Waiting";
 
 type Line = Schemas["Line"];
 type RmStatus = Schemas["RmStatus"];
@@ -112,10 +113,10 @@ function CapBar({ held, cap }: { held: number; cap: number }) {
 
 export function RmDetail({ id }: { id: string }) {
   const { t, code, locale } = useI18n();
-  const load = useApi(["rms", id, "page"], async () => {
-    // The months end at the bank's business date (P-2), not the browser's.
-    const { as_of } = await ok(api.GET("/api/v1/me/waiting"));
-    const months = lastTwelveMonths(new Date(`${as_of}T12:00:00`));
+  // The months end at the bank's business date (P-2), not the browser's.
+  const { asOf } = useBusinessClock();
+  const load = useApi(["rms", id, "page", asOf], async () => {
+    const months = lastTwelveMonths(new Date(`${asOf}T12:00:00`));
     const [rm, portfolio, flags, trend] = await Promise.all([
       ok(api.GET("/api/v1/rms/{id}", { params: { path: { id } } })),
       ok(api.GET("/api/v1/rms/{id}/portfolio", { params: { path: { id } } })),
@@ -124,7 +125,7 @@ export function RmDetail({ id }: { id: string }) {
     ]);
     const byMonth = new Map(trend.map((s) => [s.month, s]));
     return { rm, portfolio, flags: flags.items, scores: months.map((m) => byMonth.get(m) ?? null), months };
-  });
+  }, asOf !== undefined);
 
   return (
     <section aria-labelledby="rm-title">
