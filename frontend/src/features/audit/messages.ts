@@ -36,7 +36,7 @@ export const en = {
   "audit.check.not_export": "it is not an rmdesk export (JSON `{\"items\": [...], \"manifest\": {...}}` or NDJSON with the manifest last).",
   "audit.check.no_manifest": "its manifest is missing or unreadable.",
   "audit.check.bad_key": "the server's public key is not an Ed25519 key.",
-  "audit.check.no_crypto": "this browser offers no Web Crypto here (it needs an https page).",
+  "audit.check.no_crypto": "this browser cannot check it here: it offers no Web Crypto with Ed25519 on this page (an https page and a current browser are needed). Nothing is known to be changed; use `rmdesk verify-export`.",
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
@@ -75,5 +75,5 @@ export const zh: Record<keyof typeof en, string> = {
   "audit.check.not_export": "不是 rmdesk 导出文件（JSON `{\"items\": [...], \"manifest\": {...}}`，或清单在最后一行的 NDJSON）。",
   "audit.check.no_manifest": "缺少清单或清单无法读取。",
   "audit.check.bad_key": "服务器公钥不是 Ed25519 公钥。",
-  "audit.check.no_crypto": "此处浏览器不提供 Web Crypto（需要 https 页面）。",
+  "audit.check.no_crypto": "此浏览器无法在此页面核验：不提供支持 Ed25519 的 Web Crypto（需要 https 页面和较新的浏览器）。这并不表示导出已被改动；请使用 `rmdesk verify-export`。",
 };

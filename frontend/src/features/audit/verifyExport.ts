@@ -185,12 +185,15 @@ async function verifySignature(m: ExportManifest, publicKeyHex: string, subtle: 
   const signature = m.signature ? fromHex(m.signature) : null;
   if (!key || key.length !== 32) throw new NotAnExport("bad_key");
   if (!signature || signature.length !== 64) return false;
+  // A browser without Ed25519 cannot check the signature: that is said, never reported as a
+  // changed export.
+  let imported: CryptoKey;
   try {
-    const imported = await subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
-    return await subtle.verify({ name: "Ed25519" }, imported, signature, new TextEncoder().encode(manifestMessage(m)));
+    imported = await subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
   } catch {
-    return false;
+    throw new NotAnExport("no_crypto");
   }
+  return subtle.verify({ name: "Ed25519" }, imported, signature, new TextEncoder().encode(manifestMessage(m)));
 }
 
 interface AuditEvent {
