@@ -132,6 +132,10 @@ fn x2_3_three_verified_complaints_open_exactly_one_case_however_many_runs() {
     assert_eq!(cases.len(), 1, "{}", r.body);
     assert_eq!(cases[0]["kind"], "disqualification");
     assert_eq!(cases[0]["status"], "proposed");
+    // The run writes its reason as a code with parameters, for the reader's language.
+    assert_eq!(cases[0]["reason_code"], "monthly_run_trigger");
+    assert_eq!(cases[0]["reason_params"]["trigger"], "X-2.3");
+    assert_eq!(cases[0]["reason_params"]["month"], this_month());
     assert!(cases[0]["evidence"]
         .as_str()
         .unwrap()
@@ -559,4 +563,58 @@ fn x5_rejecting_one_case_keeps_the_handover_another_approved_case_waits_on() {
         handover["status"], "proposed",
         "the other case's plan stays: {handover}"
     );
+}
+
+#[test]
+fn x1_an_rms_score_trend_is_one_read_over_a_range_of_months_oldest_first() {
+    let app = spawn_app();
+    let team = sub_branch_team(&app);
+    let star = app.rm(&team, "retail", "rm");
+    let other = app.rm(&team, "retail", "rm");
+    for month in ["2026-09", "2026-10"] {
+        let r = app.post(
+            "/performance/metrics",
+            &app.admin_token,
+            &json!([worked_example(&star, month), {"rm_id": other, "month": month, "new_loan_accounts": 1}]),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app.post(
+            "/performance/runs",
+            &app.admin_token,
+            &json!({"month": month}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = app.get(
+        &format!("/performance/scores?month=2026-08&to=2026-11&rm_id={star}"),
+        &app.admin_token,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let months: Vec<(&str, &str)> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["month"].as_str().unwrap(), s["rm_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        months,
+        vec![("2026-09", star.as_str()), ("2026-10", star.as_str())]
+    );
+    // Without `rm_id`, each month of the range holds both RMs, best first.
+    let all = app
+        .get(
+            "/performance/scores?month=2026-09&to=2026-10",
+            &app.admin_token,
+        )
+        .body;
+    assert_eq!(all.as_array().unwrap().len(), 4);
+    assert_eq!(all[0]["month"], "2026-09");
+    assert_eq!(all[0]["rm_id"], star.as_str());
+    // More than 24 months is refused, naming the field.
+    app.get(
+        "/performance/scores?month=2024-01&to=2026-02",
+        &app.admin_token,
+    )
+    .assert_problem(422, "validation_failed");
 }

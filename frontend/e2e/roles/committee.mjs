@@ -64,7 +64,7 @@ export default async function walk({ page, base, step, shot, signIn, signOut, as
     await page.getByRole("navigation").getByRole("link", { name: "Exit cases" }).click();
     const queue = page.getByTestId("case-queue");
     await queue.locator("tbody tr").first().waitFor();
-    await page.getByRole("tab", { name: "Waiting for a decision", selected: true }).waitFor();
+    await page.getByRole("button", { name: "Waiting for a decision", pressed: true }).waitFor();
     const text = await queue.innerText();
     assert.match(text, /X-2\.2/, "the demo bank's X-2.2 case waits");
     assert.match(text, /X-4/, "the risk officer's case waits");

@@ -115,7 +115,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
   });
 
   await step("manager: apply a rebalancing move of the branch (A-11) and see the proposal read again", async () => {
-    await page.getByRole("tab", { name: "Rebalancing" }).click();
+    await page.getByRole("button", { name: "Rebalancing", exact: true }).click();
     const moves = page.getByTestId("rebalancing-moves");
     const first = moves.locator("tbody tr").first();
     await first.waitFor();

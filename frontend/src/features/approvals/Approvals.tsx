@@ -29,9 +29,9 @@ export function Approvals() {
   return (
     <section aria-labelledby="approvals-title">
       <h1 id="approvals-title">{t("approvals.title")}</h1>
-      <div className="tabs" role="tablist">
+      <div className="tabs">
         {(["pending", "approved", "rejected"] as const).map((s) => (
-          <button key={s} type="button" role="tab" aria-selected={s === status} onClick={() => navigate(`/approvals?status=${s}`)}>
+          <button key={s} type="button" aria-pressed={s === status} onClick={() => navigate(`/approvals?status=${s}`)}>
             {t(`approvals.${s}`)}
           </button>
         ))}

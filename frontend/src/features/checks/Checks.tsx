@@ -20,9 +20,9 @@ export function Checks() {
       <h1 id="checks-title">{t("checks.title")}</h1>
       <section className="card" aria-labelledby="required-title">
         <h2 id="required-title">{t("checks.required")}</h2>
-        <div className="tabs" role="tablist">
+        <div className="tabs">
           {(["overdue", "open", "closed"] as const).map((s) => (
-            <button key={s} type="button" role="tab" aria-selected={s === status} onClick={() => navigate(`/checks?status=${s}`)}>
+            <button key={s} type="button" aria-pressed={s === status} onClick={() => navigate(`/checks?status=${s}`)}>
               {t(`checks.${s}`)}
             </button>
           ))}

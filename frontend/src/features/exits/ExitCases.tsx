@@ -80,9 +80,9 @@ export function ExitCases() {
     <section aria-labelledby="exits-title">
       <h1 id="exits-title">{t("exits.title")}</h1>
       <p className="muted">{t("committee.queue.intro")}</p>
-      <div className="tabs" role="tablist" aria-label={t("committee.queue.tabs")}>
+      <div className="tabs" aria-label={t("committee.queue.tabs")}>
         {TABS.map((s) => (
-          <button key={s} type="button" role="tab" aria-selected={s === tab} onClick={() => navigate(s === "proposed" ? "/exit-cases" : `/exit-cases?status=${s}`)}>
+          <button key={s} type="button" aria-pressed={s === tab} onClick={() => navigate(s === "proposed" ? "/exit-cases" : `/exit-cases?status=${s}`)}>
             {t(`committee.tab.${s}` as MessageKey)}
           </button>
         ))}

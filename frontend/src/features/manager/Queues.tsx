@@ -38,9 +38,9 @@ export function Queues() {
           </span>
         )}
       </div>
-      <div className="tabs" role="tablist" aria-label={t("manager.queues.title")}>
+      <div className="tabs" aria-label={t("manager.queues.title")}>
         {VIEWS.map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={v === view} onClick={() => navigate(`/queues?view=${v}`)}>
+          <button key={v} type="button" aria-pressed={v === view} onClick={() => navigate(`/queues?view=${v}`)}>
             {t(`manager.queues.${v}`)}
           </button>
         ))}
