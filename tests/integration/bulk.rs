@@ -65,6 +65,19 @@ fn a3_bulk_reads_give_names_by_id_and_the_rm_list_carries_each_load_against_the_
         "the list and the portfolio agree"
     );
 
+    // One unit's RMs, for a picker of a unit.
+    let other_team = app.unit("Corporate Team 2", "team", &root);
+    let elsewhere = app.rm(&other_team, "corporate", "rm");
+    let r = app.get(&format!("/rms?org_unit_id={other_team}"), &app.admin_token);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![elsewhere.as_str()]);
+
     // The limits of a bulk read are stated and applied.
     let many: Vec<String> = (0..101).map(|i| format!("id{i}")).collect();
     let r = app.get(

@@ -31,6 +31,19 @@ fn m1_waiting_for_me_counts_what_each_person_may_act_on_and_not_their_own_reques
     assert_eq!(waiting(&maker)["approvals_to_decide"], 0);
     assert_eq!(waiting(&checker)["approvals_to_decide"], 1);
     assert_eq!(waiting(&auditor)["approvals_to_decide"], 0);
+    // The approvals list reads one command's requests.
+    let listed = |command: &str| {
+        app.get(
+            &format!("/approvals?status=pending&command={command}"),
+            &checker,
+        )
+        .body["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(listed("blacklist"), 1);
+    assert_eq!(listed("change_policy"), 0);
     let approval = r.body["approval_id"].as_str().unwrap().to_string();
     let r = app.post(
         &format!("/approvals/{approval}/approve"),

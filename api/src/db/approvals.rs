@@ -67,6 +67,7 @@ pub fn list(
     conn: &mut DbConn,
     scope: &str,
     status: Option<&str>,
+    command: Option<&str>,
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<ApprovalRow>> {
@@ -77,6 +78,9 @@ pub fn list(
         .into_boxed();
     if let Some(s) = status {
         query = query.filter(approvals::status.eq(s.to_string()));
+    }
+    if let Some(c) = command {
+        query = query.filter(approvals::command.eq(c.to_string()));
     }
     if let Some(c) = cursor {
         query = query.filter(approvals::id.gt(c.to_string()));

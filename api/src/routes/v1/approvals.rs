@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::bounded::Text1000;
+use crate::bounded::{Text1000, Text64};
 use crate::commands::{approvals, Ctx};
 use crate::db::{self, approvals::ApprovalRow};
 use crate::domain::org::in_scope;
@@ -76,6 +76,10 @@ pub struct ApprovalFilter {
     /// `pending`, `approved` or `rejected`.
     #[param(example = "pending")]
     pub status: Option<ApprovalStatus>,
+    /// Only requests of this command (`reassign`, `assign_over_cap`, `blacklist`, `change_policy`,
+    /// `confirm_handover` ...).
+    #[param(example = "confirm_handover")]
+    pub command: Option<Text64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -104,6 +108,7 @@ pub async fn list(
 ) -> AppResult<web::Json<Page<Approval>>> {
     let limit = page.0.limit()?;
     let after = page.0.after()?;
+    let command = q.0.command.map(|c| c.to_string());
     let status = q.0.status.map(|s| match s {
         ApprovalStatus::Pending => "pending",
         ApprovalStatus::Approved => "approved",
@@ -112,7 +117,14 @@ pub async fn list(
     let rows = state
         .db
         .read(move |conn| {
-            db::approvals::list(conn, &caller.org_path, status, after.as_deref(), limit)
+            db::approvals::list(
+                conn,
+                &caller.org_path,
+                status,
+                command.as_deref(),
+                after.as_deref(),
+                limit,
+            )
         })
         .await?;
     Ok(web::Json(Page::from_rows(

@@ -134,6 +134,8 @@ pub struct RmFilter {
     pub recertification_due: Option<bool>,
     /// Only these RMs: up to 100 ids, comma-separated (names for a page in one read).
     pub ids: Option<IdList>,
+    /// Only this unit's subtree (inside the caller's scope).
+    pub org_unit_id: Option<String>,
 }
 
 fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
@@ -177,6 +179,7 @@ pub async fn list(
                 qualified_before,
                 ids: q.ids.map(|l| l.ids()),
             };
+            let scope = db::org_units::list_scope(conn, &scope, q.org_unit_id.as_deref())?;
             let rows = db::rms::list(conn, &scope, &filter, after.as_deref(), limit)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let loads = db::assignments::rm_loads(conn, &ids)?;

@@ -57,12 +57,13 @@ export function Handover({ id }: { id: string }) {
   const fromId = plan?.from_rm_id;
   // The handing-over RM's unit and line tell whom a manager may choose.
   const from = useApi(["rms", fromId, "record"], () => ok(api.GET("/api/v1/rms/{id}", { params: { path: { id: fromId ?? "" } } })), !!fromId && (manages || !plan?.from_rm_name));
-  // The RMs a manager may choose among: one list read, filtered to the unit here (GET /rms has no
-  // unit filter). The plan itself names its customers and receiving RMs.
+  // The RMs a manager may choose among: the active RMs of the handing-over RM's unit, one list
+  // read. The plan itself names its customers and receiving RMs.
+  const unit = from.data?.org_unit_id;
   const rms = useApi(
-    ["rms", "active", "all"],
-    () => everyPage((cursor) => ok(api.GET("/api/v1/rms", { params: { query: { status: "active", limit: PAGE, cursor } } }))),
-    !!plan && manages && plan.status === "proposed",
+    ["rms", "active", "unit", unit],
+    () => everyPage((cursor) => ok(api.GET("/api/v1/rms", { params: { query: { status: "active", org_unit_id: unit, limit: PAGE, cursor } } }))),
+    !!plan && manages && plan.status === "proposed" && unit !== undefined,
   );
 
   return (
@@ -386,9 +387,11 @@ function ChangeMove({ handover, move, customer, receivers, onDone, onCancel }: {
 function ConfirmHandover({ handover, fromName, open, manages }: { handover: Plan; fromName: string; open: number; manages: boolean }) {
   const { t, locale } = useI18n();
   // A confirmation already waiting for a second person: said instead of asking again. The
-  // approvals list has no filter by subject, so the pending ones are read and searched here.
+  // pending handover confirmations are read (few) and the one of this plan found among them.
   const waiting = useApi(["approvals", "pending", "handover", handover.id], async () => {
-    const pending = await everyPage((cursor) => ok(api.GET("/api/v1/approvals", { params: { query: { status: "pending", limit: PAGE, cursor } } })));
+    const pending = await everyPage((cursor) =>
+      ok(api.GET("/api/v1/approvals", { params: { query: { status: "pending", command: "confirm_handover", limit: PAGE, cursor } } })),
+    );
     return pending.find((a) => a.command === "confirm_handover" && (a.payload as Record<string, unknown>).handover_id === handover.id) ?? null;
   }, handover.status === "proposed");
   const confirm = useCommand(

@@ -332,8 +332,8 @@ function leaves(value: unknown, path = "", out = new Map<string, string>()): Map
 function PendingChanges({ current }: { current: Policy }) {
   const { t, locale } = useI18n();
   const load = useApi(["approvals", "pending", "change_policy"], async () => {
-    const page = await ok(api.GET("/api/v1/approvals", { params: { query: { status: "pending", limit: 500 } } }));
-    return page.items.filter((a) => a.command === "change_policy");
+    const page = await ok(api.GET("/api/v1/approvals", { params: { query: { status: "pending", command: "change_policy", limit: 500 } } }));
+    return page.items;
   });
   if (load.status === "error") return <ErrorMessage error={load.error} onRetry={load.reload} />;
   if (!load.data || load.data.length === 0) return null;
