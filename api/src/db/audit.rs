@@ -431,10 +431,22 @@ pub fn checkpoint(
         signature: String::new(),
     };
     row.signature = signer.sign(&row.message());
-    diesel::insert_into(audit_checkpoints::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(Some(row))
+    // Two servers (two dates' checkpoint jobs, or a job and the periodic checkpoint) may meet the
+    // same head at once: the second finds it signed. A savepoint keeps the caller's transaction
+    // usable on PostgreSQL after the refused insert.
+    let inserted = diesel::Connection::transaction(conn, |c| {
+        diesel::insert_into(audit_checkpoints::table)
+            .values(&row)
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(Some(row)),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Walks the chain from the first event, in pages, and reports the first event that does not fit,
