@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, test_now};
 
 #[test]
 fn m1_waiting_for_me_counts_what_each_person_may_act_on_and_not_their_own_requests() {
@@ -64,11 +64,12 @@ fn m1_waiting_for_me_counts_what_each_person_may_act_on_and_not_their_own_reques
     );
     let lead_token = app.rm_login("lead.rm", &lead, &team);
     let second_token = app.rm_login("second.rm", &second, &team);
+    let performed_at = (test_now() - chrono::Days::new(28)).to_rfc3339();
     let r = app.post(
         "/field-checks",
         &lead_token,
         &json!({"customer_id": customer, "kind": "post_loan_inspection", "lead_rm_id": lead, "second_rm_id": second,
-                "performed_at": "2026-11-02T09:30:00Z", "place": "plant", "findings": "stock as reported"}),
+                "performed_at": performed_at, "place": "plant", "findings": "stock as reported"}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let check = r.body["id"].as_str().unwrap().to_string();

@@ -2,7 +2,7 @@
 // the rest of a refusal shows once under the form with its rule and what to do, irreversible
 // steps ask first, and a change that waits for a second person says so.
 
-import { createContext, useContext, useId, useRef, type FormEvent, type ReactNode } from "react";
+import { createContext, useContext, useId, useRef, type FormEvent, type ReactNode, type RefObject } from "react";
 import type { ApiError } from "../api/problem";
 import { useI18n } from "../i18n";
 import { ErrorMessage } from "./status";
@@ -43,27 +43,7 @@ export function CommandForm({ onSubmit, error, busy, submit, children, danger, c
         </div>
         {error && <ErrorMessage error={error} fieldsShown={shown} />}
       </form>
-      {confirm && (
-        <dialog ref={dialog} className="confirm" aria-labelledby={`${testId ?? "confirm"}-q`}>
-          <p id={`${testId ?? "confirm"}-q`}>{confirm}</p>
-          <p className="muted small">{t("form.irreversible")}</p>
-          <div className="buttons">
-            <button
-              type="button"
-              className={danger ? "danger" : "primary"}
-              onClick={() => {
-                dialog.current?.close();
-                onSubmit();
-              }}
-            >
-              {t("form.confirm")}
-            </button>
-            <button type="button" autoFocus onClick={() => dialog.current?.close()}>
-              {t("form.cancel")}
-            </button>
-          </div>
-        </dialog>
-      )}
+      {confirm && <ConfirmDialog dialog={dialog} question={confirm} danger={danger} onConfirm={onSubmit} />}
     </FormError.Provider>
   );
 }
@@ -154,6 +134,38 @@ export function Outcome({ waiting, done }: { waiting: boolean; done: string }) {
   );
 }
 
+/** The question before an irreversible step: confirm runs it, cancel (or Escape) does nothing. */
+function ConfirmDialog({ dialog, question, danger, onConfirm }: {
+  dialog: RefObject<HTMLDialogElement | null>;
+  question: string;
+  danger?: boolean;
+  onConfirm: () => void;
+}) {
+  const { t } = useI18n();
+  const id = useId();
+  return (
+    <dialog ref={dialog} className="confirm" aria-labelledby={`${id}-q`}>
+      <p id={`${id}-q`}>{question}</p>
+      <p className="muted small">{t("form.irreversible")}</p>
+      <div className="buttons">
+        <button
+          type="button"
+          className={danger ? "danger" : "primary"}
+          onClick={() => {
+            dialog.current?.close();
+            onConfirm();
+          }}
+        >
+          {t("form.confirm")}
+        </button>
+        <button type="button" autoFocus onClick={() => dialog.current?.close()}>
+          {t("form.cancel")}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
 /** A button for an irreversible step outside a form (approve, reject): it asks first. */
 export function ConfirmButton({ question, onConfirm, className, disabled, children }: {
   question: string;
@@ -162,33 +174,13 @@ export function ConfirmButton({ question, onConfirm, className, disabled, childr
   disabled?: boolean;
   children: ReactNode;
 }) {
-  const { t } = useI18n();
   const dialog = useRef<HTMLDialogElement>(null);
-  const id = useId();
   return (
     <>
       <button type="button" className={className} disabled={disabled} onClick={() => dialog.current?.showModal()}>
         {children}
       </button>
-      <dialog ref={dialog} className="confirm" aria-labelledby={`${id}-q`}>
-        <p id={`${id}-q`}>{question}</p>
-        <p className="muted small">{t("form.irreversible")}</p>
-        <div className="buttons">
-          <button
-            type="button"
-            className={className}
-            onClick={() => {
-              dialog.current?.close();
-              onConfirm();
-            }}
-          >
-            {t("form.confirm")}
-          </button>
-          <button type="button" autoFocus onClick={() => dialog.current?.close()}>
-            {t("form.cancel")}
-          </button>
-        </div>
-      </dialog>
+      <ConfirmDialog dialog={dialog} question={question} danger={className === "danger"} onConfirm={onConfirm} />
     </>
   );
 }
