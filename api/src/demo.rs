@@ -238,6 +238,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             version: 1,
             created_at: now,
             updated_at: now,
+            code: None,
         }
     };
     for (r, region_name) in REGIONS.iter().enumerate() {
@@ -268,6 +269,9 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         units.push(region);
     }
     units.sort_by_key(|u| u.depth);
+    for (i, u) in units.iter_mut().enumerate() {
+        u.code = Some(format!("{}", 1001 + i));
+    }
     crate::db::insert_rows!(conn, org_units::table, &units);
 
     // RMs: corporate teams hold corporate and SME RMs, retail teams retail RMs.
@@ -423,6 +427,7 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
         let rm = &rm_rows[rm_index];
         customer_batch.push(CustomerRow {
             id: customer_id.clone(),
+            customer_no: Some(format!("C{:09}", n + 1)),
             name,
             kind: kind.as_str().into(),
             org_unit_id: team.id.clone(),

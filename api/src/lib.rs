@@ -14,6 +14,7 @@ pub use rmdesk_domain as domain;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod imports;
 pub mod jobs;
 pub mod problems;
 pub mod routes;

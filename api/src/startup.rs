@@ -451,6 +451,9 @@ async fn request_context(
 /// First start on an empty database: the head office, policy version 1 and, when
 /// `RMDESK_ADMIN_PASSWORD` / `RMDESK_SECURITY_ADMIN_PASSWORD` are set, the `admin` and
 /// `security.admin` users. Each step is audited.
+/// The head office's unit code until the bank loads its own (org unit imports refer to it).
+pub const HEAD_OFFICE_CODE: &str = "HO";
+
 pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
     let mut conn = db.writer()?;
     let actor = Actor::system("bootstrap", config.clock);
@@ -470,6 +473,7 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
                     version: 1,
                     created_at: now,
                     updated_at: now,
+                    code: Some(HEAD_OFFICE_CODE.into()),
                 };
                 db::org_units::insert(conn, &row)?;
                 db::audit::record(

@@ -33,6 +33,7 @@ const Evaluations = page$(() => import("./features/risk/Evaluations"), "Evaluati
 const Flags = page$(() => import("./features/risk/Flags"), "Flags");
 const FlagDetail = page$<{ id: string }>(() => import("./features/risk/Flags"), "FlagDetail");
 const Policy = page$(() => import("./features/risk/Policy"), "Policy");
+const Imports = page$(() => import("./features/imports/Imports"), "Imports");
 
 const PATHS: Record<PageId, string> = {
   overview: "/",
@@ -48,6 +49,7 @@ const PATHS: Record<PageId, string> = {
   policy: "/policy",
   audit: "/audit",
   jobs: "/jobs",
+  imports: "/imports",
 };
 
 function LanguageSwitch() {
@@ -90,6 +92,8 @@ function page(segments: string[]) {
       return <Audit />;
     case "jobs":
       return <Jobs />;
+    case "imports":
+      return <Imports />;
     default:
       return <Empty />;
   }

@@ -6,6 +6,7 @@ import * as riskMessages from "./features/risk/messages";
 import * as committeeMessages from "./features/committee/messages";
 import * as managerMessages from "./features/manager/messages";
 import * as myDayMessages from "./features/myday/messages";
+import * as importMessages from "./features/imports/messages";
 
 const base = {
   "app.name": "rmdesk",
@@ -217,10 +218,12 @@ const base = {
   "jobs.result": "Result",
   "overview.jobFailures": "{count} scheduled job runs failed and have not succeeded since: a control may have been missed.",
   "field.customer": "Customer",
+  "download.label": "Download this list",
+  "download.as": "Download as {format}",
 } as const;
 
 // Each feature keeps its texts beside its pages (features/*/messages.ts), joined here.
-export const en = { ...base, ...desk.en, ...riskMessages.en, ...committeeMessages.en, ...managerMessages.en, ...myDayMessages.en };
+export const en = { ...base, ...desk.en, ...riskMessages.en, ...committeeMessages.en, ...managerMessages.en, ...myDayMessages.en, ...importMessages.en };
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -435,9 +438,11 @@ const baseZh: Record<keyof typeof base, string> = {
   "field.when": "时间",
   "field.rule": "规则",
   "field.customer": "客户",
+  "download.label": "下载此列表",
+  "download.as": "下载为 {format}",
 };
 
-export const zh: Messages = { ...baseZh, ...desk.zh, ...riskMessages.zh, ...committeeMessages.zh, ...managerMessages.zh, ...myDayMessages.zh };
+export const zh: Messages = { ...baseZh, ...desk.zh, ...riskMessages.zh, ...committeeMessages.zh, ...managerMessages.zh, ...myDayMessages.zh, ...importMessages.zh };
 
 /** Names of the API's codes (enums) in each language; unknown codes show as sent. */
 export const codes: Record<"en" | "zh-CN", Record<string, string>> = {

@@ -47,7 +47,8 @@ export type PageId =
   | "evaluations"
   | "policy"
   | "audit"
-  | "jobs";
+  | "jobs"
+  | "imports";
 
 export function pagesFor(roles: readonly Role[]): PageId[] {
   const has = (...r: Role[]) => roles.some((x) => r.includes(x));
@@ -59,5 +60,6 @@ export function pagesFor(roles: readonly Role[]): PageId[] {
   pages.push("checks", "exits");
   if (has("admin", "risk_officer", "auditor", "committee")) pages.push("evaluations", "policy");
   if (has("admin", "auditor", "risk_officer")) pages.push("audit", "jobs");
+  if (has("admin")) pages.push("imports");
   return pages;
 }

@@ -67,7 +67,7 @@ pub fn rm_facts(
     Ok((row, facts))
 }
 
-fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
+pub(crate) fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
     Ok(RmFacts {
         id: row.id.clone(),
         line: Line::stored(&row.line)?,

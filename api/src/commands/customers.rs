@@ -11,6 +11,7 @@ use super::{customer_state, field_checks, flags, Ctx};
 use crate::bounded::{RecordId, Text200, Text32};
 use crate::db::audit::{self, Change};
 use crate::db::customers::{CustomerRow, RelationRow};
+use crate::db::org_units::OrgUnitRow;
 use crate::db::{self, DbConn};
 use crate::domain::customer::{
     join_categories, Category, CustomerKind, CustomerSize, RelationKind,
@@ -21,6 +22,9 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
+    /// The bank's customer number (客户号); unique.
+    #[schema(example = "C000123456")]
+    pub customer_no: Option<Text32>,
     #[schema(example = "Acme Steel Ltd")]
     pub name: Text200,
     pub kind: CustomerKind,
@@ -98,8 +102,23 @@ fn needs_second_rm(categories: &[Category]) -> bool {
 /// A new customer in the caller's subtree; entering A-6 requires a check (D-5).
 pub fn create(conn: &mut DbConn, ctx: &Ctx, new: NewCustomer) -> AppResult<CustomerRow> {
     let unit = db::org_units::referenced(conn, &ctx.scope, &new.org_unit_id, "org_unit_id")?;
-    let row = CustomerRow {
+    let row = new_row(ctx, new, unit);
+    db::customers::insert(conn, &row)?;
+    field_checks::on_entering_a6(conn, ctx, &row, false)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
+    )?;
+    Ok(row)
+}
+
+/// The row of a new customer in `unit` (A-6: one with a dual-assignment marker needs a second RM
+/// from now).
+pub fn new_row(ctx: &Ctx, new: NewCustomer, unit: OrgUnitRow) -> CustomerRow {
+    CustomerRow {
         id: crate::http::new_id(),
+        customer_no: new.customer_no.map(|n| n.trim().to_string()),
         name: new.name.trim().to_string(),
         kind: new.kind.as_str().into(),
         org_unit_id: unit.id,
@@ -115,15 +134,7 @@ pub fn create(conn: &mut DbConn, ctx: &Ctx, new: NewCustomer) -> AppResult<Custo
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
-    };
-    db::customers::insert(conn, &row)?;
-    field_checks::on_entering_a6(conn, ctx, &row, false)?;
-    audit::record(
-        conn,
-        &ctx.actor,
-        Change::new("customer.create", "customer", &row.id, &row.org_path).after(&row)?,
-    )?;
-    Ok(row)
+    }
 }
 
 /// A change to a customer, at the version the caller read.

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Ctx;
-use crate::bounded::{RecordId, Text200};
+use crate::bounded::{RecordId, Text200, Text32};
 use crate::db::audit::{self, Change};
 use crate::db::org_units::OrgUnitRow;
 use crate::db::{self, DbConn};
@@ -20,6 +20,9 @@ pub struct NewOrgUnit {
     pub name: Text200,
     pub kind: OrgUnitKind,
     pub parent_id: RecordId,
+    /// The bank's unit code (机构号); unique.
+    #[schema(example = "310115")]
+    pub code: Option<Text32>,
 }
 
 /// O-1: a new unit under a parent in the caller's subtree; its kind must sit below the parent's.
@@ -39,6 +42,7 @@ pub fn create(conn: &mut DbConn, ctx: &Ctx, new: NewOrgUnit) -> AppResult<OrgUni
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
+        code: new.code.map(|c| c.trim().to_string()),
     };
     db::org_units::insert(conn, &row)?;
     audit::record(

@@ -90,7 +90,7 @@ pub struct MonthMetrics {
     pub npl_ratio: Option<Decimal>,
 }
 
-fn to_row(ctx: &Ctx, m: &MonthMetrics) -> AppResult<MetricsRow> {
+pub(crate) fn to_row(ctx: &Ctx, m: &MonthMetrics) -> AppResult<MetricsRow> {
     let first = month_start(&m.month, "month")?;
     if let Some(r) = m.npl_ratio {
         if r.is_sign_negative() || r > Decimal::ONE {

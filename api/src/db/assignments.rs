@@ -438,3 +438,16 @@ pub fn history_in_subtree(
     }
     Ok(q.order(assignments::id.asc()).limit(limit).load(conn)?)
 }
+
+/// Every assignment, past and present, of these customers.
+pub fn of_customers(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<AssignmentRow>> {
+    let mut found = Vec::new();
+    for part in ids.chunks(1000) {
+        found.extend(
+            assignments::table
+                .filter(assignments::customer_id.eq_any(part))
+                .load::<AssignmentRow>(conn)?,
+        );
+    }
+    Ok(found)
+}

@@ -91,3 +91,21 @@ pub fn verified_complaint_counts(
         .select((complaints::rm_id, diesel::dsl::count_star()))
         .load(conn)?)
 }
+
+/// Whether this complaint is recorded (an import matches complaints by all they say).
+pub fn has_complaint(
+    conn: &mut DbConn,
+    customer_id: &str,
+    rm_id: &str,
+    received_on: NaiveDate,
+    summary: &str,
+) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        complaints::table
+            .filter(complaints::customer_id.eq(customer_id))
+            .filter(complaints::rm_id.eq(rm_id))
+            .filter(complaints::received_on.eq(received_on))
+            .filter(complaints::summary.eq(summary)),
+    ))
+    .get_result(conn)?)
+}

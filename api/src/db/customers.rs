@@ -27,6 +27,8 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The bank's customer number (客户号), unique where given.
+    pub customer_no: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> AppResult<()> {
@@ -93,6 +95,8 @@ pub struct Filter {
     pub rm_id: Option<String>,
     /// Only these customers (a bulk read by id).
     pub ids: Option<Vec<String>>,
+    /// The bank's customer number (客户号).
+    pub customer_no: Option<String>,
 }
 
 pub fn list(
@@ -127,6 +131,9 @@ pub fn list(
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(customers::id.eq_any(ids.clone()));
+    }
+    if let Some(no) = &filter.customer_no {
+        query = query.filter(customers::customer_no.eq(no.clone()));
     }
     if let Some(p) = &filter.name_prefix {
         let escaped = p
@@ -292,4 +299,78 @@ pub fn with_loans(
             .distinct()
             .load::<String>(conn)?)
     })
+}
+
+/// The customer with the bank's customer number (客户号).
+pub fn by_customer_no(conn: &mut DbConn, customer_no: &str) -> AppResult<Option<CustomerRow>> {
+    Ok(customers::table
+        .filter(customers::customer_no.eq(customer_no))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether this relation is recorded.
+pub fn has_relation(
+    conn: &mut DbConn,
+    customer_id: &str,
+    related_customer_id: &str,
+    kind: &str,
+) -> AppResult<bool> {
+    use super::schema::customer_relations as r;
+    Ok(diesel::select(diesel::dsl::exists(
+        r::table
+            .filter(r::customer_id.eq(customer_id))
+            .filter(r::related_customer_id.eq(related_customer_id))
+            .filter(r::kind.eq(kind)),
+    ))
+    .get_result(conn)?)
+}
+
+/// What an import compares a customer number against: every customer that has one, as
+/// (customer_no, name, kind, org_unit_id, org_path).
+pub fn keyed(conn: &mut DbConn) -> AppResult<Vec<(String, String, String, String, String)>> {
+    Ok(customers::table
+        .filter(customers::customer_no.is_not_null())
+        .select((
+            customers::customer_no.assume_not_null(),
+            customers::name,
+            customers::kind,
+            customers::org_unit_id,
+            customers::org_path,
+        ))
+        .load(conn)?)
+}
+
+/// What an assignment import needs to know of a customer.
+#[derive(Debug, Clone, Queryable)]
+pub struct KeyedCustomer {
+    pub customer_no: String,
+    pub id: String,
+    pub kind: String,
+    pub categories: String,
+    pub is_key_account: bool,
+    pub is_vip: bool,
+    pub org_path: String,
+}
+
+/// The customers with these customer numbers.
+pub fn by_customer_nos(conn: &mut DbConn, nos: &[String]) -> AppResult<Vec<KeyedCustomer>> {
+    let mut found = Vec::with_capacity(nos.len());
+    for part in nos.chunks(1000) {
+        found.extend(
+            customers::table
+                .filter(customers::customer_no.eq_any(part))
+                .select((
+                    customers::customer_no.assume_not_null(),
+                    customers::id,
+                    customers::kind,
+                    customers::categories,
+                    customers::is_key_account,
+                    customers::is_vip,
+                    customers::org_path,
+                ))
+                .load::<KeyedCustomer>(conn)?,
+        );
+    }
+    Ok(found)
 }

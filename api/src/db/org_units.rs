@@ -20,6 +20,8 @@ pub struct OrgUnitRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The bank's unit code (机构号), unique where given.
+    pub code: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrgUnitRow) -> AppResult<()> {
@@ -72,6 +74,7 @@ pub fn root(conn: &mut DbConn) -> AppResult<Option<OrgUnitRow>> {
 pub struct Filter {
     pub parent_id: Option<String>,
     pub kind: Option<String>,
+    pub code: Option<String>,
 }
 
 pub fn list(
@@ -86,6 +89,9 @@ pub fn list(
         .filter(org_units::path.ge(low))
         .filter(org_units::path.lt(high))
         .into_boxed();
+    if let Some(v) = &filter.code {
+        query = query.filter(org_units::code.eq(v.clone()));
+    }
     if let Some(v) = &filter.parent_id {
         query = query.filter(org_units::parent_id.eq(v.clone()));
     }
@@ -110,4 +116,12 @@ pub fn is_whole_bank(conn: &mut DbConn, scope: &str) -> AppResult<bool> {
 /// Every org unit (the tree is small: hundreds of units).
 pub fn all(conn: &mut DbConn) -> AppResult<Vec<OrgUnitRow>> {
     Ok(org_units::table.order(org_units::path.asc()).load(conn)?)
+}
+
+/// The unit with the bank's code (机构号).
+pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<OrgUnitRow>> {
+    Ok(org_units::table
+        .filter(org_units::code.eq(code))
+        .first(conn)
+        .optional()?)
 }

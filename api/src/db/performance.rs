@@ -140,3 +140,12 @@ pub fn first_scored_month(conn: &mut DbConn) -> AppResult<Option<String>> {
 pub fn scores_of_month(conn: &mut DbConn, scope: &str, month: &str) -> AppResult<Vec<ScoreRow>> {
     scores_between(conn, scope, month, month)
 }
+
+/// The figures recorded for an RM's month.
+pub fn metrics_of(conn: &mut DbConn, rm_id: &str, month: &str) -> AppResult<Option<MetricsRow>> {
+    Ok(pm::table
+        .filter(pm::rm_id.eq(rm_id))
+        .filter(pm::month.eq(month))
+        .first(conn)
+        .optional()?)
+}

@@ -336,3 +336,11 @@ pub fn names(
             .load::<(String, String)>(conn)?)
     })
 }
+
+/// The RM with the bank's employee number (工号).
+pub fn by_employee_no(conn: &mut DbConn, employee_no: &str) -> AppResult<Option<RmRow>> {
+    Ok(rms::table
+        .filter(rms::employee_no.eq(employee_no))
+        .first(conn)
+        .optional()?)
+}

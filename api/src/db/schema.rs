@@ -11,6 +11,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        code -> Nullable<Text>,
     }
 }
 
@@ -128,6 +129,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        customer_no -> Nullable<Text>,
     }
 }
 
@@ -586,5 +588,27 @@ diesel::table! {
         result -> Nullable<Text>,
         version -> BigInt,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        kind -> Text,
+        dry_run -> Bool,
+        file_name -> Nullable<Text>,
+        sha256 -> Text,
+        status -> Text,
+        phase -> Text,
+        rows_read -> BigInt,
+        inserted -> BigInt,
+        updated -> BigInt,
+        unchanged -> BigInt,
+        errors -> Text,
+        errors_total -> BigInt,
+        created_by -> Text,
+        org_path -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }

@@ -55,7 +55,7 @@ export default async function walk({ browser, base, step, assert, PASSWORD, timi
     return href;
   };
 
-  await step("accessibility: every page as the risk officer, manager, committee, auditor and RM (axe-core)", async () => {
+  await step("accessibility: every page as the risk officer, manager, committee, administrator, auditor and RM (axe-core)", async () => {
     await signIn("risk.officer");
     const customer = await firstLink("/customers", "main tbody a[href^='/customers/']");
     const rm = await firstLink("/rms", "main tbody a[href^='/rms/']");
@@ -70,6 +70,9 @@ export default async function walk({ browser, base, step, assert, PASSWORD, timi
     await signOut();
     await signIn("committee");
     for (const path of ["/", "/exit-cases"]) await visit(path);
+    await signOut();
+    await signIn("security.admin");
+    await visit("/imports");
     await signOut();
     await signIn("rm.demo");
     for (const path of ["/", "/my-day", "/checks"]) await visit(path);

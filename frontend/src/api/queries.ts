@@ -28,7 +28,8 @@ export type Topic =
   | "audit"
   | "jobs"
   | "org-units"
-  | "users";
+  | "users"
+  | "imports";
 
 export type Key = readonly [Topic, ...unknown[]];
 
@@ -45,13 +46,16 @@ export function newQueryClient(): QueryClient {
   });
 }
 
-/** A read, in the shape `Loaded` shows: loading, ready, or the error (with what was shown kept). */
-export function useApi<T>(key: Key, read: () => Promise<T>, enabled = true, refreshEveryMs?: number): Load<T> & { reload: () => void } {
+/**
+ * A read, in the shape `Loaded` shows: loading, ready, or the error (with what was shown kept).
+ * `refreshEveryMs` may depend on what was read (poll a run while it runs, then stop).
+ */
+export function useApi<T>(key: Key, read: () => Promise<T>, enabled = true, refreshEveryMs?: number | ((data: T | undefined) => number | undefined)): Load<T> & { reload: () => void } {
   const q = useQuery<T, ApiError>({
     queryKey: key,
     queryFn: () => read().catch((e) => Promise.reject(toApiError(e))),
     enabled,
-    refetchInterval: refreshEveryMs,
+    refetchInterval: typeof refreshEveryMs === "function" ? (query) => refreshEveryMs(query.state.data) ?? false : refreshEveryMs,
   });
   const reload = useCallback(() => void q.refetch(), [q]);
   if (q.error) return { status: "error", error: q.error, data: q.data, reload };

@@ -23,6 +23,9 @@ use crate::startup::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Customer {
     pub id: String,
+    /// The bank's customer number (客户号), unique; `null` for customers created without one.
+    #[schema(example = "C000123456")]
+    pub customer_no: Option<String>,
     #[schema(example = "Acme Steel Ltd")]
     pub name: String,
     pub kind: CustomerKind,
@@ -64,6 +67,7 @@ impl Customer {
             national_id: personal("national_id", r.national_id),
             phone: personal("phone", r.phone),
             id: r.id,
+            customer_no: r.customer_no,
             name: r.name,
             org_unit_id: r.org_unit_id,
             tier: r.tier,
@@ -92,6 +96,8 @@ pub struct CustomerFilter {
     pub rm_id: Option<String>,
     /// Only these customers: up to 100 ids, comma-separated (names for a page in one read).
     pub ids: Option<IdList>,
+    /// The customer with this customer number (客户号).
+    pub customer_no: Option<String>,
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -126,6 +132,7 @@ pub async fn list(
                 name_prefix: q.name,
                 rm_id: q.rm_id,
                 ids: q.ids.map(|l| l.ids()),
+                customer_no: q.customer_no,
             };
             db::customers::list(conn, &scope, &filter, after.as_deref(), limit)
         })

@@ -19,6 +19,9 @@ use crate::startup::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgUnit {
     pub id: String,
+    /// The bank's unit code (机构号), unique; the head office is `HO` unless the bank loads its own.
+    #[schema(example = "310115")]
+    pub code: Option<String>,
     #[schema(example = "Pudong Branch")]
     pub name: String,
     pub kind: OrgUnitKind,
@@ -37,6 +40,7 @@ impl TryFrom<OrgUnitRow> for OrgUnit {
         Ok(OrgUnit {
             kind: OrgUnitKind::stored(&r.kind)?,
             id: r.id,
+            code: r.code,
             name: r.name,
             parent_id: r.parent_id,
             depth: r.depth,
@@ -52,6 +56,8 @@ impl TryFrom<OrgUnitRow> for OrgUnit {
 pub struct OrgUnitFilter {
     pub parent_id: Option<String>,
     pub kind: Option<OrgUnitKind>,
+    /// The unit with this code (机构号).
+    pub code: Option<String>,
 }
 
 /// Org units in the caller's subtree.
@@ -69,6 +75,7 @@ pub async fn list(
     let filter = db::org_units::Filter {
         parent_id: q.parent_id,
         kind: q.kind.map(|k| k.as_str().to_string()),
+        code: q.code,
     };
     let rows = state
         .db

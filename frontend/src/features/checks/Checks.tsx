@@ -5,6 +5,7 @@ import { usePagedApi } from "../../api/queries";
 import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { MoreOf, PagedTable } from "../../components/PagedTable";
+import { DownloadButtons } from "../../components/DownloadButtons";
 import { useSession } from "../../session";
 import { RequiredReason } from "./reasons";
 import { RmName } from "./rms";
@@ -19,7 +20,10 @@ export function Checks() {
     <section aria-labelledby="checks-title">
       <h1 id="checks-title">{t("checks.title")}</h1>
       <section className="card" aria-labelledby="required-title">
-        <h2 id="required-title">{t("checks.required")}</h2>
+        <div className="page-head">
+          <h2 id="required-title">{t("checks.required")}</h2>
+          <DownloadButtons list="required-checks" filters={{ status }} />
+        </div>
         <div className="tabs">
           {(["overdue", "open", "closed"] as const).map((s) => (
             <button key={s} type="button" aria-pressed={s === status} onClick={() => navigate(`/checks?status=${s}`)}>

@@ -4,6 +4,7 @@
 
 import { api, ok, type Schemas } from "../../api/client";
 import { useApi, usePagedApi } from "../../api/queries";
+import { DownloadButtons } from "../../components/DownloadButtons";
 import { PagedTable, type Column } from "../../components/PagedTable";
 import { ReasonText } from "../../components/ReasonText";
 import { Loaded, Pill } from "../../components/status";
@@ -78,7 +79,10 @@ export function ExitCases() {
   ];
   return (
     <section aria-labelledby="exits-title">
-      <h1 id="exits-title">{t("exits.title")}</h1>
+      <div className="page-head">
+        <h1 id="exits-title">{t("exits.title")}</h1>
+        <DownloadButtons list="exit-cases" filters={{ status }} />
+      </div>
       <p className="muted">{t("committee.queue.intro")}</p>
       <div className="tabs" aria-label={t("committee.queue.tabs")}>
         {TABS.map((s) => (

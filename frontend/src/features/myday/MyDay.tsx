@@ -6,6 +6,7 @@ import { useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { useApi, usePagedApi } from "../../api/queries";
 import { MoreOf } from "../../components/PagedTable";
+import { DownloadButtons } from "../../components/DownloadButtons";
 import { Empty, Loaded, Pill } from "../../components/status";
 import { cny, count, date, decimal, month as monthName, percent } from "../../format";
 import { useI18n } from "../../i18n";
@@ -177,7 +178,10 @@ function Day({ rmId }: { rmId: string }) {
       </section>
 
       <section className="card" aria-labelledby="due-title">
-        <h2 id="due-title">{t("myday.due.title", { month: due.data ? monthName(due.data.month, locale) : "" })}</h2>
+        <div className="page-head">
+          <h2 id="due-title">{t("myday.due.title", { month: due.data ? monthName(due.data.month, locale) : "" })}</h2>
+          {due.data && <DownloadButtons list="due-list" filters={{ rm_id: rmId, month: due.data.month }} />}
+        </div>
         <Loaded load={due}>{(d) => <DueList list={d} />}</Loaded>
       </section>
 

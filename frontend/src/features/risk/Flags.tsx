@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { useApi, usePagedApi } from "../../api/queries";
+import { DownloadButtons } from "../../components/DownloadButtons";
 import { PagedTable, type Column } from "../../components/PagedTable";
 import { ReasonText } from "../../components/ReasonText";
 import { Empty, Loaded, Pill } from "../../components/status";
@@ -66,7 +67,10 @@ export function Flags() {
 
   return (
     <section aria-labelledby="flags-title">
-      <h1 id="flags-title">{t("risk.flags.title")}</h1>
+      <div className="page-head">
+        <h1 id="flags-title">{t("risk.flags.title")}</h1>
+        <DownloadButtons list="flags" filters={{ status: status === "any" ? undefined : status, kind, severity }} />
+      </div>
       <p className="muted">{t("risk.flags.intro")}</p>
       {may.manageFlags(roles) && (
         <section className="card" aria-labelledby="raise-title">

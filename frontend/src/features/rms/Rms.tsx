@@ -7,6 +7,7 @@ import { useI18n } from "../../i18n";
 import { Link, navigate, useLocation } from "../../router";
 import { FlagList } from "../customers/Customers";
 import { MoreOf, PagedTable } from "../../components/PagedTable";
+import { DownloadButtons } from "../../components/DownloadButtons";
 import { RmAdministration } from "../manager/slots";
 import { RmRiskActions } from "../risk/slots";
 import { useSession } from "../../session";
@@ -35,11 +36,14 @@ export function Rms() {
     <section aria-labelledby="rms-title">
       <div className="page-head">
         <h1 id="rms-title">{t("rms.title")}</h1>
-        {(roles.includes("manager") || roles.includes("admin")) && (
-          <Link to="/rms/new" className="button">
-            {t("manager.appoint.link")}
-          </Link>
-        )}
+        <div className="head-actions">
+          {(roles.includes("manager") || roles.includes("admin")) && (
+            <Link to="/rms/new" className="button">
+              {t("manager.appoint.link")}
+            </Link>
+          )}
+          <DownloadButtons list="rms" filters={{ line, status, recertification_due: recert || undefined }} />
+        </div>
       </div>
       <div className="filters">
         <label>
@@ -190,7 +194,10 @@ export function RmDetail({ id }: { id: string }) {
               )}
               <div className="grid-2">
                 <section className="card" aria-labelledby="scores-title">
-                  <h2 id="scores-title">{t("rm.scores")}</h2>
+                  <div className="page-head">
+                    <h2 id="scores-title">{t("rm.scores")}</h2>
+                    <DownloadButtons list="scores" filters={{ month: months[0], to: months[months.length - 1], rm_id: rm.id }} />
+                  </div>
                   {scores.every((s) => !s) ? (
                     <Empty>{t("rm.noScores")}</Empty>
                   ) : (

@@ -1,0 +1,37 @@
+// The calls of the import page. The file goes as the request body, as chosen: the browser streams
+// it, so a file of a million rows is never read into the page.
+
+import { requestJson } from "../../api/client";
+import type { Import, ImportKind, ImportPage } from "./types";
+
+const MEDIA_TYPES: Record<string, string> = {
+  csv: "text/csv",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  ndjson: "application/x-ndjson",
+  jsonl: "application/x-ndjson",
+};
+
+/**
+ * The media type the API reads the file as, from its name (browsers give CSV and NDJSON files
+ * other types, or none). A CSV goes without a charset: the server tells UTF-8 from GBK itself.
+ */
+export function importMediaType(file: { name: string }): string | null {
+  return MEDIA_TYPES[file.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
+}
+
+/** Starts an import (202): a dry run validates and writes nothing; otherwise all or nothing. */
+export function startImport(file: File, kind: ImportKind, dryRun: boolean, mediaType: string): Promise<Import> {
+  return requestJson<Import>(
+    "/api/v1/imports",
+    { kind, dry_run: dryRun, file_name: file.name },
+    { method: "POST", body: file, headers: { "Content-Type": mediaType } },
+  );
+}
+
+export function readImport(id: string): Promise<Import> {
+  return requestJson<Import>(`/api/v1/imports/${encodeURIComponent(id)}`);
+}
+
+export function listImports(cursor?: string): Promise<ImportPage> {
+  return requestJson<ImportPage>("/api/v1/imports", { limit: 20, cursor });
+}
