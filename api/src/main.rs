@@ -12,6 +12,8 @@ const USAGE: &str = "usage: rmdesk <command>
   demo [--customers N] [--rms N] [--audit]
                                  fill an empty database with a demo bank (default 20000 customers);
                                  --audit also records a chained audit event per customer
+  import --kind KIND FILE [--dry-run] [--mapping FILE] [--as USER]
+                                 load a file of the bank's book (CSV UTF-8/GBK, XLSX, NDJSON)
   verify-export FILE [--public-key KEYFILE]
                                  check an audit_events export offline (digest, hashes, links,
                                  snapshots; with the key from GET /audit/public-key, its signature)";
@@ -63,6 +65,10 @@ fn run(args: &[String]) -> Result<(), String> {
             let config = Config::from_env()?;
             let size = rmdesk::demo::Size::from_args(rest)?;
             rmdesk::demo::run(&config, &size)
+        }
+        "import" => {
+            let config = Config::from_env()?;
+            rmdesk::imports::cli::run(&config, rest)
         }
         "verify-export" => {
             let path = rest.first().ok_or("verify-export needs a FILE")?;

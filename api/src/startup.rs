@@ -45,6 +45,8 @@ pub struct AppState {
     pub sessions: crate::auth::SessionCache,
     /// The jobs of the bank's calendar (P-2), also run by hand through it.
     pub scheduler: crate::jobs::Scheduler,
+    /// The go-live imports this server runs now, with their progress.
+    pub imports: crate::imports::Running,
 }
 
 /// The id of the request, in the request's extensions.
@@ -96,6 +98,7 @@ impl Application {
             signer: signer.clone(),
             sessions: crate::auth::SessionCache::default(),
             scheduler,
+            imports: crate::imports::Running::default(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

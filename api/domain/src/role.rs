@@ -61,6 +61,8 @@ pub enum Permission {
     Export,
     /// Run a job of the bank's calendar for a date now (P-2): admins.
     RunJobs,
+    /// Load the bank's book from its files (go-live imports; the only path that writes the past).
+    Import,
 }
 
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
@@ -85,6 +87,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         DecideExit => *role == Committee,
         Export => matches!(role, Admin | Auditor),
         RunJobs => *role == Admin,
+        Import => *role == Admin,
     })
 }
 

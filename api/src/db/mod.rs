@@ -51,6 +51,7 @@ pub mod field_checks;
 pub mod flags;
 pub mod handovers;
 pub mod idempotency;
+pub mod imports;
 pub mod jobs;
 pub mod loan_import;
 pub mod loans;

@@ -40,7 +40,7 @@ struct Known {
     in_scope: bool,
 }
 
-pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult<()> {
+pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let ctx = job.ctx;
     let units: HashMap<String, OrgUnitRow> = db::org_units::all(conn)?
         .into_iter()
@@ -60,7 +60,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult
     let mut inserted = 0usize;
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(input.bytes, input.format, &input.mapping, &mut structural, |record| {
+    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |record| {
         progress.row_read();
         if !job.has_required(Kind::Customers, &record) {
             return Ok(());

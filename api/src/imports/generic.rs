@@ -15,11 +15,11 @@ use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult};
 
-pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult<()> {
+pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let mut records = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(input.bytes, input.format, &input.mapping, &mut structural, |r| {
+    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |r| {
         progress.row_read();
         records.push(r);
         Ok(())

@@ -58,11 +58,11 @@ impl Span {
     }
 }
 
-pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult<()> {
+pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let mut parsed = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(input.bytes, input.format, &input.mapping, &mut structural, |record| {
+    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |record| {
         progress.row_read();
         if job.has_required(Kind::Assignments, &record) {
             match parse(&record, job.ctx.today) {

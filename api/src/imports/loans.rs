@@ -23,7 +23,7 @@ const FACT_FIELDS: &[&str] = &[
     "matures_on",
 ];
 
-pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult<()> {
+pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let ctx = job.ctx;
     let rms: HashMap<String, String> = {
         let ids: Vec<String> = db::rms::ids_in_subtree(conn, &ctx.scope)?.into_iter().collect();
@@ -38,7 +38,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input<'_>) -> AppResult
     let mut records = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(input.bytes, input.format, &input.mapping, &mut structural, |r| {
+    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |r| {
         progress.row_read();
         if job.has_required(Kind::Loans, &r) {
             records.push(r);

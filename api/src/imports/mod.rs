@@ -10,6 +10,7 @@
 //! file changes nothing: rows are matched by business key, and a row that differs from the record
 //! is refused rather than silently rewriting it.
 
+pub mod cli;
 pub mod fields;
 pub mod read;
 
@@ -215,9 +216,9 @@ impl Progress {
 }
 
 /// The file and how to read it.
-pub struct Input<'a> {
+pub struct Input {
     pub kind: Kind,
-    pub bytes: &'a [u8],
+    pub bytes: Vec<u8>,
     pub format: Format,
     pub mapping: Mapping,
     pub dry_run: bool,
@@ -315,7 +316,7 @@ impl From<AppError> for Abort {
 pub fn run(
     conn: &mut DbConn,
     caller: &Caller,
-    input: &Input<'_>,
+    input: &Input,
     progress: &Progress,
 ) -> AppResult<Outcome> {
     progress.update(|s| s.rows_total = Some(count_rows(input)));
@@ -361,8 +362,8 @@ pub fn run(
 }
 
 /// The rows of the file, for the progress bar: lines less the header (CSV), lines (NDJSON).
-fn count_rows(input: &Input<'_>) -> u64 {
-    let lines = memchr::memchr_iter(b'\n', input.bytes).count() as u64
+fn count_rows(input: &Input) -> u64 {
+    let lines = memchr::memchr_iter(b'\n', &input.bytes).count() as u64
         + u64::from(!input.bytes.ends_with(b"\n") && !input.bytes.is_empty());
     match input.format {
         Format::Csv(_) => lines.saturating_sub(1),
@@ -388,4 +389,100 @@ pub fn parse_bool(text: &str) -> Option<bool> {
         "false" | "0" | "n" | "no" | "否" | "f" => Some(false),
         _ => None,
     }
+}
+
+/// The imports this server runs now, with their progress (the rows say how they ended).
+#[derive(Debug, Clone, Default)]
+pub struct Running(Arc<Mutex<std::collections::HashMap<String, Progress>>>);
+
+impl Running {
+    pub fn progress(&self, id: &str) -> Option<ProgressState> {
+        let running = self.0.lock().ok()?;
+        running.get(id).map(Progress::snapshot)
+    }
+
+    fn add(&self, id: &str, progress: &Progress) {
+        if let Ok(mut running) = self.0.lock() {
+            running.insert(id.to_string(), progress.clone());
+        }
+    }
+
+    fn remove(&self, id: &str) {
+        if let Ok(mut running) = self.0.lock() {
+            running.remove(id);
+        }
+    }
+}
+
+/// The file's SHA-256, hex: what the audit event and the report name it by.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Records that an import starts (visible at once to `GET /imports/{id}`).
+pub fn begin(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: &Input,
+) -> AppResult<crate::db::imports::ImportRow> {
+    let row = crate::db::imports::ImportRow {
+        id: input.id.clone(),
+        kind: input.kind.as_str().into(),
+        dry_run: input.dry_run,
+        file_name: input.file_name.clone(),
+        sha256: input.sha256.clone(),
+        status: Status::Running.as_str().into(),
+        phase: Phase::Reading.as_str().into(),
+        rows_read: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        errors: "[]".into(),
+        errors_total: 0,
+        created_by: caller.username.clone(),
+        org_path: caller.org_path.clone(),
+        started_at: caller.now(),
+        finished_at: None,
+    };
+    crate::db::imports::insert(conn, &row)?;
+    Ok(row)
+}
+
+/// Runs an import begun with [`begin`] on a writer connection and records how it ended. Blocking:
+/// the server calls it off its async workers, the command line directly.
+pub fn execute(
+    db: &crate::db::Db,
+    running: &Running,
+    caller: &Caller,
+    input: &Input,
+    progress: &Progress,
+    mut row: crate::db::imports::ImportRow,
+) -> AppResult<crate::db::imports::ImportRow> {
+    running.add(&input.id, progress);
+    let outcome = db.writer().and_then(|mut conn| run(&mut conn, caller, input, progress));
+    running.remove(&input.id);
+    let outcome = outcome.unwrap_or_else(|e| {
+        tracing::error!(import = %input.id, error = %e, "import failed");
+        let message = match &e {
+            AppError::Internal(_) | AppError::Unavailable(_) => {
+                "the import stopped on an unexpected error; nothing was written".to_string()
+            }
+            other => other.to_string(),
+        };
+        Outcome { status: Status::Failed, counts: Counts::default(), errors: vec![RowError::line(0, message)] }
+    });
+    row.status = outcome.status.as_str().into();
+    row.phase = Phase::Done.as_str().into();
+    row.rows_read = progress.snapshot().rows_read as i64;
+    row.inserted = outcome.counts.inserted as i64;
+    row.updated = outcome.counts.updated as i64;
+    row.unchanged = outcome.counts.unchanged as i64;
+    row.errors_total = outcome.errors.len() as i64;
+    let shown: Vec<&RowError> = outcome.errors.iter().take(MAX_REPORTED_ERRORS).collect();
+    row.errors = serde_json::to_string(&shown)?;
+    row.finished_at = Some(caller.now());
+    let mut conn = db.writer()?;
+    diesel::Connection::transaction(&mut *conn, |conn| crate::db::imports::finish(conn, &row))?;
+    Ok(row)
 }

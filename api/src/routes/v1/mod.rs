@@ -12,6 +12,7 @@ pub mod exports;
 pub mod field_checks;
 pub mod flags;
 pub mod handovers;
+pub mod imports;
 pub mod jobs;
 pub mod loans;
 pub mod org_units;
@@ -50,4 +51,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     policy::configure(cfg);
     audit::configure(cfg);
     jobs::configure(cfg);
+    imports::configure(cfg);
 }
