@@ -309,6 +309,48 @@ impl TestApp {
         }
     }
 
+    /// Sends `body` as it is (a file: CSV in any encoding, XLSX) with its media type.
+    pub fn post_bytes(&self, path: &str, token: &str, content_type: &str, body: &[u8]) -> Resp {
+        let result = ureq::post(&self.url(path))
+            .timeout(std::time::Duration::from_secs(60))
+            .set("Authorization", &format!("Bearer {token}"))
+            .set("Content-Type", content_type)
+            .send_bytes(body);
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let text = response.into_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            body,
+            content_type,
+            headers: Default::default(),
+        }
+    }
+
+    /// Downloads raw bytes (an XLSX or CSV file) and the response's content type.
+    pub fn get_bytes(&self, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+        let result = ureq::get(&self.url(path))
+            .timeout(std::time::Duration::from_secs(60))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call();
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("body");
+        (status, content_type, bytes)
+    }
+
     pub fn get(&self, path: &str, token: &str) -> Resp {
         self.request("GET", path, Some(token), &[], None)
     }

@@ -16,6 +16,7 @@ mod exports;
 mod field_checks;
 mod flags;
 mod handovers;
+mod imports;
 mod jobs;
 mod openapi;
 mod ops;

@@ -52,7 +52,7 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
         return Ok((serde_json::from_str(&stored)?, false));
     }
     let watch = crate::stopwatch::Stopwatch::start("evaluation");
-    let books = loans::books_at(conn, &ctx.scope, as_of)?;
+    let books = loans::books_at(conn, &ctx.scope, as_of, &ctx.actor.clock)?;
     watch.lap("books");
     let flagged =
         db::flags::customers_with_open(conn, &ctx.scope, FlagKind::OverdueInterest.as_str())?;

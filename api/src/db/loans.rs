@@ -66,11 +66,16 @@ struct BookRow {
     n: i64,
 }
 
-pub fn books_at(conn: &mut DbConn, scope: &str, date: NaiveDate) -> AppResult<Books> {
+pub fn books_at(
+    conn: &mut DbConn,
+    scope: &str,
+    date: NaiveDate,
+    clock: &crate::clock::Clock,
+) -> AppResult<Books> {
     let (low, high) = super::subtree_range(scope);
-    let end_of_day = date
-        .and_hms_micro_opt(23, 59, 59, 999_999)
-        .unwrap_or_default();
+    // P-2: the end of the business day in the bank's time zone, as the assignments store instants.
+    let end_of_day = clock.instant_of(date.succ_opt().unwrap_or(date), chrono::NaiveTime::MIN)
+        - chrono::Duration::microseconds(1);
     // The whole bank's evaluation needs no per-customer scope test.
     let (customers, in_scope) = if super::org_units::is_whole_bank(conn, scope)? {
         ("", "$1 = $1 AND $2 = $2")

@@ -10,18 +10,22 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::role::{allows, split_roles, Permission};
 
-
 pub fn run(config: &Config, args: &[String]) -> Result<(), String> {
     let value = |flag: &str| -> Result<Option<&String>, String> {
         match args.iter().position(|a| a == flag) {
-            Some(i) => args.get(i + 1).map(Some).ok_or(format!("{flag} needs a value")),
+            Some(i) => args
+                .get(i + 1)
+                .map(Some)
+                .ok_or(format!("{flag} needs a value")),
             None => Ok(None),
         }
     };
     let kind_text = value("--kind")?.ok_or("--kind is required")?;
     let kind = Kind::parse(kind_text).ok_or(format!("unknown kind `{kind_text}`"))?;
     let mapping_text = match value("--mapping")? {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?),
+        Some(path) => {
+            Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?)
+        }
         None => None,
     };
     let username = value("--as")?.map_or("admin", |s| s.as_str()).to_string();
@@ -83,9 +87,9 @@ pub fn run(config: &Config, args: &[String]) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    let seconds = row
-        .finished_at
-        .map_or(0.0, |f| (f - row.started_at).num_milliseconds() as f64 / 1000.0);
+    let seconds = row.finished_at.map_or(0.0, |f| {
+        (f - row.started_at).num_milliseconds() as f64 / 1000.0
+    });
     let report = serde_json::json!({
         "id": row.id,
         "kind": row.kind,
@@ -101,7 +105,10 @@ pub fn run(config: &Config, args: &[String]) -> Result<(), String> {
         "errors": serde_json::from_str::<serde_json::Value>(&row.errors).unwrap_or_default(),
         "sha256": row.sha256,
     });
-    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
     match Status::parse(&row.status) {
         Some(Status::Succeeded) => Ok(()),
         _ => Err(format!("import {}: {}", row.status, row.id)),
@@ -117,7 +124,9 @@ fn caller_named(db: &Db, config: &Config, username: &str) -> Result<Caller, Stri
         .ok_or(format!("no active user `{username}` (use --as USER)"))?;
     let roles = split_roles(&user.roles);
     if !allows(&roles, Permission::Import) {
-        return Err(format!("`{username}` is not an admin: imports need the admin role"));
+        return Err(format!(
+            "`{username}` is not an admin: imports need the admin role"
+        ));
     }
     Ok(Caller {
         user_id: user.id,

@@ -51,7 +51,15 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         .into_iter()
         .map(|(no, name, kind, org_unit_id, path)| {
             let in_scope = in_scope(&ctx.scope, &path);
-            (no, Known { name, kind, org_unit_id, in_scope })
+            (
+                no,
+                Known {
+                    name,
+                    kind,
+                    org_unit_id,
+                    in_scope,
+                },
+            )
         })
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -60,27 +68,33 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut inserted = 0usize;
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |record| {
-        progress.row_read();
-        if !job.has_required(Kind::Customers, &record) {
-            return Ok(());
-        }
-        match one(&record, job, &units, &known, &mut seen) {
-            Ok(Some(row)) => {
-                if row.needs_second_rm_since.is_some() {
-                    entering_a6.push(row.clone());
-                }
-                batch.push(row);
-                if batch.len() == BATCH {
-                    inserted += batch.len();
-                    write(conn, &mut batch)?;
-                }
+    read::records(
+        &input.bytes,
+        input.format,
+        &input.mapping,
+        &mut structural,
+        |record| {
+            progress.row_read();
+            if !job.has_required(Kind::Customers, &record) {
+                return Ok(());
             }
-            Ok(None) => job.counts.unchanged += 1,
-            Err(errors) => job.errors.extend(errors),
-        }
-        Ok(())
-    })?;
+            match one(&record, job, &units, &known, &mut seen) {
+                Ok(Some(row)) => {
+                    if row.needs_second_rm_since.is_some() {
+                        entering_a6.push(row.clone());
+                    }
+                    batch.push(row);
+                    if batch.len() == BATCH {
+                        inserted += batch.len();
+                        write(conn, &mut batch)?;
+                    }
+                }
+                Ok(None) => job.counts.unchanged += 1,
+                Err(errors) => job.errors.extend(errors),
+            }
+            Ok(())
+        },
+    )?;
     job.errors.extend(structural);
     progress.phase(Phase::Writing);
     inserted += batch.len();

@@ -15,11 +15,19 @@ pub struct Field {
 }
 
 const fn req(name: &'static str, zh: &'static [&'static str]) -> Field {
-    Field { name, zh, required: true }
+    Field {
+        name,
+        zh,
+        required: true,
+    }
 }
 
 const fn opt(name: &'static str, zh: &'static [&'static str]) -> Field {
-    Field { name, zh, required: false }
+    Field {
+        name,
+        zh,
+        required: false,
+    }
 }
 
 const ORG_UNITS: &[Field] = &[
@@ -36,7 +44,10 @@ const RMS: &[Field] = &[
     req("line", &["条线", "业务条线"]),
     req("grade", &["等级", "客户经理等级", "级别"]),
     req("org_unit_code", &["机构号", "所属机构号", "所属机构"]),
-    req("qualified_on", &["资格日期", "资格认定日期", "考试通过日期"]),
+    req(
+        "qualified_on",
+        &["资格日期", "资格认定日期", "考试通过日期"],
+    ),
     opt("counter_experience_years", &["柜面经验年限", "临柜年限"]),
     opt("bad_business_record", &["不良记录"]),
     opt("term_starts_on", &["任期起始日", "聘任日期"]),
@@ -178,6 +189,10 @@ impl Mapping {
 
     /// The field names, for a report.
     pub fn expected(&self) -> String {
-        of(self.kind).iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+        of(self.kind)
+            .iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

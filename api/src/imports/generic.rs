@@ -19,11 +19,17 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut records = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |r| {
-        progress.row_read();
-        records.push(r);
-        Ok(())
-    })?;
+    read::records(
+        &input.bytes,
+        input.format,
+        &input.mapping,
+        &mut structural,
+        |r| {
+            progress.row_read();
+            records.push(r);
+            Ok(())
+        },
+    )?;
     job.errors.extend(structural);
     progress.phase(Phase::Writing);
     if input.kind == Kind::OrgUnits {
@@ -36,9 +42,8 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         let line = record.line;
         // A savepoint per row: a refused row leaves no trace and the import goes on to report
         // the next one.
-        let done = diesel::Connection::transaction(conn, |conn| {
-            one_row(conn, job, input.kind, &record)
-        });
+        let done =
+            diesel::Connection::transaction(conn, |conn| one_row(conn, job, input.kind, &record));
         match done {
             Ok(Written::Inserted) => job.counts.inserted += 1,
             Ok(Written::Updated) => job.counts.updated += 1,
@@ -112,7 +117,8 @@ fn one_row(conn: &mut DbConn, job: &Job<'_>, kind: Kind, r: &Record) -> AppResul
             let roles = body.get("roles").cloned().unwrap_or(Value::Null);
             if let Some(found) = db::users::find_by_username(conn, &username)? {
                 let listed: Vec<String> = serde_json::from_value(roles).unwrap_or_default();
-                let mut on_record: Vec<&str> = found.roles.split(',').filter(|s| !s.is_empty()).collect();
+                let mut on_record: Vec<&str> =
+                    found.roles.split(',').filter(|s| !s.is_empty()).collect();
                 let mut wanted: Vec<&str> = listed.iter().map(String::as_str).collect();
                 on_record.sort_unstable();
                 wanted.sort_unstable();
@@ -156,7 +162,13 @@ fn one_row(conn: &mut DbConn, job: &Job<'_>, kind: Kind, r: &Record) -> AppResul
             body.insert("customer_id".into(), Value::String(customer_id.clone()));
             body.insert("rm_id".into(), Value::String(rm_id.clone()));
             let new: conduct::NewComplaint = parse(body)?;
-            if db::conduct::has_complaint(conn, &customer_id, &rm_id, new.received_on, &new.summary)? {
+            if db::conduct::has_complaint(
+                conn,
+                &customer_id,
+                &rm_id,
+                new.received_on,
+                &new.summary,
+            )? {
                 return Ok(Written::Unchanged);
             }
             conduct::complain(conn, ctx, new)?;
@@ -169,7 +181,10 @@ fn one_row(conn: &mut DbConn, job: &Job<'_>, kind: Kind, r: &Record) -> AppResul
                 .filter(|n| *n != "employee_no")
                 .collect();
             let mut body = object(r, &figures)?;
-            body.insert("rm_id".into(), Value::String(rm(conn, job, r, "employee_no")?));
+            body.insert(
+                "rm_id".into(),
+                Value::String(rm(conn, job, r, "employee_no")?),
+            );
             let new: performance::MonthMetrics = parse(body)?;
             let mut wanted = performance::to_row(ctx, &new)?;
             match db::performance::metrics_of(conn, &wanted.rm_id, &wanted.month)? {
@@ -215,7 +230,12 @@ fn unit(conn: &mut DbConn, job: &Job<'_>, r: &Record, field: &str) -> AppResult<
     db::org_units::by_code(conn, &code)?
         .filter(|u| in_scope(&job.ctx.scope, &u.path))
         .map(|u| u.id)
-        .ok_or_else(|| AppError::field(field, format!("no org unit with code `{code}` in your scope")))
+        .ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("no org unit with code `{code}` in your scope"),
+            )
+        })
 }
 
 /// An RM of the caller's scope by employee number.
@@ -224,7 +244,12 @@ pub fn rm(conn: &mut DbConn, job: &Job<'_>, r: &Record, field: &str) -> AppResul
     db::rms::by_employee_no(conn, &no)?
         .filter(|x| in_scope(&job.ctx.scope, &x.org_path))
         .map(|x| x.id)
-        .ok_or_else(|| AppError::field(field, format!("no RM with employee number `{no}` in your scope")))
+        .ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("no RM with employee number `{no}` in your scope"),
+            )
+        })
 }
 
 /// A customer of the caller's scope by customer number.
@@ -233,7 +258,12 @@ pub fn customer(conn: &mut DbConn, job: &Job<'_>, r: &Record, field: &str) -> Ap
     db::customers::by_customer_no(conn, &no)?
         .filter(|c| in_scope(&job.ctx.scope, &c.org_path))
         .map(|c| c.id)
-        .ok_or_else(|| AppError::field(field, format!("no customer with number `{no}` in your scope")))
+        .ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("no customer with number `{no}` in your scope"),
+            )
+        })
 }
 
 fn text(r: &Record, field: &str) -> String {
@@ -258,11 +288,16 @@ fn json_of(field: &str, text: &str) -> AppResult<Value> {
         "bad_business_record" | "is_key_account" | "is_vip" | "verified" => {
             Value::Bool(parse_bool(text).ok_or_else(|| bad("yes or no"))?)
         }
-        "counter_experience_years" | "new_loan_accounts" | "managed_accounts_increase"
-        | "new_bank_cards" | "payroll_customers_under_50" | "payroll_customers_50_or_more"
-        | "personal_ebank" | "corporate_ebank" | "pos_merchants" | "days_past_due" => {
-            Value::from(text.parse::<i64>().map_err(|_| bad("a whole number"))?)
-        }
+        "counter_experience_years"
+        | "new_loan_accounts"
+        | "managed_accounts_increase"
+        | "new_bank_cards"
+        | "payroll_customers_under_50"
+        | "payroll_customers_50_or_more"
+        | "personal_ebank"
+        | "corporate_ebank"
+        | "pos_merchants"
+        | "days_past_due" => Value::from(text.parse::<i64>().map_err(|_| bad("a whole number"))?),
         "roles" | "categories" => Value::Array(
             text.split([',', ';', '|', '、', '，'])
                 .map(str::trim)
@@ -270,9 +305,11 @@ fn json_of(field: &str, text: &str) -> AppResult<Value> {
                 .map(|s| Value::String(s.to_string()))
                 .collect(),
         ),
-        f if f.ends_with("_on") || f == "as_of" => {
-            Value::String(parse_date(text).ok_or_else(|| bad("a date (YYYY-MM-DD)"))?.to_string())
-        }
+        f if f.ends_with("_on") || f == "as_of" => Value::String(
+            parse_date(text)
+                .ok_or_else(|| bad("a date (YYYY-MM-DD)"))?
+                .to_string(),
+        ),
         _ => Value::String(text.to_string()),
     })
 }

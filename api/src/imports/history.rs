@@ -62,16 +62,22 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut parsed = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |record| {
-        progress.row_read();
-        if job.has_required(Kind::Assignments, &record) {
-            match parse(&record, job.ctx.today) {
-                Ok(p) => parsed.push(p),
-                Err(e) => job.errors.extend(e),
+    read::records(
+        &input.bytes,
+        input.format,
+        &input.mapping,
+        &mut structural,
+        |record| {
+            progress.row_read();
+            if job.has_required(Kind::Assignments, &record) {
+                match parse(&record, job.ctx.today) {
+                    Ok(p) => parsed.push(p),
+                    Err(e) => job.errors.extend(e),
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     job.errors.extend(structural);
     progress.phase(Phase::Validating);
 
@@ -94,7 +100,10 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let ids: Vec<String> = customers.values().map(|c| c.id.clone()).collect();
     let mut on_record: HashMap<String, Vec<AssignmentRow>> = HashMap::new();
     for row in db::assignments::of_customers(conn, &ids)? {
-        on_record.entry(row.customer_id.clone()).or_default().push(row);
+        on_record
+            .entry(row.customer_id.clone())
+            .or_default()
+            .push(row);
     }
     drop(ids);
 
@@ -103,11 +112,19 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut new_rows: Vec<AssignmentRow> = Vec::new();
     // For A-3 on the produced state: the file's rows in force, by RM.
     let mut current_by_rm: HashMap<String, Vec<usize>> = HashMap::new();
-    let created_by = ctx.actor.user_id.clone().unwrap_or_else(|| ctx.actor.username.clone());
+    let created_by = ctx
+        .actor
+        .user_id
+        .clone()
+        .unwrap_or_else(|| ctx.actor.username.clone());
     let mut start = 0;
     while start < parsed.len() {
         let no = parsed[start].customer_no.clone();
-        let end = start + parsed[start..].iter().take_while(|p| p.customer_no == no).count();
+        let end = start
+            + parsed[start..]
+                .iter()
+                .take_while(|p| p.customer_no == no)
+                .count();
         let group = &parsed[start..end];
         start = end;
         let Some(customer) = customers.get(&no) else {
@@ -147,7 +164,10 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
                 job.errors.push(RowError::field(
                     p.line,
                     "employee_no",
-                    format!("no RM with employee number `{}` in your scope", p.employee_no),
+                    format!(
+                        "no RM with employee number `{}` in your scope",
+                        p.employee_no
+                    ),
                 ));
                 continue;
             };
@@ -216,15 +236,21 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
                 if let Err(v) = rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy)
                     .and_then(|()| rules::check_grade(&rm_facts, &facts, p.role))
                 {
-                    job.errors
-                        .push(RowError::rule(p.line, Some("employee_no"), v.rule, v.detail));
+                    job.errors.push(RowError::rule(
+                        p.line,
+                        Some("employee_no"),
+                        v.rule,
+                        v.detail,
+                    ));
                     continue;
                 }
                 if facts.is_key_account || facts.is_vip {
                     current_by_rm.entry(rm.id.clone()).or_default().push(p.line);
                 }
             }
-            let share = p.share.unwrap_or_else(|| default_share(p.role, span, &spans, ctx));
+            let share = p
+                .share
+                .unwrap_or_else(|| default_share(p.role, span, &spans, ctx));
             new_rows.push(AssignmentRow {
                 id: crate::http::new_id(),
                 customer_id: customer.id.clone(),
@@ -290,8 +316,8 @@ fn parse(r: &Record, today: NaiveDate) -> Result<Parsed, Vec<RowError>> {
     let line = r.line;
     let mut errors = Vec::new();
     let text = |f: &str| r.get(f).unwrap_or_default().to_string();
-    let role = AssignmentRole::parse(&text("role").to_ascii_lowercase())
-        .or(match text("role").as_str() {
+    let role =
+        AssignmentRole::parse(&text("role").to_ascii_lowercase()).or(match text("role").as_str() {
             "主办" | "责任人" | "主管户" => Some(AssignmentRole::Primary),
             "协办" | "协助人" | "协管户" => Some(AssignmentRole::Assistant),
             "团队成员" => Some(AssignmentRole::TeamMember),
@@ -301,7 +327,10 @@ fn parse(r: &Record, today: NaiveDate) -> Result<Parsed, Vec<RowError>> {
         errors.push(RowError::field(
             line,
             "role",
-            format!("`{}` is not a role: primary (主办), assistant (协办) or team_member (团队成员)", text("role")),
+            format!(
+                "`{}` is not a role: primary (主办), assistant (协办) or team_member (团队成员)",
+                text("role")
+            ),
         ));
     }
     let share = match r.get("share") {
@@ -366,7 +395,12 @@ fn parse(r: &Record, today: NaiveDate) -> Result<Parsed, Vec<RowError>> {
         share,
         from,
         to,
-        reason: r.get("reason").unwrap_or("import").chars().take(500).collect(),
+        reason: r
+            .get("reason")
+            .unwrap_or("import")
+            .chars()
+            .take(500)
+            .collect(),
     })
 }
 
@@ -388,22 +422,30 @@ fn check_history(spans: &[Span], clock: &crate::clock::Clock, errors: &mut Vec<R
             if (a.line == 0 && b.line == 0) || !a.overlaps(b) {
                 continue;
             }
-            let (row, other) = if b.line == 0 || (a.line != 0 && (a.from, a.line) > (b.from, b.line)) {
-                (a, b)
-            } else {
-                (b, a)
-            };
-            let message = if a.role == AssignmentRole::Primary && b.role == AssignmentRole::Primary {
+            let (row, other) =
+                if b.line == 0 || (a.line != 0 && (a.from, a.line) > (b.from, b.line)) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+            let message = if a.role == AssignmentRole::Primary && b.role == AssignmentRole::Primary
+            {
                 format!("two primary RMs at once: overlaps {}", fmt(other))
             } else if a.rm_id == b.rm_id {
-                format!("the RM holds the customer twice at once: overlaps {}", fmt(other))
+                format!(
+                    "the RM holds the customer twice at once: overlaps {}",
+                    fmt(other)
+                )
             } else {
                 continue;
             };
             errors.push(RowError::rule(row.line, Some("valid_from"), "A-1", message));
         }
     }
-    for span in spans.iter().filter(|s| s.line != 0 && s.role != AssignmentRole::Primary) {
+    for span in spans
+        .iter()
+        .filter(|s| s.line != 0 && s.role != AssignmentRole::Primary)
+    {
         if let Some(gap) = uncovered(span, spans) {
             errors.push(RowError::rule(
                 span.line,
@@ -443,7 +485,12 @@ fn uncovered(span: &Span, spans: &[Span]) -> Option<NaiveDateTime> {
 
 /// A-7 when the file gives no share: an assistant the policy's share, team members an even part
 /// of it, a primary the rest when anyone served beside it, else all of it.
-fn default_share(role: AssignmentRole, span: &Span, spans: &[Span], ctx: &crate::commands::Ctx) -> Decimal {
+fn default_share(
+    role: AssignmentRole,
+    span: &Span,
+    spans: &[Span],
+    ctx: &crate::commands::Ctx,
+) -> Decimal {
     let beside: Vec<&Span> = spans
         .iter()
         .filter(|s| s.role != AssignmentRole::Primary && s.overlaps(span))

@@ -26,7 +26,9 @@ const FACT_FIELDS: &[&str] = &[
 pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let ctx = job.ctx;
     let rms: HashMap<String, String> = {
-        let ids: Vec<String> = db::rms::ids_in_subtree(conn, &ctx.scope)?.into_iter().collect();
+        let ids: Vec<String> = db::rms::ids_in_subtree(conn, &ctx.scope)?
+            .into_iter()
+            .collect();
         let mut found = HashMap::new();
         for part in ids.chunks(1000) {
             for r in db::rms::find_many(conn, part)? {
@@ -38,13 +40,19 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut records = Vec::new();
     let mut structural = Vec::new();
     let progress = job.progress;
-    read::records(&input.bytes, input.format, &input.mapping, &mut structural, |r| {
-        progress.row_read();
-        if job.has_required(Kind::Loans, &r) {
-            records.push(r);
-        }
-        Ok(())
-    })?;
+    read::records(
+        &input.bytes,
+        input.format,
+        &input.mapping,
+        &mut structural,
+        |r| {
+            progress.row_read();
+            if job.has_required(Kind::Loans, &r) {
+                records.push(r);
+            }
+            Ok(())
+        },
+    )?;
     job.errors.extend(structural);
     let mut nos: Vec<String> = records
         .iter()
@@ -63,11 +71,19 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         let customer_no = r.get("customer_no").unwrap_or_default();
         let employee_no = r.get("employee_no").unwrap_or_default();
         let Some(customer_id) = customers.get(customer_no) else {
-            job.errors.push(RowError::field(line, "customer_no", format!("no customer with number `{customer_no}` in your scope")));
+            job.errors.push(RowError::field(
+                line,
+                "customer_no",
+                format!("no customer with number `{customer_no}` in your scope"),
+            ));
             continue;
         };
         let Some(rm_id) = rms.get(employee_no) else {
-            job.errors.push(RowError::field(line, "employee_no", format!("no RM with employee number `{employee_no}` in your scope")));
+            job.errors.push(RowError::field(
+                line,
+                "employee_no",
+                format!("no RM with employee number `{employee_no}` in your scope"),
+            ));
             continue;
         };
         let mut body = match object(r, FACT_FIELDS) {

@@ -95,11 +95,21 @@ pub struct RowError {
 
 impl RowError {
     pub fn line(line: usize, message: impl Into<String>) -> Self {
-        RowError { line, field: None, rule: None, message: message.into() }
+        RowError {
+            line,
+            field: None,
+            rule: None,
+            message: message.into(),
+        }
     }
 
     pub fn field(line: usize, field: &str, message: impl Into<String>) -> Self {
-        RowError { line, field: Some(field.into()), rule: None, message: message.into() }
+        RowError {
+            line,
+            field: Some(field.into()),
+            rule: None,
+            message: message.into(),
+        }
     }
 
     pub fn rule(line: usize, field: Option<&str>, rule: &str, message: impl Into<String>) -> Self {
@@ -122,7 +132,10 @@ impl RowError {
                 vec![RowError::rule(line, None, v.rule, v.detail)]
             }
             AppError::Internal(_) | AppError::Unavailable(_) => {
-                vec![RowError::line(line, "an unexpected error occurred on this row")]
+                vec![RowError::line(
+                    line,
+                    "an unexpected error occurred on this row",
+                )]
             }
             other => vec![RowError::line(line, other.to_string())],
         }
@@ -276,9 +289,14 @@ impl Status {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Status::Running, Status::Succeeded, Status::Refused, Status::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Status::Running,
+            Status::Succeeded,
+            Status::Refused,
+            Status::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -336,8 +354,16 @@ pub fn run(
             _ => generic::run(conn, &mut job, input)?,
         }
         job.errors.sort_by_key(|e| e.line);
-        let status = if job.errors.is_empty() { Status::Succeeded } else { Status::Refused };
-        let outcome = Outcome { status, counts: job.counts, errors: job.errors };
+        let status = if job.errors.is_empty() {
+            Status::Succeeded
+        } else {
+            Status::Refused
+        };
+        let outcome = Outcome {
+            status,
+            counts: job.counts,
+            errors: job.errors,
+        };
         if outcome.status != Status::Succeeded || input.dry_run {
             return Err(Abort::Report(outcome));
         }
@@ -376,7 +402,10 @@ fn count_rows(input: &Input) -> u64 {
 /// The business date a file gives (`2021-03-01`, `2021/03/01`, `20210301`).
 pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
     let t = text.trim();
-    let t = t.get(..10).filter(|_| t.len() > 10 && t.as_bytes()[10] == b' ').unwrap_or(t);
+    let t = t
+        .get(..10)
+        .filter(|_| t.len() > 10 && t.as_bytes()[10] == b' ')
+        .unwrap_or(t);
     ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"]
         .iter()
         .find_map(|f| chrono::NaiveDate::parse_from_str(t, f).ok())
@@ -460,17 +489,28 @@ pub fn execute(
     mut row: crate::db::imports::ImportRow,
 ) -> AppResult<crate::db::imports::ImportRow> {
     running.add(&input.id, progress);
-    let outcome = db.writer().and_then(|mut conn| run(&mut conn, caller, input, progress));
+    let outcome = db
+        .writer()
+        .and_then(|mut conn| run(&mut conn, caller, input, progress));
     running.remove(&input.id);
-    let outcome = outcome.unwrap_or_else(|e| {
-        tracing::error!(import = %input.id, error = %e, "import failed");
-        let message = match &e {
-            AppError::Internal(_) | AppError::Unavailable(_) => {
-                "the import stopped on an unexpected error; nothing was written".to_string()
+    let outcome = outcome.unwrap_or_else(|e| match e {
+        // The file itself is refused (not a workbook, not text in its encoding): line 0.
+        AppError::Validation(_) | AppError::Malformed(_) | AppError::Rule(_) => Outcome {
+            status: Status::Refused,
+            counts: Counts::default(),
+            errors: RowError::of_app(0, e),
+        },
+        e => {
+            tracing::error!(import = %input.id, error = %e, "import failed");
+            Outcome {
+                status: Status::Failed,
+                counts: Counts::default(),
+                errors: vec![RowError::line(
+                    0,
+                    "the import stopped on an unexpected error; nothing was written",
+                )],
             }
-            other => other.to_string(),
-        };
-        Outcome { status: Status::Failed, counts: Counts::default(), errors: vec![RowError::line(0, message)] }
+        }
     });
     row.status = outcome.status.as_str().into();
     row.phase = Phase::Done.as_str().into();

@@ -29,7 +29,8 @@ impl Format {
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let charset = parts.find_map(|p| {
             let (k, v) = p.split_once('=')?;
-            (k.trim().eq_ignore_ascii_case("charset")).then(|| v.trim().trim_matches('"').to_string())
+            (k.trim().eq_ignore_ascii_case("charset"))
+                .then(|| v.trim().trim_matches('"').to_string())
         });
         match media.as_str() {
             "text/csv" => match charset {
@@ -140,7 +141,11 @@ fn header_fields(
                 errors.push(RowError::field(
                     1,
                     name.trim(),
-                    format!("unknown column `{}` (expected one of: {})", name.trim(), mapping.expected()),
+                    format!(
+                        "unknown column `{}` (expected one of: {})",
+                        name.trim(),
+                        mapping.expected()
+                    ),
                 ));
             }
             found
@@ -161,8 +166,10 @@ fn csv_records(
     let mut columns = None;
     let mut row = csv::StringRecord::new();
     loop {
+        // The line a record starts on (the reader's own position is already past it).
+        let next_line = reader.position().line() as usize;
         let read = reader.read_record(&mut row);
-        let line = reader.position().line() as usize;
+        let line = row.position().map_or(next_line, |p| p.line() as usize);
         match read {
             Ok(false) => break,
             Ok(true) => {}
@@ -179,7 +186,10 @@ fn csv_records(
         if row.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
-        let mut record = Record { line, values: HashMap::with_capacity(fields.len()) };
+        let mut record = Record {
+            line,
+            values: HashMap::with_capacity(fields.len()),
+        };
         for (field, value) in fields.iter().zip(row.iter()) {
             if let Some(field) = field {
                 record.values.insert(field, value.to_string());
@@ -188,7 +198,10 @@ fn csv_records(
         each(record)?;
     }
     if columns.is_none() {
-        errors.push(RowError::line(1, "the file is empty: a header row is expected"));
+        errors.push(RowError::line(
+            1,
+            "the file is empty: a header row is expected",
+        ));
     }
     Ok(())
 }
@@ -212,7 +225,10 @@ fn xlsx_records(
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut rows = range.rows().enumerate();
     let Some((_, header)) = rows.next() else {
-        errors.push(RowError::line(1, "the sheet is empty: a header row is expected"));
+        errors.push(RowError::line(
+            1,
+            "the sheet is empty: a header row is expected",
+        ));
         return Ok(());
     };
     let header: Vec<String> = header.iter().map(cell_text).collect();
@@ -279,10 +295,17 @@ fn ndjson_records(
                 continue;
             }
         };
-        let mut record = Record { line, values: HashMap::with_capacity(object.len()) };
+        let mut record = Record {
+            line,
+            values: HashMap::with_capacity(object.len()),
+        };
         for (key, value) in object {
             let Some(field) = mapping.field_of(&key) else {
-                errors.push(RowError::field(line, &key, format!("unknown field `{key}`")));
+                errors.push(RowError::field(
+                    line,
+                    &key,
+                    format!("unknown field `{key}`"),
+                ));
                 continue;
             };
             let text = match value {

@@ -144,7 +144,10 @@ pub async fn start(
         .unwrap_or("");
     let format = Format::of_media_type(content_type)?;
     let mapping = Mapping::new(q.kind, q.mapping.as_deref())?;
-    if q.file_name.as_ref().is_some_and(|n| n.chars().count() > 255) {
+    if q.file_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 255)
+    {
         return Err(AppError::field("file_name", "at most 255 characters"));
     }
     let bytes = payload
@@ -225,10 +228,15 @@ pub async fn list(
         .read(move |conn| db::imports::list(conn, &scope, after.as_deref(), limit))
         .await?;
     let running = state.imports.clone();
-    Ok(web::Json(Page::try_from_rows(rows, limit, |r| &r.id, |r| {
-        let live = running.progress(&r.id);
-        Import::view(r, live)
-    })?))
+    Ok(web::Json(Page::try_from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        |r| {
+            let live = running.progress(&r.id);
+            Import::view(r, live)
+        },
+    )?))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

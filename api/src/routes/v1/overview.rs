@@ -126,7 +126,7 @@ pub async fn overview(
                 })
                 .collect();
 
-            let books = db::loans::books_at(conn, &scope, today)?;
+            let books = db::loans::books_at(conn, &scope, today, &clock)?;
             let ids: Vec<String> = books.loan_customers.keys().cloned().collect();
             let mut rm_risk: Vec<RmRisk> = db::rms::find_many(conn, &ids)?
                 .into_iter()
