@@ -175,23 +175,23 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-            req.query_string().as_bytes(),
-        ));
-        let parsed = serde_path_to_error::deserialize(de)
-            .map(Query)
-            .map_err(|err| {
-                let field = err.path().to_string();
-                let message = err.into_inner().to_string();
-                let field = if field == "." {
-                    missing_field(&message).unwrap_or_else(|| "query".into())
-                } else {
-                    field
-                };
-                AppError::Validation(vec![FieldError::new(field, message)])
-            });
-        std::future::ready(parsed)
+        std::future::ready(parse_query(req.query_string()).map(Query))
     }
+}
+
+/// A query string parsed into `T`; a wrong type or unknown value is 422 naming the parameter.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> AppResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let field = if field == "." {
+            missing_field(&message).unwrap_or_else(|| "query".into())
+        } else {
+            field
+        };
+        AppError::Validation(vec![FieldError::new(field, message)])
+    })
 }
 
 /// `?limit=&cursor=` of every list (API.md: default 50, max 500).

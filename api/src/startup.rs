@@ -227,6 +227,10 @@ fn standard_problems(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
     define::<crate::bounded::PageSize>(components);
     define::<crate::bounded::IdList>(components);
     define::<crate::routes::v1::exports::Dataset>(components);
+    define::<crate::routes::v1::downloads::ListName>(components);
+    define::<crate::routes::v1::downloads::FileFormat>(components);
+    define::<crate::routes::v1::downloads::Lang>(components);
+    define::<crate::imports::Kind>(components);
     define::<crate::domain::calendar::Job>(components);
     define::<crate::routes::v1::handovers::HandoverStatus>(components);
     for (_, name, description) in PROBLEMS {

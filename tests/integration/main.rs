@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bulk;
 mod bypass;
+mod downloads;
 mod duties;
 mod errors;
 mod exits;

@@ -132,9 +132,18 @@ pub async fn list(
     q: Query<CaseFilter>,
     page: Query<PageParams>,
 ) -> AppResult<web::Json<Page<ExitCase>>> {
-    let limit = page.0.limit()?;
-    let after = page.0.after()?;
-    let q = q.0;
+    Ok(web::Json(cases_page(&state, caller, q.0, page.0).await?))
+}
+
+/// What `GET /exit-cases` answers, for the handler and for downloads.
+pub async fn cases_page(
+    state: &AppState,
+    caller: Caller,
+    q: CaseFilter,
+    page: PageParams,
+) -> AppResult<Page<ExitCase>> {
+    let limit = page.limit()?;
+    let after = page.after()?;
     let kind = q.kind;
     let rows = state
         .db
@@ -165,7 +174,7 @@ pub async fn list(
     if let Some(kind) = kind {
         page.items.retain(|c| c.kind == kind.as_str());
     }
-    Ok(web::Json(page))
+    Ok(page)
 }
 
 /// One case with its timeline (every step, who and when).

@@ -513,9 +513,18 @@ pub async fn required(
     q: Query<RequiredFilter>,
     page: Query<PageParams>,
 ) -> AppResult<web::Json<Page<RequiredCheck>>> {
-    let limit = page.0.limit()?;
-    let after = page.0.after()?;
-    let q = q.0;
+    Ok(web::Json(required_page(&state, caller, q.0, page.0).await?))
+}
+
+/// What `GET /required-checks` answers, for the handler and for downloads.
+pub async fn required_page(
+    state: &AppState,
+    caller: Caller,
+    q: RequiredFilter,
+    page: PageParams,
+) -> AppResult<Page<RequiredCheck>> {
+    let limit = page.limit()?;
+    let after = page.after()?;
     let today = caller.today();
     let rows = state
         .db
@@ -537,7 +546,7 @@ pub async fn required(
         })
         .await?;
     let (rows, names) = rows;
-    Ok(web::Json(Page::try_from_rows(
+    Ok(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
@@ -546,7 +555,7 @@ pub async fn required(
             check.customer_name = names.get(&check.customer_id).cloned();
             Ok(check)
         },
-    )?))
+    )?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

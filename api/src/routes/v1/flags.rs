@@ -152,9 +152,18 @@ pub async fn list(
     q: Query<FlagFilter>,
     page: Query<PageParams>,
 ) -> AppResult<web::Json<Page<Flag>>> {
-    let limit = page.0.limit()?;
-    let after = page.0.after()?;
-    let q = q.0;
+    Ok(web::Json(flags_page(&state, caller, q.0, page.0).await?))
+}
+
+/// What `GET /flags` answers, for the handler and for downloads.
+pub async fn flags_page(
+    state: &AppState,
+    caller: Caller,
+    q: FlagFilter,
+    page: PageParams,
+) -> AppResult<Page<Flag>> {
+    let limit = page.limit()?;
+    let after = page.after()?;
     let rows = state
         .db
         .read(move |conn| {
@@ -174,7 +183,7 @@ pub async fn list(
         })
         .await?;
     let (rows, customers, rms) = rows;
-    Ok(web::Json(Page::try_from_rows(
+    Ok(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
@@ -187,7 +196,7 @@ pub async fn list(
             flag.rm_name = flag.rm_id.as_ref().and_then(|id| rms.get(id).cloned());
             Ok(flag)
         },
-    )?))
+    )?)
 }
 
 /// One flag with its history.

@@ -266,7 +266,19 @@ pub async fn due_list(
     id: web::Path<String>,
     q: Query<DueListParams>,
 ) -> AppResult<web::Json<DueList>> {
-    let first = match q.0.month.as_deref() {
+    Ok(web::Json(
+        due_list_of(&state, caller, id.into_inner(), q.0).await?,
+    ))
+}
+
+/// What `GET /rms/{id}/due-list` answers, for the handler and for downloads.
+pub async fn due_list_of(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    q: DueListParams,
+) -> AppResult<DueList> {
+    let first = match q.month.as_deref() {
         None => {
             let today = caller.today();
             chrono::NaiveDate::from_ymd_opt(
@@ -282,7 +294,7 @@ pub async fn due_list(
     let next = first
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(first);
-    let id = id.into_inner();
+    let id = id;
     let list = state
         .db
         .read(move |conn| {
@@ -339,5 +351,5 @@ pub async fn due_list(
             })
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(list)
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod conduct;
 pub mod customers;
+pub mod downloads;
 pub mod evaluations;
 pub mod exit_cases;
 pub mod exports;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     performance::configure(cfg);
     exit_cases::configure(cfg);
     exports::configure(cfg);
+    downloads::configure(cfg);
     policy::configure(cfg);
     audit::configure(cfg);
     jobs::configure(cfg);

@@ -139,7 +139,15 @@ pub async fn scores(
     caller: Caller,
     q: Query<ScoresParams>,
 ) -> AppResult<web::Json<Vec<Score>>> {
-    let q = q.0;
+    Ok(web::Json(scores_list(&state, caller, q.0).await?))
+}
+
+/// What `GET /performance/scores` answers, for the handler and for downloads.
+pub async fn scores_list(
+    state: &AppState,
+    caller: Caller,
+    q: ScoresParams,
+) -> AppResult<Vec<Score>> {
     let first = engine::month_start(&q.month, "month")?;
     let last = match &q.to {
         Some(to) => engine::month_start(to, "to")?,
@@ -166,17 +174,17 @@ pub async fn scores(
             }
         })
         .await?;
-    let mut scores = rows
+    let mut list = rows
         .into_iter()
         .map(Score::from_row)
         .collect::<AppResult<Vec<_>>>()?;
-    scores.sort_by(|a, b| {
+    list.sort_by(|a, b| {
         a.month
             .cmp(&b.month)
             .then(b.total.cmp(&a.total))
             .then(a.rm_id.cmp(&b.rm_id))
     });
-    Ok(web::Json(scores))
+    Ok(list)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -153,9 +153,18 @@ pub async fn list(
     q: Query<RmFilter>,
     page: Query<PageParams>,
 ) -> AppResult<web::Json<Page<Rm>>> {
-    let limit = page.0.limit()?;
-    let after = page.0.after()?;
-    let q = q.0;
+    Ok(web::Json(rms_page(&state, caller, q.0, page.0).await?))
+}
+
+/// What `GET /rms` answers, for the handler and for downloads.
+pub async fn rms_page(
+    state: &AppState,
+    caller: Caller,
+    q: RmFilter,
+    page: PageParams,
+) -> AppResult<Page<Rm>> {
+    let limit = page.limit()?;
+    let after = page.after()?;
     let scope = caller.org_path.clone();
     let today = caller.today();
     let (rows, policy) = state
@@ -187,7 +196,7 @@ pub async fn list(
         })
         .await?;
     let (rows, loads) = rows;
-    Ok(web::Json(Page::try_from_rows(
+    Ok(Page::try_from_rows(
         rows,
         limit,
         |r| &r.id,
@@ -197,7 +206,7 @@ pub async fn list(
             rm.capacity = Some(cap_load(rm.line, load, &policy));
             Ok(rm)
         },
-    )?))
+    )?)
 }
 
 /// One RM.
