@@ -185,6 +185,32 @@ describe("the imports page", () => {
     expect(screen.getByTestId("import-report").getAttribute("data-status")).toBe("refused");
   });
 
+  it("reads the list and one import through the typed client, and copes with the optional fields absent", async () => {
+    // The schema makes file_name, rows_total, finished_at and a problem's field and rule optional:
+    // absent must read as null does (no total, no name, a dash).
+    const { file_name: _name, rows_total: _total, finished_at: _finished, ...bare } = imp({ id: "imp-bare", phase: "validating", rows_read: 40 });
+    const done = { ...bare, id: "imp-done", status: "refused" as const, phase: "done" as const, errors: [{ line: 4, message: "not a number" }], errors_total: 1 };
+    route("GET", "/api/v1/imports", { status: 200, body: { items: [bare, done] } });
+    route("GET", "/api/v1/imports/{id}", (_, p) => ({ status: 200, body: p.id === "imp-bare" ? bare : done }));
+    renderAs(<Imports />, { roles: ["admin"] });
+    const table = await screen.findByTestId("imports");
+    const listed = calls.find((c) => c.method === "GET" && c.path === "/api/v1/imports");
+    expect(Object.fromEntries(listed!.query)).toEqual({ limit: "20" });
+    expect(listed!.headers.get("authorization")).toBe("Bearer test-token");
+
+    fireEvent.click(within(within(table).getAllByRole("row")[1]).getByRole("button", { name: /Show report/ }));
+    const progress = await screen.findByTestId("import-progress");
+    expect(within(progress).getByRole("progressbar").hasAttribute("value")).toBe(false);
+    expect(progress.textContent).toMatch(/40 rows read/);
+    expect(screen.getByRole("heading", { level: 2, name: /Dry run: file without a name/ })).toBeTruthy();
+    expect(calls.some((c) => c.method === "GET" && c.path === "/api/v1/imports/imp-bare")).toBe(true);
+
+    fireEvent.click(within(within(table).getAllByRole("row")[2]).getByRole("button", { name: /Show report/ }));
+    const rows = within(await screen.findByTestId("import-errors")).getAllByRole("row").slice(1);
+    expect(rows.map((r) => Array.from(r.querySelectorAll("td"), (td) => td.textContent))).toEqual([["4", "—", "—", "not a number"]]);
+    expect(screen.getByTestId("import-report").textContent).not.toMatch(/finished/);
+  });
+
   it("reads the media type from the file name", () => {
     expect(importMediaType({ name: "客户.CSV" })).toBe("text/csv");
     expect(importMediaType({ name: "book.xlsx" })).toBe(XLSX);

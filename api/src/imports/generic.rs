@@ -314,10 +314,17 @@ fn json_of(field: &str, text: &str) -> AppResult<Value> {
     })
 }
 
-/// A request body of the API, validated as the API validates it.
+/// A request body of the API, validated as the API validates it (a wrong value names its field).
 pub fn parse<T: DeserializeOwned + Validate>(body: Map<String, Value>) -> AppResult<T> {
-    let raw = serde_json::to_vec(&Value::Object(body))?;
-    let value: T = crate::http::parse_json(&raw)?;
+    let value: T = serde_path_to_error::deserialize(Value::Object(body)).map_err(|err| {
+        let field = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let field = match message.strip_prefix("missing field `") {
+            Some(rest) if field == "." => rest.split('`').next().unwrap_or("body").to_string(),
+            _ => field,
+        };
+        AppError::Validation(vec![crate::error::FieldError::new(field, message)])
+    })?;
     value
         .validate()
         .map_err(|e| AppError::Validation(crate::http::field_errors(&e)))?;

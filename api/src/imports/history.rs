@@ -10,6 +10,7 @@
 //! not including, `valid_to`, so a successor starting that day follows without a gap.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
@@ -18,7 +19,6 @@ use super::read::{self, Record};
 use super::{parse_date, Input, Job, Kind, Phase, RowError};
 use crate::commands::assignments::facts_without_load;
 use crate::db::assignments::{bp_of, AssignmentRow};
-use crate::db::customers::KeyedCustomer;
 use crate::db::rms::RmRow;
 use crate::db::schema::assignments;
 use crate::db::{self, DbConn};
@@ -26,6 +26,16 @@ use crate::domain::assignment::{self as rules, AssignmentRole, CustomerFacts, Rm
 use crate::domain::customer::{split_categories, CustomerKind};
 use crate::domain::org::in_scope;
 use crate::error::AppResult;
+
+/// What the rules read of a customer the file names.
+struct Held {
+    id: String,
+    kind: CustomerKind,
+    categories: Vec<crate::domain::customer::Category>,
+    is_key_account: bool,
+    is_vip: bool,
+    org_path: Arc<str>,
+}
 
 /// One row of the file, parsed.
 struct Parsed {
@@ -87,11 +97,29 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut nos: Vec<String> = parsed.iter().map(|p| p.customer_no.clone()).collect();
     nos.sort_unstable();
     nos.dedup();
-    let customers: HashMap<String, KeyedCustomer> = db::customers::by_customer_nos(conn, &nos)?
-        .into_iter()
-        .filter(|c| in_scope(&ctx.scope, &c.org_path))
-        .map(|c| (c.customer_no.clone(), c))
-        .collect();
+    // Kept compact: a bank's million customers share a few hundred unit paths.
+    let mut paths: HashMap<String, Arc<str>> = HashMap::new();
+    let mut customers: HashMap<String, Held> = HashMap::with_capacity(nos.len());
+    for part in nos.chunks(1000) {
+        for c in db::customers::by_customer_nos(conn, part)? {
+            if !in_scope(&ctx.scope, &c.org_path) {
+                continue;
+            }
+            let path = paths
+                .entry(c.org_path.clone())
+                .or_insert_with(|| Arc::from(c.org_path.as_str()))
+                .clone();
+            let held = Held {
+                id: c.id,
+                kind: CustomerKind::stored(&c.kind)?,
+                categories: split_categories(&c.categories),
+                is_key_account: c.is_key_account,
+                is_vip: c.is_vip,
+                org_path: path,
+            };
+            customers.insert(c.customer_no, held);
+        }
+    }
     drop(nos);
     let rms: HashMap<String, RmRow> = all_rms_in_scope(conn, &ctx.scope)?
         .into_iter()
@@ -109,7 +137,8 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
 
     parsed.sort_by(|a, b| (&a.customer_no, a.from, a.line).cmp(&(&b.customer_no, b.from, b.line)));
     let mut facts_cache: HashMap<String, RmFacts> = HashMap::new();
-    let mut new_rows: Vec<AssignmentRow> = Vec::new();
+    let mut batch: Vec<AssignmentRow> = Vec::with_capacity(BATCH);
+    let mut inserted = 0usize;
     // For A-3 on the produced state: the file's rows in force, by RM.
     let mut current_by_rm: HashMap<String, Vec<usize>> = HashMap::new();
     let created_by = ctx
@@ -138,11 +167,11 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
             continue;
         };
         let facts = CustomerFacts {
-            kind: CustomerKind::stored(&customer.kind)?,
-            categories: split_categories(&customer.categories),
+            kind: customer.kind,
+            categories: customer.categories.clone(),
             is_key_account: customer.is_key_account,
             is_vip: customer.is_vip,
-            org_path: customer.org_path.clone(),
+            org_path: customer.org_path.to_string(),
         };
         let recorded = on_record.remove(&customer.id).unwrap_or_default();
         let mut spans: Vec<Span> = recorded
@@ -251,7 +280,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
             let share = p
                 .share
                 .unwrap_or_else(|| default_share(p.role, span, &spans, ctx));
-            new_rows.push(AssignmentRow {
+            batch.push(AssignmentRow {
                 id: crate::http::new_id(),
                 customer_id: customer.id.clone(),
                 rm_id: rm.id.clone(),
@@ -263,20 +292,20 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
                 held_since: span.held_since,
                 created_by: created_by.clone(),
             });
+            if batch.len() == BATCH {
+                inserted += write(conn, &mut batch)?;
+            }
         }
     }
     drop(parsed);
+    progress.phase(Phase::Writing);
+    inserted += write(conn, &mut batch)?;
+    job.counts.inserted += inserted as u64;
+    db::after_bulk_write(conn, "assignments", inserted)?;
     if !job.errors.is_empty() {
+        // The transaction rolls back; the caps of a refused file are not worth counting.
         return Ok(());
     }
-
-    progress.phase(Phase::Writing);
-    for part in new_rows.chunks(1000) {
-        use diesel::RunQueryDsl;
-        crate::db::insert_rows!(conn, assignments::table, part);
-    }
-    job.counts.inserted += new_rows.len() as u64;
-    db::after_bulk_write(conn, "assignments", new_rows.len())?;
 
     // A-3 on the state the import produced: no RM it gave a key account or VIP is above a cap.
     let touched: Vec<String> = current_by_rm.keys().cloned().collect();
@@ -300,6 +329,17 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         }
     }
     Ok(())
+}
+
+const BATCH: usize = 1000;
+
+/// Writes a batch of new rows (the import's transaction keeps them until it commits).
+fn write(conn: &mut DbConn, batch: &mut Vec<AssignmentRow>) -> AppResult<usize> {
+    use diesel::RunQueryDsl;
+    let n = batch.len();
+    crate::db::insert_rows!(conn, assignments::table, batch.as_slice());
+    batch.clear();
+    Ok(n)
 }
 
 /// Every RM of the scope, serving or not (history names RMs who have since left).

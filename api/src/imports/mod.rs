@@ -172,48 +172,65 @@ pub struct Counts {
 }
 
 /// An import's progress while it runs, shared with whoever watches (the API, the command line).
+/// Rows are counted with an atomic: the import reads a million of them.
 #[derive(Debug, Clone)]
-pub struct Progress(Arc<Mutex<ProgressState>>);
+pub struct Progress(Arc<Tracked>);
 
+#[derive(Debug)]
+struct Tracked {
+    phase: Mutex<Phase>,
+    rows_read: std::sync::atomic::AtomicU64,
+    rows_total: std::sync::atomic::AtomicU64,
+    started: Instant,
+}
+
+/// What a watcher sees of an import's progress.
 #[derive(Debug, Clone)]
 pub struct ProgressState {
     pub phase: Phase,
     pub rows_read: u64,
-    /// Known once the file is measured (lines of a CSV or NDJSON, rows of a sheet).
+    /// Known once the file is measured (lines of a CSV or NDJSON).
     pub rows_total: Option<u64>,
     pub started: Instant,
 }
 
 impl Default for Progress {
     fn default() -> Self {
-        Progress(Arc::new(Mutex::new(ProgressState {
-            phase: Phase::Reading,
-            rows_read: 0,
-            rows_total: None,
+        Progress(Arc::new(Tracked {
+            phase: Mutex::new(Phase::Reading),
+            rows_read: Default::default(),
+            rows_total: Default::default(),
             started: Instant::now(),
-        })))
+        }))
     }
 }
 
 impl Progress {
-    fn update(&self, f: impl FnOnce(&mut ProgressState)) {
-        if let Ok(mut state) = self.0.lock() {
-            f(&mut state);
+    pub fn phase(&self, phase: Phase) {
+        if let Ok(mut p) = self.0.phase.lock() {
+            *p = phase;
         }
     }
 
-    pub fn phase(&self, phase: Phase) {
-        self.update(|s| s.phase = phase);
+    pub fn row_read(&self) {
+        self.0.rows_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
-    pub fn row_read(&self) {
-        self.update(|s| s.rows_read += 1);
+    fn total(&self, rows: u64) {
+        self.0.rows_total.store(rows, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn snapshot(&self) -> ProgressState {
-        match self.0.lock() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+        let phase = match self.0.phase.lock() {
+            Ok(p) => *p,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        let total = self.0.rows_total.load(std::sync::atomic::Ordering::Relaxed);
+        ProgressState {
+            phase,
+            rows_read: self.0.rows_read.load(std::sync::atomic::Ordering::Relaxed),
+            rows_total: (total > 0).then_some(total),
+            started: self.0.started,
         }
     }
 
@@ -337,7 +354,7 @@ pub fn run(
     input: &Input,
     progress: &Progress,
 ) -> AppResult<Outcome> {
-    progress.update(|s| s.rows_total = Some(count_rows(input)));
+    progress.total(count_rows(input));
     let result = diesel::Connection::transaction(conn, |conn| -> Result<Outcome, Abort> {
         let ctx = Ctx::load(conn, caller)?;
         let mut job = Job {

@@ -29,6 +29,7 @@ interface Shown {
   fresh: boolean;
 }
 
+/** The API types `kind` as a Kind; a kind newer than this build still shows, by its API name. */
 function isKind(kind: string): kind is ImportKind {
   return (IMPORT_KINDS as readonly string[]).includes(kind);
 }
@@ -192,7 +193,7 @@ function Report({ imp, file, onStarted }: { imp: Import; file: File | null; onSt
       </p>
       {imp.status === "running" ? <Progress imp={imp} /> : <Outcome imp={imp} />}
       {imp.status === "succeeded" && <Counts imp={imp} />}
-      {imp.status === "succeeded" && imp.dry_run && (file && isKind(imp.kind) ? <Apply file={file} kind={imp.kind} onStarted={onStarted} /> : <p className="muted small">{t("imports.applyAgain")}</p>)}
+      {imp.status === "succeeded" && imp.dry_run && (file ? <Apply file={file} kind={imp.kind} onStarted={onStarted} /> : <p className="muted small">{t("imports.applyAgain")}</p>)}
       {imp.errors.length > 0 && <ErrorTable imp={imp} />}
     </>
   );
@@ -201,8 +202,9 @@ function Report({ imp, file, onStarted }: { imp: Import; file: File | null; onSt
 /** The phase, a bar of rows read against the rows in the file (moving without a total), rows/s. */
 function Progress({ imp }: { imp: Import }) {
   const { t, locale } = useI18n();
-  const total = imp.rows_total;
-  const known = total !== null && total > 0;
+  // Absent or null until the file is counted (the schema makes it optional): either way, no total.
+  const total = imp.rows_total ?? 0;
+  const known = total > 0;
   return (
     <div className="import-progress" data-testid="import-progress" data-phase={imp.phase}>
       <p>

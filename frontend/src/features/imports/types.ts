@@ -1,49 +1,33 @@
-// The import API of issue 20 as the server is building it. Until openapi/openapi.json describes
-// it, its types are declared here; once `npm run api-types` has them, each becomes an alias of the
-// generated schema (`export type Import = Schemas["Import"]`) and the calls in ./api.ts move to
-// `api.GET` / `api.POST`, nothing else changes.
+// The types of the import API (issue 20), as generated from openapi/openapi.json by
+// `npm run api-types`: each is an alias of its schema, so a change to the API breaks the build.
+
+import type { components } from "../../api/schema";
+
+type Schemas = components["schemas"];
 
 /** What a file loads, named by the `kind` query parameter. */
-export type ImportKind = "org_units" | "rms" | "users" | "customers" | "relations" | "assignments" | "loans" | "complaints" | "metrics";
+export type ImportKind = Schemas["Kind"];
 
-export const IMPORT_KINDS: readonly ImportKind[] = ["org_units", "rms", "users", "customers", "relations", "assignments", "loans", "complaints", "metrics"];
+/** Every kind, in the order the form offers them (the check below fails the build if one is missing). */
+export const IMPORT_KINDS = ["org_units", "rms", "users", "customers", "relations", "assignments", "loans", "complaints", "metrics"] as const satisfies readonly ImportKind[];
+
+type MissingKind = Exclude<ImportKind, (typeof IMPORT_KINDS)[number]>;
+const allKindsListed: [MissingKind] extends [never] ? true : MissingKind = true;
+void allKindsListed;
 
 /** `refused`: the file did not validate and nothing was written; `failed`: the server failed. */
-export type ImportStatus = "running" | "succeeded" | "refused" | "failed";
+export type ImportStatus = Schemas["Status"];
 
-export type ImportPhase = "reading" | "validating" | "writing" | "done";
+export type ImportPhase = Schemas["Phase"];
 
-/** One problem of the file: its line, the field or rule it breaks, and what is wrong. */
-export interface ImportError {
-  line: number;
-  field: string | null;
-  rule: string | null;
-  message: string;
-}
+/** One problem of the file: its line, the field or rule it breaks (either may be absent), and what is wrong. */
+export type ImportError = Schemas["RowError"];
 
-export interface Import {
-  id: string;
-  kind: string;
-  dry_run: boolean;
-  file_name: string | null;
-  sha256: string;
-  status: ImportStatus;
-  phase: ImportPhase;
-  rows_read: number;
-  rows_total: number | null;
-  rows_per_second: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  /** The first 1000 problems; `errors_total` counts them all. */
-  errors: ImportError[];
-  errors_total: number;
-  created_by: string;
-  started_at: string;
-  finished_at: string | null;
-}
+/**
+ * An import and its report. `file_name`, `rows_total` and `finished_at` are optional and nullable:
+ * the page treats absent and `null` alike. `errors` holds the first 1,000 problems; `errors_total`
+ * counts them all.
+ */
+export type Import = Schemas["Import"];
 
-export interface ImportPage {
-  items: Import[];
-  next_cursor: string | null;
-}
+export type ImportPage = Schemas["Page_Import"];
