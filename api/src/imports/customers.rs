@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use super::generic::{object, parse};
-use super::read::{self, Record};
-use super::{Input, Job, Kind, Phase, RowError};
+use super::read::Record;
+use super::{Input, Job, Phase, RowError};
 use crate::commands::customers::{new_row, NewCustomer};
 use crate::commands::field_checks;
 use crate::db::customers::CustomerRow;
@@ -66,36 +66,24 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let mut batch: Vec<CustomerRow> = Vec::with_capacity(BATCH);
     let mut entering_a6: Vec<CustomerRow> = Vec::new();
     let mut inserted = 0usize;
-    let mut structural = Vec::new();
-    let progress = job.progress;
-    read::records(
-        &input.bytes,
-        input.format,
-        &input.mapping,
-        &mut structural,
-        |record| {
-            progress.row_read();
-            if !job.has_required(Kind::Customers, &record) {
-                return Ok(());
-            }
-            match one(&record, job, &units, &known, &mut seen) {
-                Ok(Some(row)) => {
-                    if row.needs_second_rm_since.is_some() {
-                        entering_a6.push(row.clone());
-                    }
-                    batch.push(row);
-                    if batch.len() == BATCH {
-                        inserted += batch.len();
-                        write(conn, &mut batch)?;
-                    }
+    job.each_record(input, |job, record| {
+        match one(&record, job, &units, &known, &mut seen) {
+            Ok(Some(row)) => {
+                if row.needs_second_rm_since.is_some() {
+                    entering_a6.push(row.clone());
                 }
-                Ok(None) => job.counts.unchanged += 1,
-                Err(errors) => job.errors.extend(errors),
+                batch.push(row);
+                if batch.len() == BATCH {
+                    inserted += batch.len();
+                    write(conn, &mut batch)?;
+                }
             }
-            Ok(())
-        },
-    )?;
-    job.errors.extend(structural);
+            Ok(None) => job.counts.unchanged += 1,
+            Err(errors) => job.errors.extend(errors),
+        }
+        Ok(())
+    })?;
+    let progress = job.progress;
     progress.phase(Phase::Writing);
     inserted += batch.len();
     write(conn, &mut batch)?;

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use validator::Validate;
 
-use super::read::{self, Record};
+use super::read::Record;
 use super::{parse_bool, parse_date, Input, Job, Kind, Phase, RowError};
 use crate::commands::{self, conduct, customers, org_units, performance, rms, users};
 use crate::db::{self, DbConn};
@@ -17,28 +17,16 @@ use crate::error::{AppError, AppResult};
 
 pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let mut records = Vec::new();
-    let mut structural = Vec::new();
+    job.each_record(input, |_, r| {
+        records.push(r);
+        Ok(())
+    })?;
     let progress = job.progress;
-    read::records(
-        &input.bytes,
-        input.format,
-        &input.mapping,
-        &mut structural,
-        |r| {
-            progress.row_read();
-            records.push(r);
-            Ok(())
-        },
-    )?;
-    job.errors.extend(structural);
     progress.phase(Phase::Writing);
     if input.kind == Kind::OrgUnits {
         records = parents_first(conn, records)?;
     }
     for record in records {
-        if !job.has_required(input.kind, &record) {
-            continue;
-        }
         let line = record.line;
         // A savepoint per row: a refused row leaves no trace and the import goes on to report
         // the next one.

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 
-use super::read::{self, Record};
-use super::{parse_date, Input, Job, Kind, Phase, RowError};
+use super::read::Record;
+use super::{parse_date, Input, Job, Phase, RowError};
 use crate::commands::assignments::facts_without_load;
 use crate::db::assignments::{bp_of, AssignmentRow};
 use crate::db::rms::RmRow;
@@ -70,25 +70,14 @@ impl Span {
 
 pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
     let mut parsed = Vec::new();
-    let mut structural = Vec::new();
+    job.each_record(input, |job, record| {
+        match parse(&record, job.ctx.today) {
+            Ok(p) => parsed.push(p),
+            Err(e) => job.errors.extend(e),
+        }
+        Ok(())
+    })?;
     let progress = job.progress;
-    read::records(
-        &input.bytes,
-        input.format,
-        &input.mapping,
-        &mut structural,
-        |record| {
-            progress.row_read();
-            if job.has_required(Kind::Assignments, &record) {
-                match parse(&record, job.ctx.today) {
-                    Ok(p) => parsed.push(p),
-                    Err(e) => job.errors.extend(e),
-                }
-            }
-            Ok(())
-        },
-    )?;
-    job.errors.extend(structural);
     progress.phase(Phase::Validating);
 
     let ctx = job.ctx;

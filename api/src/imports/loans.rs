@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use super::generic::object;
-use super::read;
-use super::{Input, Job, Kind, Phase, RowError};
+use super::{Input, Job, Phase, RowError};
 use crate::commands::loans::{self as engine, Chunk};
 use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
@@ -38,22 +37,11 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         found
     };
     let mut records = Vec::new();
-    let mut structural = Vec::new();
+    job.each_record(input, |_, r| {
+        records.push(r);
+        Ok(())
+    })?;
     let progress = job.progress;
-    read::records(
-        &input.bytes,
-        input.format,
-        &input.mapping,
-        &mut structural,
-        |r| {
-            progress.row_read();
-            if job.has_required(Kind::Loans, &r) {
-                records.push(r);
-            }
-            Ok(())
-        },
-    )?;
-    job.errors.extend(structural);
     let mut nos: Vec<String> = records
         .iter()
         .filter_map(|r| r.get("customer_no").map(str::to_string))

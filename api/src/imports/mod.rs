@@ -213,11 +213,15 @@ impl Progress {
     }
 
     pub fn row_read(&self) {
-        self.0.rows_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .rows_read
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn total(&self, rows: u64) {
-        self.0.rows_total.store(rows, std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .rows_total
+            .store(rows, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn snapshot(&self) -> ProgressState {
@@ -268,6 +272,32 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// Reads the file, counting rows for the progress, and hands over each record that has its
+    /// kind's required fields (the others, and what cannot be read, are in the report).
+    pub fn each_record(
+        &mut self,
+        input: &Input,
+        mut f: impl FnMut(&mut Self, read::Record) -> AppResult<()>,
+    ) -> AppResult<()> {
+        let mut unreadable = Vec::new();
+        read::records(
+            &input.bytes,
+            input.format,
+            &input.mapping,
+            &mut unreadable,
+            |record| {
+                self.progress.row_read();
+                if self.has_required(input.kind, &record) {
+                    f(self, record)
+                } else {
+                    Ok(())
+                }
+            },
+        )?;
+        self.errors.extend(unreadable);
+        Ok(())
+    }
+
     /// Reports the required fields a record lacks; `false` when any is missing.
     pub fn has_required(&mut self, kind: Kind, record: &read::Record) -> bool {
         let mut ok = true;
