@@ -10,7 +10,7 @@ use crate::domain::rm::Grade;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Insertable, serde::Serialize)]
-#[diesel(table_name = assignments)]
+#[diesel(table_name = assignments, treat_none_as_default_value = false)]
 pub struct AssignmentRow {
     pub id: String,
     pub customer_id: String,

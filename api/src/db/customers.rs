@@ -8,7 +8,7 @@ use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset, serde::Serialize)]
-#[diesel(table_name = customers, treat_none_as_null = true)]
+#[diesel(table_name = customers, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CustomerRow {
     pub id: String,
     pub name: String,

@@ -22,6 +22,27 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
+/// [`insert_rows`] for bulk loads: PostgreSQL takes the rows through binary `COPY` (several times
+/// faster than multi-row inserts for a million rows), SQLite through multi-row inserts.
+macro_rules! copy_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        match &mut *$conn {
+            $crate::db::DbConn::Sqlite(c) => {
+                for chunk in $rows.chunks(1000) {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+            $crate::db::DbConn::Pg(c) => {
+                use diesel::prelude::ExecuteCopyFromDsl as _;
+                diesel::copy_from($table)
+                    .from_insertable($rows)
+                    .execute(c)?;
+            }
+        };
+    }};
+}
+pub(crate) use copy_rows;
+
 /// Runs `$body` with `$c` bound to the inner connection of either backend (raw SQL, `COPY`).
 macro_rules! on_inner {
     ($conn:expr, $c:ident => $body:expr) => {

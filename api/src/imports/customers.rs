@@ -18,7 +18,7 @@ use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult};
 
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
 
 const BODY_FIELDS: &[&str] = &[
     "customer_no",
@@ -153,7 +153,7 @@ fn one(
 
 fn write(conn: &mut DbConn, batch: &mut Vec<CustomerRow>) -> AppResult<()> {
     use diesel::RunQueryDsl;
-    crate::db::insert_rows!(conn, customers::table, batch.as_slice());
+    crate::db::copy_rows!(conn, customers::table, batch.as_slice());
     batch.clear();
     Ok(())
 }

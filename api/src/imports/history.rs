@@ -40,13 +40,15 @@ struct Held {
 /// One row of the file, parsed.
 struct Parsed {
     line: usize,
-    customer_no: String,
-    employee_no: String,
+    customer_no: Box<str>,
+    /// The RM, by position in the scope's RMs.
+    rm: u32,
     role: AssignmentRole,
     share: Option<Decimal>,
     from: NaiveDate,
     to: Option<NaiveDate>,
-    reason: String,
+    /// `None`: "import".
+    reason: Option<Box<str>>,
 }
 
 /// A row of a customer's history, from the file (`line > 0`) or on record (`line == 0`).
@@ -69,9 +71,15 @@ impl Span {
 }
 
 pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()> {
+    let rms: Vec<RmRow> = all_rms_in_scope(conn, &job.ctx.scope)?;
+    let rm_of: HashMap<&str, u32> = rms
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.employee_no.as_str(), i as u32))
+        .collect();
     let mut parsed = Vec::new();
     job.each_record(input, |job, record| {
-        match parse(&record, job.ctx.today) {
+        match parse(&record, job.ctx.today, &rm_of) {
             Ok(p) => parsed.push(p),
             Err(e) => job.errors.extend(e),
         }
@@ -83,7 +91,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     let ctx = job.ctx;
     let clock = ctx.actor.clock;
     let at = |d: NaiveDate| clock.instant_of(d, NaiveTime::MIN);
-    let mut nos: Vec<String> = parsed.iter().map(|p| p.customer_no.clone()).collect();
+    let mut nos: Vec<String> = parsed.iter().map(|p| p.customer_no.to_string()).collect();
     nos.sort_unstable();
     nos.dedup();
     // Kept compact: a bank's million customers share a few hundred unit paths.
@@ -110,10 +118,6 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
         }
     }
     drop(nos);
-    let rms: HashMap<String, RmRow> = all_rms_in_scope(conn, &ctx.scope)?
-        .into_iter()
-        .map(|r| (r.employee_no.clone(), r))
-        .collect();
     let ids: Vec<String> = customers.values().map(|c| c.id.clone()).collect();
     let mut on_record: HashMap<String, Vec<AssignmentRow>> = HashMap::new();
     for row in db::assignments::of_customers(conn, &ids)? {
@@ -145,7 +149,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
                 .count();
         let group = &parsed[start..end];
         start = end;
-        let Some(customer) = customers.get(&no) else {
+        let Some(customer) = customers.get(&*no) else {
             for p in group {
                 job.errors.push(RowError::field(
                     p.line,
@@ -178,17 +182,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
             .collect::<AppResult<_>>()?;
         let mut fresh: Vec<(usize, &Parsed, &RmRow)> = Vec::new();
         for p in group {
-            let Some(rm) = rms.get(&p.employee_no) else {
-                job.errors.push(RowError::field(
-                    p.line,
-                    "employee_no",
-                    format!(
-                        "no RM with employee number `{}` in your scope",
-                        p.employee_no
-                    ),
-                ));
-                continue;
-            };
+            let rm = &rms[p.rm as usize];
             let (from, to) = (at(p.from), p.to.map(at));
             match recorded
                 .iter()
@@ -275,7 +269,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
                 rm_id: rm.id.clone(),
                 role: p.role.as_str().into(),
                 share_bp: bp_of(share),
-                reason: p.reason.clone(),
+                reason: p.reason.as_deref().unwrap_or("import").to_string(),
                 valid_from: span.from,
                 valid_to: span.to,
                 held_since: span.held_since,
@@ -320,13 +314,13 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     Ok(())
 }
 
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
 
 /// Writes a batch of new rows (the import's transaction keeps them until it commits).
 fn write(conn: &mut DbConn, batch: &mut Vec<AssignmentRow>) -> AppResult<usize> {
     use diesel::RunQueryDsl;
     let n = batch.len();
-    crate::db::insert_rows!(conn, assignments::table, batch.as_slice());
+    crate::db::copy_rows!(conn, assignments::table, batch.as_slice());
     batch.clear();
     Ok(n)
 }
@@ -341,7 +335,11 @@ fn all_rms_in_scope(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmRow>> {
     Ok(found)
 }
 
-fn parse(r: &Record, today: NaiveDate) -> Result<Parsed, Vec<RowError>> {
+fn parse(
+    r: &Record,
+    today: NaiveDate,
+    rm_of: &HashMap<&str, u32>,
+) -> Result<Parsed, Vec<RowError>> {
     let line = r.line;
     let mut errors = Vec::new();
     let text = |f: &str| r.get(f).unwrap_or_default().to_string();
@@ -413,23 +411,27 @@ fn parse(r: &Record, today: NaiveDate) -> Result<Parsed, Vec<RowError>> {
             ));
         }
     }
-    let (Some(role), Some(from), true) = (role, from, errors.is_empty()) else {
+    let employee_no = r.get("employee_no").unwrap_or_default();
+    let rm = rm_of.get(employee_no).copied();
+    if rm.is_none() {
+        errors.push(RowError::field(
+            line,
+            "employee_no",
+            format!("no RM with employee number `{employee_no}` in your scope"),
+        ));
+    }
+    let (Some(role), Some(from), Some(rm), true) = (role, from, rm, errors.is_empty()) else {
         return Err(errors);
     };
     Ok(Parsed {
         line,
-        customer_no: text("customer_no"),
-        employee_no: text("employee_no"),
+        customer_no: r.get("customer_no").unwrap_or_default().into(),
+        rm,
         role,
         share,
         from,
         to,
-        reason: r
-            .get("reason")
-            .unwrap_or("import")
-            .chars()
-            .take(500)
-            .collect(),
+        reason: r.get("reason").map(|t| t.chars().take(500).collect()),
     })
 }
 
