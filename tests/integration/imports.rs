@@ -252,13 +252,15 @@ fn customer_id(app: &TestApp, no: &str) -> String {
 }
 
 fn rm_id(app: &TestApp, employee_no: &str) -> String {
-    let r = app.get("/rms?limit=100", &app.admin_token);
-    r.body["items"]
-        .as_array()
-        .expect("rms")
-        .iter()
-        .find(|x| x["employee_no"] == employee_no)
-        .and_then(|x| x["id"].as_str())
+    let r = app.get(&format!("/rms?employee_no={employee_no}"), &app.admin_token);
+    assert_eq!(
+        r.body["items"].as_array().expect("rms").len(),
+        1,
+        "{}",
+        r.body
+    );
+    r.body["items"][0]["id"]
+        .as_str()
         .expect("rm by employee number")
         .to_string()
 }

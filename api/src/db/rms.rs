@@ -142,6 +142,8 @@ pub struct Filter {
     pub qualified_before: Option<NaiveDate>,
     /// Only these RMs (a bulk read by id).
     pub ids: Option<Vec<String>>,
+    /// The bank's employee number (工号).
+    pub employee_no: Option<String>,
 }
 
 pub fn list(
@@ -170,6 +172,9 @@ pub fn list(
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(rms::id.eq_any(ids.clone()));
+    }
+    if let Some(no) = &filter.employee_no {
+        query = query.filter(rms::employee_no.eq(no.clone()));
     }
     if let Some(c) = cursor {
         query = query.filter(rms::id.gt(c.to_string()));

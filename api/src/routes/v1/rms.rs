@@ -136,6 +136,8 @@ pub struct RmFilter {
     pub ids: Option<IdList>,
     /// Only this unit's subtree (inside the caller's scope).
     pub org_unit_id: Option<String>,
+    /// The RM with this employee number (工号).
+    pub employee_no: Option<String>,
 }
 
 fn scoped_rm(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<RmRow> {
@@ -187,6 +189,7 @@ pub async fn rms_page(
                 status: q.status.map(|v| v.as_str().into()),
                 qualified_before,
                 ids: q.ids.map(|l| l.ids()),
+                employee_no: q.employee_no,
             };
             let scope = db::org_units::list_scope(conn, &scope, q.org_unit_id.as_deref())?;
             let rows = db::rms::list(conn, &scope, &filter, after.as_deref(), limit)?;
