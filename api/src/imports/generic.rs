@@ -10,7 +10,7 @@ use validator::Validate;
 
 use super::read::Record;
 use super::{parse_bool, parse_date, Input, Job, Kind, Phase, RowError};
-use crate::commands::{self, conduct, customers, org_units, performance, rms, users};
+use crate::commands::{conduct, customers, org_units, performance, rms, users};
 use crate::db::{self, DbConn};
 use crate::domain::org::in_scope;
 use crate::error::{AppError, AppResult};
@@ -345,9 +345,5 @@ fn parents_first(conn: &mut DbConn, records: Vec<Record>) -> AppResult<Vec<Recor
     }
     // What is left names a parent nowhere to be found: reported by its row.
     ordered.extend(pending);
-    ordered.sort_by_key(|_| 0);
     Ok(ordered)
 }
-
-#[allow(unused_imports)]
-use commands as _;

@@ -33,50 +33,18 @@ use crate::error::{AppError, AppResult};
 pub use fields::Mapping;
 pub use read::Format;
 
-/// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    OrgUnits,
-    Rms,
-    Users,
-    Customers,
-    Relations,
-    Assignments,
-    Loans,
-    Complaints,
-    Metrics,
-}
-
-impl Kind {
-    pub const ALL: &'static [Kind] = &[
-        Kind::OrgUnits,
-        Kind::Rms,
-        Kind::Users,
-        Kind::Customers,
-        Kind::Relations,
-        Kind::Assignments,
-        Kind::Loans,
-        Kind::Complaints,
-        Kind::Metrics,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::OrgUnits => "org_units",
-            Kind::Rms => "rms",
-            Kind::Users => "users",
-            Kind::Customers => "customers",
-            Kind::Relations => "relations",
-            Kind::Assignments => "assignments",
-            Kind::Loans => "loans",
-            Kind::Complaints => "complaints",
-            Kind::Metrics => "metrics",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == text)
+crate::domain::text_enum! {
+    /// What a file holds.
+    Kind {
+        OrgUnits => "org_units",
+        Rms => "rms",
+        Users => "users",
+        Customers => "customers",
+        Relations => "relations",
+        Assignments => "assignments",
+        Loans => "loans",
+        Complaints => "complaints",
+        Metrics => "metrics",
     }
 }
 
@@ -142,24 +110,13 @@ impl RowError {
     }
 }
 
-/// Where an import is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Reading,
-    Validating,
-    Writing,
-    Done,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Reading => "reading",
-            Phase::Validating => "validating",
-            Phase::Writing => "writing",
-            Phase::Done => "done",
-        }
+crate::domain::text_enum! {
+    /// Where an import is.
+    Phase {
+        Reading => "reading",
+        Validating => "validating",
+        Writing => "writing",
+        Done => "done",
     }
 }
 
@@ -299,7 +256,7 @@ impl Job<'_> {
     }
 
     /// Reports the required fields a record lacks; `false` when any is missing.
-    pub fn has_required(&mut self, kind: Kind, record: &read::Record) -> bool {
+    fn has_required(&mut self, kind: Kind, record: &read::Record) -> bool {
         let mut ok = true;
         for f in fields::of(kind).iter().filter(|f| f.required) {
             if record.get(f.name).is_none() {
@@ -312,38 +269,16 @@ impl Job<'_> {
     }
 }
 
-/// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Running,
-    /// Applied (or, for a dry run, would apply) without an error.
-    Succeeded,
-    /// The file has errors: nothing was written.
-    Refused,
-    /// The import could not run to its end (nothing was written).
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Running => "running",
-            Status::Succeeded => "succeeded",
-            Status::Refused => "refused",
-            Status::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Status::Running,
-            Status::Succeeded,
-            Status::Refused,
-            Status::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+crate::domain::text_enum! {
+    /// How an import ended.
+    Status {
+        Running => "running",
+        /// Applied (or, for a dry run, would apply) without an error.
+        Succeeded => "succeeded",
+        /// The file has errors: nothing was written.
+        Refused => "refused",
+        /// The import could not run to its end (nothing was written).
+        Failed => "failed",
     }
 }
 

@@ -47,10 +47,8 @@ pub struct Import {
 
 impl Import {
     fn view(r: ImportRow, live: Option<engine::ProgressState>) -> AppResult<Self> {
-        let status = Status::parse(&r.status)
-            .ok_or_else(|| AppError::Internal(format!("corrupt import status `{}`", r.status)))?;
-        let kind = Kind::parse(&r.kind)
-            .ok_or_else(|| AppError::Internal(format!("corrupt import kind `{}`", r.kind)))?;
+        let status = Status::stored(&r.status)?;
+        let kind = Kind::stored(&r.kind)?;
         let errors: Vec<RowError> = serde_json::from_str(&r.errors)
             .map_err(|e| AppError::Internal(format!("corrupt import report {}: {e}", r.id)))?;
         let elapsed = r
