@@ -41,7 +41,8 @@ DATABASE_URL="${CONTRACT_DATABASE_URL:-sqlite://$work/rmdesk.sqlite3}" RMDESK_DA
 for _ in $(seq 1 900); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/ready" >/dev/null || { echo "the server did not start:" >&2; tail -n 20 "$work/server.log" >&2; exit 1; }
 echo "== a client generated from openapi/openapi.json by openapi-python-client walks a scenario"
-printf 'post_hooks: []\n' > "$work/generator.yaml"
+# Files go up as raw bodies (CSV, NDJSON, XLSX): the generated client sends them as bytes.
+printf 'post_hooks: []\ncontent_type_overrides:\n  text/csv: application/octet-stream\n  application/x-ndjson: application/octet-stream\n  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream\n' > "$work/generator.yaml"
 "$venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
   --config "$work/generator.yaml" --output-path "$work/client/rmdesk_client" > "$work/generator.log" 2>&1 ||
   { cat "$work/generator.log"; exit 1; }

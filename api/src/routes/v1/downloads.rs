@@ -163,7 +163,10 @@ fn columns(list: ListName) -> &'static [Column] {
     tag = "exports",
     params(("list" = ListName, Path, description = "the list"), DownloadParams),
     responses(
-        (status = 200, description = "the file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 200, description = "the file", content(
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
