@@ -17,7 +17,7 @@ export default async function walk({ page, step, shot, signIn, assert }) {
   const submit = async (name, lines, { dryRun = true } = {}) => {
     await page.locator('select[name="kind"]').selectOption("org_units");
     await page.locator('input[type="file"][name="file"]').setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(`${lines.join("\n")}\n`, "utf8") });
-    const box = page.getByLabel(/Dry run/);
+    const box = page.getByRole("checkbox", { name: /Dry run/ });
     if ((await box.isChecked()) !== dryRun) await box.click();
     await page.getByRole("button", { name: dryRun ? "Check the file" : "Import the file" }).click();
   };
@@ -26,7 +26,7 @@ export default async function walk({ page, step, shot, signIn, assert }) {
     await signIn("security.admin");
     await nav("Imports").click();
     await page.getByRole("heading", { level: 1, name: "Imports" }).waitFor();
-    assert.equal(await page.getByLabel(/Dry run/).isChecked(), true, "a dry run is the default");
+    assert.equal(await page.getByRole("checkbox", { name: /Dry run/ }).isChecked(), true, "a dry run is the default");
     await submit("e2e-units-bad.csv", [HEADER, GOOD, ORPHAN]);
     await outcome("Refused").waitFor({ timeout: 60000 });
     const rows = page.getByTestId("import-errors").locator("tbody tr");
