@@ -2,6 +2,8 @@ import { lazy, Suspense, type ComponentType } from "react";
 import { Overview } from "./features/overview/Overview";
 import { SignIn } from "./features/signin/SignIn";
 import { NavCount } from "./features/desk/Waiting";
+import { LiveIndicator } from "./features/desk/Live";
+import { useEventStream } from "./api/events";
 import { PageBoundary, Spinner, Empty } from "./components/status";
 import { useI18n } from "./i18n";
 import { Link, useLocation } from "./router";
@@ -103,6 +105,7 @@ export function App() {
   const { t, code } = useI18n();
   const { user, roles, restoring, signOut } = useSession();
   const { segments } = useLocation();
+  const live = useEventStream(user?.id ?? null);
 
   if (restoring) return <Spinner />;
   if (!user) {
@@ -128,6 +131,7 @@ export function App() {
         <span className="brand">{t("app.name")}</span>
         <span className="muted hide-narrow">{t("app.tagline")}</span>
         <span className="spacer" />
+        {live && <LiveIndicator state={live} />}
         <span className="muted small" data-testid="who">
           {t("signedInAs", { name: user.display_name || user.username })} · {roles.map((r) => code(r)).join(", ")}
         </span>

@@ -1,6 +1,7 @@
 // "Waiting for me": what the signed-in person has to decide, confirm or work, on the first
 // screen for every role and as counts in the navigation. One read (GET /me/waiting), shared by
-// both through the query cache and refreshed after every action and every minute.
+// both through the query cache and refreshed after every action, whenever the event stream tells
+// of a change that moves a count (api/events.ts), and every minute.
 
 import { api, ok, type Schemas } from "../../api/client";
 import { useApi } from "../../api/queries";
@@ -39,8 +40,12 @@ const ITEMS: { key: CountKey; text: MessageKey; to: string; urgent?: boolean }[]
   { key: "flags_to_acknowledge", text: "waiting.flags", to: "/flags?status=open" },
 ];
 
-/** Which counts a navigation entry carries: the work that is done on that page. */
+/**
+ * Which counts a navigation entry carries: the work that is done on that page, and on the
+ * overview (where the panel is) all that waits for the user.
+ */
 const NAV: Partial<Record<PageId, (CountKey)[]>> = {
+  overview: ITEMS.map((item) => item.key),
   myday: ["checks_to_confirm", "my_checks_overdue"],
   approvals: ["approvals_to_decide"],
   exits: ["cases_to_decide"],

@@ -17,6 +17,12 @@ export const en = {
   "waiting.handovers": "handover plans to review and confirm (A-9)",
   "waiting.unitChecksOverdue": "required checks overdue in your unit (D-5)",
   "waiting.flags": "flags raised and not yet acknowledged (R-2)",
+  "live.connecting": "Connecting…",
+  "live.live": "Live",
+  "live.reconnecting": "Reconnecting…",
+  "live.label.connecting": "Live updates: connecting",
+  "live.label.live": "Live updates: connected; changes by others show without a reload",
+  "live.label.reconnecting": "Live updates: interrupted, reconnecting; reload the page to be sure you see the latest",
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
@@ -36,4 +42,10 @@ export const zh: Record<keyof typeof en, string> = {
   "waiting.handovers": "份移交方案待审核确认（A-9）",
   "waiting.unitChecksOverdue": "项本机构必查事项已逾期（D-5）",
   "waiting.flags": "个风险标记已提示尚未确认（R-2）",
+  "live.connecting": "连接中…",
+  "live.live": "实时",
+  "live.reconnecting": "重新连接中…",
+  "live.label.connecting": "实时更新：正在连接",
+  "live.label.live": "实时更新：已连接，他人的改动无需刷新即可显示",
+  "live.label.reconnecting": "实时更新：连接中断，正在重新连接；如需确认最新情况请刷新页面",
 };
