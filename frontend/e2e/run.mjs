@@ -261,7 +261,7 @@ async function main() {
 
     // Each role's main task, start to finish (e2e/roles/*.mjs), then accessibility over every page.
     const ctx = { page, context, browser, base, step, shot, signIn, signOut, assert, PASSWORD, timings };
-    for (const role of ["risk", "committee", "manager", "myday", "auditor", "imports", "a11y"]) {
+    for (const role of ["risk", "committee", "manager", "myday", "auditor", "imports", "live", "a11y"]) {
       if (only && !only.includes(role)) continue;
       await page.setViewportSize({ width: 1280, height: 800 });
       if (await page.getByTestId("who").count()) await signOut();

@@ -143,7 +143,8 @@ export interface BankEvent {
 // work, and the overview where it moves a count (open flags, checks due, pending approvals, open
 // cases) or a portfolio of the heat map. A command an approval applies publishes its own events,
 // except a policy change and a grant of roles, which only `approval.decided` tells.
-const FLAG: Topic[] = ["flags", "customers", "rms", "waiting", "overview"];
+// A flag moves a customer into or out of the queues as well (as FLAG_TOPICS of risk/forms.tsx says).
+const FLAG: Topic[] = ["flags", "customers", "rms", "queues", "waiting", "overview"];
 const APPROVAL: Topic[] = ["approvals", "waiting", "overview"];
 const ASSIGNMENT: Topic[] = ["assignments", "customers", "rms", "queues", "rebalancing", "overview"];
 const HANDOVER: Topic[] = ["handovers", "exit-cases", "waiting"];
