@@ -271,6 +271,10 @@ bounded_text! {
     Note2000: 0..=2000
 }
 bounded_text! {
+    /// A webhook's signing secret: 16 to 200 characters.
+    WebhookSecret: 16..=200
+}
+bounded_text! {
     /// A new password: 8 to 200 characters.
     Password: 8..=200
 }
@@ -345,6 +349,11 @@ bounded_int! {
 bounded_list! {
     /// The roles of an account: 1 to 6.
     Roles(Vec<Role>): 1..=6
+}
+
+bounded_list! {
+    /// The event types a webhook hears: none (every type) to all of them.
+    EventTypes(Vec<crate::domain::events::EventType>): 0..=32
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub struct Config {
     /// Seconds between the scheduler's looks at the calendar (`RMDESK_JOB_TICK_SECONDS`, default
     /// 15); `None` runs no scheduler (`RMDESK_JOBS=off`).
     pub job_tick_seconds: Option<u64>,
+    /// Where webhooks may deliver besides public addresses (`RMDESK_WEBHOOK_ALLOWED_HOSTS`:
+    /// comma-separated host names or CIDRs).
+    pub webhook_guard: crate::webhooks::Guard,
 }
 
 impl Config {
@@ -86,6 +89,9 @@ impl Config {
                 Some("off") | Some("0") | Some("false") => None,
                 _ => Some(number("RMDESK_JOB_TICK_SECONDS", 15)?.clamp(1, 3600) as u64),
             },
+            webhook_guard: crate::webhooks::Guard::parse(
+                var("RMDESK_WEBHOOK_ALLOWED_HOSTS").as_deref(),
+            )?,
         })
     }
 }

@@ -20,4 +20,6 @@ pub mod problems;
 pub mod routes;
 pub mod startup;
 pub mod stopwatch;
+pub mod stream;
 pub mod verify;
+pub mod webhooks;

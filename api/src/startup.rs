@@ -47,6 +47,10 @@ pub struct AppState {
     pub scheduler: crate::jobs::Scheduler,
     /// The go-live imports this server runs now, with their progress.
     pub imports: crate::imports::Running,
+    /// Webhook deliveries from the outbox (also used for an admin's redelivery).
+    pub deliveries: crate::webhooks::Deliveries,
+    /// New events for the live streams of this server's listeners.
+    pub stream: crate::stream::Stream,
 }
 
 /// The id of the request, in the request's extensions.
@@ -89,6 +93,11 @@ impl Application {
                 .clone()
                 .spawn(std::time::Duration::from_secs(seconds));
         }
+        let deliveries =
+            crate::webhooks::Deliveries::new(db.clone(), config.clock, config.webhook_guard.clone());
+        deliveries.clone().spawn();
+        let stream = crate::stream::Stream::default();
+        stream.spawn(db.clone());
         let state = web::Data::new(AppState {
             db,
             clock: config.clock,
@@ -99,6 +108,8 @@ impl Application {
             sessions: crate::auth::SessionCache::default(),
             scheduler,
             imports: crate::imports::Running::default(),
+            deliveries,
+            stream,
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

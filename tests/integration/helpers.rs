@@ -140,6 +140,7 @@ fn start(
         frontend_dir: data_dir.join("dashboard"),
         clock: rmdesk::clock::Clock::starting_at(now),
         job_tick_seconds,
+        webhook_guard: rmdesk::webhooks::Guard::parse(Some("127.0.0.1")).expect("allowed hosts"),
     };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod bypass;
 mod downloads;
+mod events;
 mod duties;
 mod errors;
 mod exits;

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod commitments;
 pub mod customer;
 pub mod duties;
+pub mod events;
 pub mod field_check;
 pub mod flag;
 pub mod loan;

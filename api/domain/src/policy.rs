@@ -23,9 +23,45 @@ pub struct Policy {
     /// P-2: working days, holidays and make-up days; the hours and days of the scheduled jobs.
     #[serde(default)]
     pub calendar: crate::calendar::CalendarPolicy,
+    /// Webhook deliveries: their retries and when a failing subscription is disabled.
+    #[serde(default)]
+    pub webhooks: WebhookPolicy,
     /// X-1 monthly scoring tables (data, not code): `scoring-tables.json`.
     #[schema(value_type = Object)]
     pub scoring: serde_json::Value,
+}
+
+/// How webhook deliveries are retried: after the n-th failure in a row the next attempt waits
+/// `retry_base_seconds * 2^(n-1)`, at most `retry_max_seconds`; after `max_failures` failures in a
+/// row the subscription is disabled until an admin enables it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookPolicy {
+    pub max_failures: u32,
+    pub retry_base_seconds: u32,
+    pub retry_max_seconds: u32,
+    /// How long a receiver has to answer one delivery.
+    pub timeout_seconds: u32,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        WebhookPolicy {
+            max_failures: 15,
+            retry_base_seconds: 2,
+            retry_max_seconds: 600,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl WebhookPolicy {
+    /// The wait before the next attempt after `failures` failures in a row.
+    pub fn retry_after_seconds(&self, failures: u32) -> u64 {
+        let base = u64::from(self.retry_base_seconds.max(1));
+        let doubled = base.saturating_mul(1u64 << failures.saturating_sub(1).min(30));
+        doubled.min(u64::from(self.retry_max_seconds.max(1)))
+    }
 }
 
 /// A-3 capacity caps per RM.
@@ -257,6 +293,7 @@ impl Default for Policy {
             },
             duties: crate::duties::DutiesPolicy::default(),
             calendar: crate::calendar::CalendarPolicy::default(),
+            webhooks: WebhookPolicy::default(),
             scoring: serde_json::from_str(include_str!("scoring-tables.json"))
                 .unwrap_or(serde_json::Value::Null),
         }

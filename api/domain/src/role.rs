@@ -63,6 +63,8 @@ pub enum Permission {
     RunJobs,
     /// Load the bank's book from its files (go-live imports; the only path that writes the past).
     Import,
+    /// Subscribe third parties to the bank's events (webhooks): admins.
+    ManageWebhooks,
 }
 
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
@@ -88,6 +90,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         Export => matches!(role, Admin | Auditor),
         RunJobs => *role == Admin,
         Import => *role == Admin,
+        ManageWebhooks => *role == Admin,
     })
 }
 

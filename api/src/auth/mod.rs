@@ -98,6 +98,8 @@ pub struct Caller {
     /// The token's id and expiry (sign-out revokes it until then).
     pub token_id: String,
     pub token_expires_at: i64,
+    /// The account's security stamp the token was issued under (a change ends its sessions).
+    pub security_stamp: String,
 }
 
 impl Caller {
@@ -193,6 +195,7 @@ impl FromRequest for Caller {
                 clock: state.clock,
                 token_id: claims.jti,
                 token_expires_at: claims.exp,
+                security_stamp: claims.stamp,
             })
         })
     }

@@ -20,6 +20,7 @@ pub mod qualifications;
 pub mod rms;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{NaiveDate, NaiveDateTime};
 

@@ -5,12 +5,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{audit_checkpoints, audit_events, audit_head};
-use super::{policy, DbConn};
+use super::{outbox, policy, DbConn};
 use crate::clock::Clock;
 use crate::domain::audit_chain::{
     check_link, event_hash, state_digest, Break, ChainedContent, GENESIS_HASH,
 };
-use crate::domain::commitments;
+use crate::domain::{commitments, events};
 use crate::error::AppResult;
 
 /// Who did it (user, roles, unit) and in which request.
@@ -285,9 +285,29 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
     let occurred_at = actor.clock.now();
     let at = format_instant(&occurred_at);
     let mut rows = Vec::with_capacity(changes.len());
+    let mut events = Vec::new();
     for (i, change) in changes.into_iter().enumerate() {
+        let seq = last_seq - n + 1 + i as i64;
+        if events::publishes(&change.action, &change.entity) {
+            let snapshot = |text: &Option<String>| -> AppResult<Option<serde_json::Value>> {
+                Ok(match text {
+                    Some(t) => Some(serde_json::from_str(t)?),
+                    None => None,
+                })
+            };
+            let (before, after) = (snapshot(&change.before)?, snapshot(&change.after)?);
+            for event in events::derive(
+                &change.action,
+                &change.entity,
+                &change.entity_id,
+                before.as_ref(),
+                after.as_ref(),
+            ) {
+                events.push((seq, change.org_path.clone(), event));
+            }
+        }
         let mut row = AuditEventRow {
-            seq: last_seq - n + 1 + i as i64,
+            seq,
             occurred_at,
             actor_user_id: actor.user_id.clone(),
             actor_username: actor.username.clone(),
@@ -318,6 +338,24 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
     diesel::update(audit_head::table.find(1))
         .set(audit_head::last_hash.eq(&prev_hash))
         .execute(conn)?;
+    // Events out are written here, under the chain head's lock and in the change's transaction:
+    // whatever path records a change publishes its events, and nothing uncommitted is published.
+    outbox::append(
+        conn,
+        events
+            .into_iter()
+            .map(|(audit_seq, org_path, event)| {
+                let source = outbox::Source {
+                    audit_seq,
+                    org_path,
+                    policy_version,
+                    request_id: &actor.request_id,
+                    occurred_at,
+                };
+                (source, event)
+            })
+            .collect(),
+    )?;
     Ok(last_seq)
 }
 

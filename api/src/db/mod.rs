@@ -77,6 +77,7 @@ pub mod jobs;
 pub mod loan_import;
 pub mod loans;
 pub mod org_units;
+pub mod outbox;
 pub mod overview;
 pub mod performance;
 pub mod policy;
@@ -85,6 +86,7 @@ pub mod schema;
 pub mod sessions;
 pub mod users;
 pub mod waiting;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -215,6 +215,7 @@ diesel::table! {
         id -> Integer,
         last_seq -> BigInt,
         last_hash -> Text,
+        last_event_seq -> BigInt,
     }
 }
 
@@ -535,6 +536,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     job_calendar,
     required_check_notices,
+    outbox_events,
+    webhooks,
+    webhook_deliveries,
 );
 
 diesel::table! {
@@ -610,5 +614,61 @@ diesel::table! {
         org_path -> Text,
         started_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        org_path -> Text,
+        policy_version -> BigInt,
+        request_id -> Text,
+        audit_seq -> BigInt,
+        occurred_at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        event_types -> Text,
+        org_unit_id -> Text,
+        org_path -> Text,
+        secret -> Text,
+        description -> Text,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        cursor_seq -> BigInt,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        attempt -> Integer,
+        redelivery -> Bool,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+        succeeded -> Bool,
     }
 }

@@ -105,6 +105,7 @@ fn caller_of(user: &UserRow, clock: crate::clock::Clock) -> Caller {
         clock,
         token_id: String::new(),
         token_expires_at: 0,
+        security_stamp: user.security_stamp.clone(),
     }
 }
 

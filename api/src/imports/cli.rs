@@ -138,5 +138,6 @@ fn caller_named(db: &Db, config: &Config, username: &str) -> Result<Caller, Stri
         clock: config.clock,
         token_id: String::new(),
         token_expires_at: 0,
+        security_stamp: user.security_stamp.clone(),
     })
 }

@@ -263,7 +263,26 @@ impl Scheduler {
                         None,
                         Some(error.clone()),
                         None,
+                    )?;
+                    // Audited (and so published as `job.failed`) with the failure.
+                    let root = db::org_units::root(conn)?
+                        .ok_or_else(|| AppError::Internal("the bank has no head office".into()))?;
+                    let actor = Actor::system(&format!("job:{}", row.id), self.clock);
+                    db::audit::record(
+                        conn,
+                        &actor,
+                        db::audit::Change::new("job.fail", "job_run", &row.id, &root.path).after(
+                            &serde_json::json!({
+                                "id": row.id,
+                                "job": job.as_str(),
+                                "business_date": date,
+                                "attempt": row.attempt,
+                                "status": "failed",
+                                "error": error,
+                            }),
+                        )?,
                     )
+                    .map(|_| ())
                 })?;
                 row.status = "failed".into();
                 row.error = Some(error);

@@ -226,6 +226,23 @@ fn required_checks(conn: &mut DbConn, ctx: &Ctx, date: NaiveDate) -> AppResult<V
                 None
             }
         };
+        audit::record(
+            conn,
+            &ctx.actor,
+            Change::new(
+                "required_check.overdue",
+                "required_check",
+                &check.id,
+                &check.org_path,
+            )
+            .after(&json!({
+                "customer_id": check.customer_id,
+                "kind": check.kind,
+                "due_on": check.due_on,
+                "rule": "D-5",
+                "incident_id": incident_id,
+            }))?,
+        )?;
         store::record_notice(conn, &check.id, "overdue", date, incident_id.as_deref())?;
     }
     Ok(json!({

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conduct;
 pub mod customers;
 pub mod downloads;
+pub mod events;
 pub mod evaluations;
 pub mod exit_cases;
 pub mod exports;
@@ -25,6 +26,7 @@ pub mod rebalancing;
 pub mod rms;
 pub mod users;
 pub mod waiting;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -54,4 +56,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     jobs::configure(cfg);
     imports::configure(cfg);
+    webhooks::configure(cfg);
+    events::configure(cfg);
 }

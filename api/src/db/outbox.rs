@@ -1,0 +1,137 @@
+//! The transactional outbox: business events written with the change and its audit event, read in
+//! order by the webhook deliveries and the live stream.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{audit_head, outbox_events};
+use super::DbConn;
+use crate::domain::events::{Derived, EventType};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = outbox_events)]
+pub struct OutboxRow {
+    pub seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub org_path: String,
+    pub policy_version: i64,
+    pub request_id: String,
+    pub audit_seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub data: String,
+}
+
+impl OutboxRow {
+    /// The stored type; anything else is corrupt data.
+    pub fn kind(&self) -> AppResult<EventType> {
+        EventType::stored(&self.event_type).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// The event as subscribers receive it: `id`, `type`, `occurred_at`, `data` and where it comes
+    /// from. Its payload is stored JSON text: corrupt text fails loudly.
+    pub fn envelope(&self) -> AppResult<serde_json::Value> {
+        let data: serde_json::Value = serde_json::from_str(&self.data).map_err(|e| {
+            AppError::Internal(format!("corrupt payload of outbox event {}: {e}", self.seq))
+        })?;
+        Ok(serde_json::json!({
+            "id": self.id,
+            "sequence": self.seq,
+            "type": self.kind()?,
+            "occurred_at": super::audit::format_instant(&self.occurred_at),
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "org_path": self.org_path,
+            "policy_version": self.policy_version,
+            "request_id": self.request_id,
+            "data": data,
+        }))
+    }
+}
+
+/// What the audit writer knows of the change the events come from.
+pub struct Source<'a> {
+    pub audit_seq: i64,
+    pub org_path: String,
+    pub policy_version: i64,
+    pub request_id: &'a str,
+    pub occurred_at: NaiveDateTime,
+}
+
+/// Appends the events of audited changes. Call only from the audit writer, which holds the chain
+/// head's lock: the numbers then follow the order in which the transactions commit.
+pub fn append(conn: &mut DbConn, events: Vec<(Source<'_>, Derived)>) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_event_seq.eq(audit_head::last_event_seq + n))
+        .execute(conn)?;
+    let last: i64 = audit_head::table
+        .find(1)
+        .select(audit_head::last_event_seq)
+        .first(conn)?;
+    let mut rows = Vec::with_capacity(events.len());
+    for (i, (source, event)) in events.into_iter().enumerate() {
+        rows.push(OutboxRow {
+            seq: last - n + 1 + i as i64,
+            id: crate::http::new_id(),
+            event_type: event.event_type.as_str().into(),
+            entity: event.entity,
+            entity_id: event.entity_id,
+            org_path: source.org_path,
+            policy_version: source.policy_version,
+            request_id: source.request_id.into(),
+            audit_seq: source.audit_seq,
+            occurred_at: source.occurred_at,
+            data: serde_json::to_string(&event.data)?,
+        });
+    }
+    super::insert_rows!(conn, outbox_events::table, &rows);
+    Ok(())
+}
+
+/// The newest event's number (0 when none was written).
+pub fn last_seq(conn: &mut DbConn) -> AppResult<i64> {
+    Ok(audit_head::table
+        .find(1)
+        .select(audit_head::last_event_seq)
+        .first(conn)?)
+}
+
+/// Events after `seq`, oldest first, at most `limit`.
+pub fn after(conn: &mut DbConn, seq: i64, limit: i64) -> AppResult<Vec<OutboxRow>> {
+    Ok(outbox_events::table
+        .filter(outbox_events::seq.gt(seq))
+        .order(outbox_events::seq.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Events after `seq` about entities inside the subtree at `scope` (O-1), oldest first.
+pub fn scoped_after(
+    conn: &mut DbConn,
+    scope: &str,
+    seq: i64,
+    limit: i64,
+) -> AppResult<Vec<OutboxRow>> {
+    let (low, high) = super::subtree_range(scope);
+    Ok(outbox_events::table
+        .filter(outbox_events::seq.gt(seq))
+        .filter(outbox_events::org_path.ge(low))
+        .filter(outbox_events::org_path.lt(high))
+        .order(outbox_events::seq.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, seq: i64) -> AppResult<Option<OutboxRow>> {
+    Ok(outbox_events::table
+        .find(seq)
+        .first(conn)
+        .optional()?)
+}
