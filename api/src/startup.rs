@@ -170,7 +170,57 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(routes::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::v1::configure))
         .split_for_parts();
-    standard_problems(unique_operation_ids(api))
+    event_webhooks(standard_problems(unique_operation_ids(api)))
+}
+
+/// OpenAPI 3.1's `webhooks`: one entry per event type, the POST a subscriber receives (utoipa has
+/// no field for it; it is written at the top level of the document all the same).
+fn event_webhooks(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use crate::db::outbox::BusinessEvent;
+    use crate::domain::events::{EventData, EventType};
+    use utoipa::{PartialSchema, ToSchema};
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, schema) in [
+        (BusinessEvent::name(), BusinessEvent::schema()),
+        (EventData::name(), EventData::schema()),
+        (EventType::name(), EventType::schema()),
+    ] {
+        components.schemas.insert(name.into(), schema);
+    }
+    let header = |name: &str, description: &str| {
+        serde_json::json!({"name": name, "in": "header", "required": true,
+                           "description": description, "schema": {"type": "string"}})
+    };
+    let mut hooks = serde_json::Map::new();
+    for event_type in EventType::ALL {
+        let name = event_type.as_str();
+        hooks.insert(name.into(), serde_json::json!({
+            "post": {
+                "operationId": format!("webhook_{}", name.replace('.', "_")),
+                "tags": ["webhooks"],
+                "summary": name,
+                "description": event_type.describe(),
+                "parameters": [
+                    header("X-Rmdesk-Signature", "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">` with the subscription's secret"),
+                    header("X-Rmdesk-Event-Id", "the event's id (deduplicate on it: deliveries are at least once)"),
+                    header("X-Rmdesk-Event-Type", "the event's type"),
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/BusinessEvent"},
+                        {"type": "object", "properties": {"type": {"const": name}}}
+                    ]
+                }}}},
+                "responses": {
+                    "2XX": {"description": "received; any other answer (or none within the policy's timeout) is retried with growing delays"}
+                }
+            }
+        }));
+    }
+    api.extensions
+        .get_or_insert_with(Default::default)
+        .insert("webhooks".into(), serde_json::Value::Object(hooks));
+    api
 }
 
 /// The problem answers every operation can give, declared once under `components/responses` and

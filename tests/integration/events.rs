@@ -481,3 +481,29 @@ fn sse_any_server_streams_what_the_user_may_see_and_resumes_after_last_event_id(
     let r = app.request("GET", "/events/stream", None, &[], None);
     assert_eq!(r.status, 401);
 }
+
+#[test]
+fn openapi_documents_every_event_type_as_a_webhook_with_its_payload() {
+    let app = crate::helpers::spawn_app();
+    let doc = app.get("/api/v1/openapi.json", &app.admin_token).body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let hooks = doc["webhooks"].as_object().expect("a webhooks section");
+    for name in [
+        "flag.raised", "flag.acknowledged", "flag.resolved", "approval.requested",
+        "approval.decided", "assignment.started", "assignment.ended", "handover.proposed",
+        "handover.confirmed", "field_check.submitted", "field_check.confirmed",
+        "required_check.due", "required_check.overdue", "evaluation.completed",
+        "rm.status_changed", "exit_case.proposed", "exit_case.decided", "exit_case.closed",
+        "job.failed",
+    ] {
+        let post = &hooks[name]["post"];
+        assert_eq!(
+            post["requestBody"]["content"]["application/json"]["schema"]["allOf"][1]["properties"]["type"]["const"],
+            name
+        );
+    }
+    let event = &doc["components"]["schemas"]["BusinessEvent"]["properties"];
+    for field in ["id", "type", "occurred_at", "data", "sequence", "policy_version", "request_id"] {
+        assert!(event.get(field).is_some(), "{field}");
+    }
+}

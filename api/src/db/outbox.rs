@@ -3,10 +3,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::schema::{audit_head, outbox_events};
 use super::DbConn;
-use crate::domain::events::{Derived, EventType};
+use crate::domain::events::{Derived, EventData, EventType};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -31,25 +33,51 @@ impl OutboxRow {
         EventType::stored(&self.event_type).map_err(|e| AppError::Internal(e.to_string()))
     }
 
-    /// The event as subscribers receive it: `id`, `type`, `occurred_at`, `data` and where it comes
-    /// from. Its payload is stored JSON text: corrupt text fails loudly.
-    pub fn envelope(&self) -> AppResult<serde_json::Value> {
+    /// The event as subscribers receive it. Its payload is stored JSON text: corrupt text fails
+    /// loudly.
+    pub fn envelope(&self) -> AppResult<BusinessEvent> {
         let data: serde_json::Value = serde_json::from_str(&self.data).map_err(|e| {
             AppError::Internal(format!("corrupt payload of outbox event {}: {e}", self.seq))
         })?;
-        Ok(serde_json::json!({
-            "id": self.id,
-            "sequence": self.seq,
-            "type": self.kind()?,
-            "occurred_at": super::audit::format_instant(&self.occurred_at),
-            "entity": self.entity,
-            "entity_id": self.entity_id,
-            "org_path": self.org_path,
-            "policy_version": self.policy_version,
-            "request_id": self.request_id,
-            "data": data,
-        }))
+        Ok(BusinessEvent {
+            id: self.id.clone(),
+            sequence: self.seq,
+            event_type: self.kind()?,
+            occurred_at: super::audit::format_instant(&self.occurred_at),
+            entity: self.entity.clone(),
+            entity_id: self.entity_id.clone(),
+            org_path: self.org_path.clone(),
+            policy_version: self.policy_version,
+            request_id: self.request_id.clone(),
+            data,
+        })
     }
+}
+
+/// A business event as a webhook receives it (the body of the POST) and as the live stream sends
+/// it (the `data` of a server-sent event).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BusinessEvent {
+    /// Unique: a receiver deduplicates on it (deliveries are at least once).
+    pub id: String,
+    /// The event's place in the bank's order of events (the stream's `id`).
+    pub sequence: i64,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// RFC 3339 UTC with microseconds, on the bank's business clock.
+    pub occurred_at: String,
+    /// What it is about: `flag`, `approval`, `assignment`, `rm`, `required_check` ...
+    pub entity: String,
+    pub entity_id: String,
+    /// The org path of the unit the entity belongs to (O-1).
+    pub org_path: String,
+    /// The policy version in force when it happened (P-1).
+    pub policy_version: i64,
+    /// The request (or job run) that made the change.
+    pub request_id: String,
+    /// Identifiers, statuses and dates; never personal data.
+    #[schema(value_type = EventData)]
+    pub data: serde_json::Value,
 }
 
 /// What the audit writer knows of the change the events come from.
