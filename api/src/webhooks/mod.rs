@@ -144,8 +144,9 @@ impl Deliveries {
 
     fn serve_leased(&self, id: &str, started: Instant) -> AppResult<()> {
         // A lease is held for LEASE_SECONDS: hand it on well before.
-        while started.elapsed() < Duration::from_secs(LEASE_SECONDS as u64 / 2) {
-            let (row, policy, events) = {
+        let deadline = Duration::from_secs(LEASE_SECONDS as u64 / 2);
+        while started.elapsed() < deadline {
+            let (mut row, policy, events) = {
                 let mut conn = self.db.reader()?;
                 let Some(row) = store::find(&mut conn, id)? else {
                     return Ok(());
@@ -154,72 +155,84 @@ impl Deliveries {
                 let events = outbox::after(&mut conn, row.cursor_seq, BATCH)?;
                 (row, policy.webhooks, events)
             };
-            let now = self.clock.now();
-            if row.status != "active" || row.next_attempt_at.is_some_and(|at| at > now) {
+            if row.status != "active" || row.next_attempt_at.is_some_and(|at| at > self.clock.now()) {
                 return Ok(());
             }
             let types = stored_types(&row)?;
-            let mut next = None;
+            // Events not for it are passed over; the cursor moves past them with the next write.
             let mut passed = row.cursor_seq;
             for event in &events {
-                if is_for(&row, &types, event)? {
-                    next = Some(event);
+                if !is_for(&row, &types, event)? {
+                    passed = event.seq;
+                    continue;
+                }
+                if started.elapsed() >= deadline || !self.take_lease(id)? {
                     break;
+                }
+                if !self.deliver(&mut row, event, &policy, passed)? {
+                    return Ok(());
                 }
                 passed = event.seq;
             }
             if passed > row.cursor_seq {
                 self.write(|conn| store::advance(conn, id, &self.owner, passed))?;
             }
-            let Some(event) = next else {
-                if (events.len() as i64) < BATCH {
-                    return Ok(());
-                }
-                continue;
-            };
-            if !self.take_lease(id)? {
-                return Ok(());
-            }
-            let attempts = {
-                let mut conn = self.db.reader()?;
-                store::attempts_of(&mut conn, id, event.seq)?
-            };
-            let attempt = self.send(&row, event, &policy)?;
-            let succeeded = attempt.succeeded();
-            let log = DeliveryRow {
-                id: crate::http::new_id(),
-                webhook_id: id.into(),
-                event_seq: event.seq,
-                event_id: event.id.clone(),
-                event_type: event.event_type.clone(),
-                attempt: attempts as i32 + 1,
-                redelivery: false,
-                attempted_at: self.clock.now(),
-                status_code: attempt.status_code,
-                error: attempt.error,
-                duration_ms: attempt.duration_ms,
-                succeeded,
-            };
-            let failures = row.consecutive_failures + 1;
-            self.write(|conn| {
-                store::record_delivery(conn, &log)?;
-                if succeeded {
-                    store::advance(conn, id, &self.owner, event.seq)?;
-                } else {
-                    let wait = policy.retry_after_seconds(failures as u32);
-                    let disable = (failures as u32 >= policy.max_failures.max(1)).then(|| {
-                        format!("{failures} failed deliveries in a row (policy webhooks.max_failures)")
-                    });
-                    let retry_at = self.clock.now() + TimeDelta::seconds(wait as i64);
-                    store::failed(conn, id, &self.owner, failures, retry_at, disable, self.clock.now())?;
-                }
-                Ok(())
-            })?;
-            if !succeeded {
+            if (events.len() as i64) < BATCH {
                 return Ok(());
             }
         }
         Ok(())
+    }
+
+    /// One attempt at the event after the cursor (`passed`: the events before it not for this
+    /// subscription); logs it and moves the cursor on success or schedules the retry. Whether it
+    /// succeeded.
+    fn deliver(
+        &self,
+        row: &mut WebhookRow,
+        event: &OutboxRow,
+        policy: &WebhookPolicy,
+        passed: i64,
+    ) -> AppResult<bool> {
+        let attempt = self.send(row, event, policy)?;
+        let succeeded = attempt.succeeded();
+        let log = DeliveryRow {
+            id: crate::http::new_id(),
+            webhook_id: row.id.clone(),
+            event_seq: event.seq,
+            event_id: event.id.clone(),
+            event_type: event.event_type.clone(),
+            // Failures reset when an event is delivered: those so far are this event's.
+            attempt: row.consecutive_failures + 1,
+            redelivery: false,
+            attempted_at: self.clock.now(),
+            status_code: attempt.status_code,
+            error: attempt.error,
+            duration_ms: attempt.duration_ms,
+            succeeded,
+        };
+        let failures = row.consecutive_failures + 1;
+        self.write(|conn| {
+            store::record_delivery(conn, &log)?;
+            if succeeded {
+                store::advance(conn, &row.id, &self.owner, event.seq)?;
+                return Ok(());
+            }
+            if passed > row.cursor_seq {
+                store::advance(conn, &row.id, &self.owner, passed)?;
+            }
+            let wait = policy.retry_after_seconds(failures as u32);
+            let disable = (failures as u32 >= policy.max_failures.max(1)).then(|| {
+                format!("{failures} failed deliveries in a row (policy webhooks.max_failures)")
+            });
+            let retry_at = self.clock.now() + TimeDelta::seconds(wait as i64);
+            store::failed(conn, &row.id, &self.owner, failures, retry_at, disable, self.clock.now())
+        })?;
+        if succeeded {
+            row.cursor_seq = event.seq;
+            row.consecutive_failures = 0;
+        }
+        Ok(succeeded)
     }
 
     /// Sends an event to a subscription once more, out of order, at an admin's request; logged as

@@ -1,0 +1,160 @@
+"""The run of tests/bench/events.sh (standard library only; wrk for the load).
+
+Over the real API: a team of 99 RMs and two sets of fresh customers. Then `POST /assignments` under
+wrk without any subscription, then with one subscription to `assignment.started` whose receiver is
+an HTTP server in this process; every request of both runs is a real primary assignment (a 201).
+Reports both throughputs, their ratio, and for the second run the events delivered per second from
+the first commit to the last receipt and the latency from commit (`occurred_at`, the server runs on
+the system clock) to receipt.
+"""
+import json
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from http.client import HTTPConnection
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+base, password, work, duration, connections, fresh_count, receiver_port = sys.argv[1:8]
+fresh_count = int(fresh_count)
+host = urlparse(base)
+
+
+def call(conn, method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    conn.request(method, "/api/v1" + path, json.dumps(body) if body is not None else None, headers)
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, (json.loads(data) if data else None)
+
+
+def connect():
+    return HTTPConnection(host.hostname, host.port, timeout=120)
+
+
+conn = connect()
+_, tok = call(conn, "POST", "/auth/token", {"username": "admin", "password": password})
+token = tok["access_token"]
+_, root = call(conn, "GET", "/org-units?kind=head_office", token=token)
+root_id = root["items"][0]["id"]
+_, branch = call(conn, "POST", "/org-units", {"name": "Events Branch", "kind": "branch", "parent_id": root_id}, token)
+_, team = call(conn, "POST", "/org-units", {"name": "Events Team", "kind": "team", "parent_id": branch["id"]}, token)
+team_id = team["id"]
+qualified = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+rms = []
+for i in range(99):
+    s, rm = call(conn, "POST", "/rms", {"employee_no": f"V{i:05d}", "national_id": f"8{i:016d}1", "name": f"Events RM {i}",
+                                        "line": "corporate", "grade": "senior", "org_unit_id": team_id, "qualified_on": qualified}, token)
+    assert s == 201, rm
+    rms.append(rm["id"])
+
+fresh = [None] * (2 * fresh_count)
+
+
+def create(indices):
+    c = connect()
+    for n in indices:
+        s, cust = call(c, "POST", "/customers", {"name": f"Events Customer {n}", "kind": "sme", "org_unit_id": team_id}, token)
+        assert s == 201, cust
+        fresh[n] = cust["id"]
+
+
+threads = [threading.Thread(target=create, args=(range(k, len(fresh), 8),)) for k in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+
+def lua(path, customers):
+    with open(path, "w") as f:
+        f.write("local pairs = {\n")
+        for n, customer in enumerate(customers):
+            f.write(f'{{"{customer}","{rms[n % 99]}"}},\n')
+        f.write("}\n")
+        f.write(f'local auth = "Bearer {token}"\n')
+        f.write("""
+local next_thread = 0
+function setup(thread) thread:set("index", next_thread); next_thread = next_thread + 1 end
+function init(args) count = 0 end
+function request()
+  local p = pairs[index + count * 2 + 1]
+  count = count + 1
+  if p == nil then return wrk.format("GET", "/health") end
+  local body = '{"customer_id":"' .. p[1] .. '","rm_id":"' .. p[2] .. '","role":"primary"}'
+  return wrk.format("POST", "/api/v1/assignments", {["Authorization"] = auth, ["Content-Type"] = "application/json"}, body)
+end
+""")
+
+
+def wrk(script, name):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", script, base],
+                         check=True, capture_output=True, text=True).stdout
+    with open(f"{work}/{name}.txt", "w") as f:
+        f.write(out)
+    assert "Non-2xx" not in out, out
+    requests = int(next(line.split()[0] for line in out.splitlines() if "requests in" in line))
+    assert requests <= fresh_count, f"the run outgrew the fresh customers ({requests} requests)"
+    rate = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec:")))
+    return requests, rate
+
+
+lua(f"{work}/plain.lua", fresh[:fresh_count])
+lua(f"{work}/subscribed.lua", fresh[fresh_count:])
+plain_requests, plain_rate = wrk(f"{work}/plain.lua", "plain")
+
+received = []
+lock = threading.Lock()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        at = time.time()
+        event = json.loads(body)
+        with lock:
+            received.append((at, event["sequence"], event["occurred_at"]))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", int(receiver_port)), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+s, hook = call(connect(), "POST", "/webhooks", {"url": f"http://127.0.0.1:{receiver_port}/hook",
+                                               "event_types": ["assignment.started"]}, token)
+assert s == 201, hook
+subscribed_requests, subscribed_rate = wrk(f"{work}/subscribed.lua", "subscribed")
+wrk_done = time.time()
+deadline = time.time() + 600
+while time.time() < deadline:
+    with lock:
+        if len(received) >= subscribed_requests:
+            break
+    time.sleep(0.1)
+server.shutdown()
+assert len(received) == subscribed_requests, f"{len(received)} of {subscribed_requests} events arrived"
+sequences = [r[1] for r in received]
+assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences), "in order, each once"
+
+
+def instant(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+first_commit = min(instant(r[2]) for r in received)
+last_receipt = max(r[0] for r in received)
+latencies = sorted((r[0] - instant(r[2])) * 1000 for r in received)
+p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+print(f"plain {plain_requests} {plain_rate:.0f}")
+print(f"subscribed {subscribed_requests} {subscribed_rate:.0f}")
+print(f"ratio {subscribed_rate / plain_rate:.3f}")
+print(f"delivered {len(received)} {len(received) / (last_receipt - first_commit):.0f}")
+print(f"drain_after_load_s {max(0.0, last_receipt - wrk_done):.1f}")
+print(f"latency_ms p50 {p(0.5):.0f} p95 {p(0.95):.0f} max {latencies[-1]:.0f}")
