@@ -144,7 +144,7 @@ describe("following the stream", () => {
 
   const stream = (text: string): Answer => ({ status: 200, raw: text, headers: { "Content-Type": "text/event-stream" } });
 
-  function run(answers: Answer[]) {
+  function run(answers: Answer[], silentMs?: number) {
     let n = 0;
     route("GET", "/api/v1/events/stream", () => answers[Math.min(n++, answers.length - 1)]);
     const abort = new AbortController();
@@ -159,6 +159,7 @@ describe("following the stream", () => {
         if (seen.waits.length > 10) abort.abort();
       },
       now: () => 0,
+      silentMs,
     });
     return { done, seen };
   }
@@ -198,6 +199,16 @@ describe("following the stream", () => {
     expect(calls.filter((c) => c.path === "/api/v1/events/stream").map((c) => c.headers.get("Last-Event-ID"))).toEqual([null, null, null]);
     expect(seen.gaps).toBe(1);
     expect(seen.waits).toEqual([1000, 2000]);
+  });
+
+  it("takes a connection silent for too long for dead, and resumes after its last event", async () => {
+    setToken("t-4");
+    // An event, then neither a keep-alive nor an end: a dropped network.
+    const silent = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode(event(8, "flag.raised"))) });
+    const { done, seen } = run([{ status: 200, raw: silent, headers: { "Content-Type": "text/event-stream" } }, { status: 401, body: {} }], 50);
+    await done;
+    expect(calls.filter((c) => c.path === "/api/v1/events/stream").map((c) => c.headers.get("Last-Event-ID"))).toEqual([null, "8"]);
+    expect(seen.states).toEqual(["connecting", "live", "reconnecting"]);
   });
 
   it("forgets a position the server refuses (422) and starts from now", async () => {

@@ -29,7 +29,14 @@ function openStream() {
   route("GET", "/api/v1/events/stream", { status: 200, raw: body, headers: { "Content-Type": "text/event-stream" } });
   return {
     send: (text: string) => controller.enqueue(new TextEncoder().encode(text)),
-    close: () => controller.close(),
+    // The page may have hung up already (unmounted: the stream was cancelled).
+    close: () => {
+      try {
+        controller.close();
+      } catch {
+        /* closed by the reader */
+      }
+    },
   };
 }
 

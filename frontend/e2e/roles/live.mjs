@@ -3,10 +3,12 @@
 // it waits for a second person, and a risk officer may decide it). The inbox shows the request
 // and the navigation's counts grow, without a reload. The risk officer rejects it, and the
 // administrator's policy page drops the pending change, again without a reload. Then the risk
-// officer's network drops: the indicator says it reconnects, and a change made meanwhile arrives
-// once the network is back (the stream resumes after the last event seen, Last-Event-ID).
+// officer's network drops (the walk cuts a relay between that browser and the server): the
+// indicator says it reconnects, and a change made meanwhile arrives once the network is back (the
+// stream resumes after the last event seen, Last-Event-ID).
 // ctx: { page, context, browser, base, step, shot, signIn, signOut, assert, PASSWORD, timings }
 
+import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,11 +16,44 @@ const results = resolve(dirname(fileURLToPath(import.meta.url)), "../../test-res
 
 const MARKER = "set before the change, gone after any reload";
 
+/**
+ * A TCP relay to the server on a port of its own, for one browser: `cut` drops every open
+ * connection and refuses new ones, as a dropped network does; `restore` lets them through again.
+ */
+async function relay(base) {
+  const target = new URL(base);
+  const sockets = new Set();
+  let offline = false;
+  const server = createServer((browserSide) => {
+    if (offline) return browserSide.destroy();
+    const serverSide = connect(Number(target.port), target.hostname);
+    for (const [a, b] of [[browserSide, serverSide], [serverSide, browserSide]]) {
+      sockets.add(a);
+      a.on("close", () => sockets.delete(a));
+      a.on("error", () => b.destroy());
+      a.pipe(b);
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const dropAll = () => sockets.forEach((s) => s.destroy());
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    cut: () => {
+      offline = true;
+      dropAll();
+    },
+    restore: () => {
+      offline = false;
+    },
+    close: () => new Promise((ok) => (dropAll(), server.close(ok))),
+  };
+}
+
 export default async function walk({ browser, base, step, assert, PASSWORD }) {
   const errors = [];
   const people = {};
 
-  const open = async (username) => {
+  const open = async (username, origin = base) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
@@ -27,7 +62,7 @@ export default async function walk({ browser, base, step, assert, PASSWORD }) {
     page.on("request", (r) => {
       if (r.url().endsWith("/api/v1/events/stream")) streams.push(r.headers());
     });
-    await page.goto(`${base}/`);
+    await page.goto(`${origin}/`);
     await page.evaluate(() => localStorage.setItem("rmdesk.lang", "en"));
     await page.reload();
     await page.getByLabel("Username").fill(username);
@@ -38,19 +73,16 @@ export default async function walk({ browser, base, step, assert, PASSWORD }) {
     const live = () => page.locator('[data-testid="live"][data-state="live"]').waitFor({ timeout: 20000 });
     return { context, page, streams, nav, live };
   };
-  /** A navigation count as shown (0 when there is no badge). */
-  const count = async (page, id) => {
-    const badge = page.getByTestId(`nav-count-${id}`);
-    if ((await badge.count()) === 0) return 0;
-    return Number((await badge.locator('[aria-hidden="true"]').innerText()).replace(/\D/g, ""));
-  };
+  /** A navigation count as shown (0 when there is no badge), read in one go: a badge may go. */
+  const count = (page, id) =>
+    page.evaluate((id) => {
+      const shown = document.querySelector(`[data-testid="nav-count-${id}"] [aria-hidden="true"]`);
+      return shown ? Number(shown.textContent.replace(/\D/g, "")) : 0;
+    }, id);
+  /** Waits up to 10 s for a navigation count to show `expected`. */
   const waitCount = async (page, id, expected) => {
-    const shown = async () => count(page, id);
-    for (let i = 0; i < 100; i++) {
-      if ((await shown()) === expected) return;
-      await page.waitForTimeout(100);
-    }
-    assert.equal(await shown(), expected, `the ${id} count`);
+    for (let i = 0; i < 100 && (await count(page, id)) !== expected; i++) await page.waitForTimeout(100);
+    assert.equal(await count(page, id), expected, `the ${id} count`);
   };
   const mark = (page) => page.evaluate((m) => (window.__rmdeskMarker = m), MARKER);
   const notReloaded = async (page, who) => assert.equal(await page.evaluate(() => window.__rmdeskMarker), MARKER, `${who}'s page was not reloaded`);
@@ -90,10 +122,12 @@ export default async function walk({ browser, base, step, assert, PASSWORD }) {
   };
 
   const before = { approvals: 0, total: 0 };
+  // The risk officer's browser reaches the server through a relay the walk can cut.
+  const network = await relay(base);
 
   try {
     await step("live: the risk officer's approvals inbox is open and hears the bank (the indicator says so)", async () => {
-      people.risk = await open("risk.officer");
+      people.risk = await open("risk.officer", network.base);
       const { page, nav, live } = people.risk;
       // The overview's panel is shown once the counts are read: the badges then show what waits.
       await page.getByTestId("waiting").waitFor();
@@ -144,15 +178,15 @@ export default async function walk({ browser, base, step, assert, PASSWORD }) {
     });
 
     await step("live: the risk officer's network drops; a change made meanwhile arrives once it is back (Last-Event-ID)", async () => {
-      const { page, context, streams } = people.risk;
+      const { page, streams } = people.risk;
       const asked = streams.length;
-      await context.setOffline(true);
-      await page.locator('[data-testid="live"][data-state="reconnecting"]').waitFor({ timeout: 20000 });
+      network.cut();
+      await page.locator('[data-testid="live"][data-state="reconnecting"]').waitFor();
       assert.match(await page.getByTestId("live").getAttribute("title"), /reconnecting/);
       const second = await propose();
       await page.waitForTimeout(500);
       assert.equal(await page.locator(`li.approval[data-approval="${second}"]`).count(), 0, "nothing arrives while offline");
-      await context.setOffline(false);
+      network.restore();
       await people.risk.live();
       const card = page.locator(`li.approval[data-approval="${second}"]`);
       await card.waitFor({ timeout: 10000 });
@@ -179,5 +213,6 @@ export default async function walk({ browser, base, step, assert, PASSWORD }) {
   } finally {
     await people.risk?.context.close();
     await people.admin?.context.close();
+    await network.close();
   }
 }

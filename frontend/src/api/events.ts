@@ -83,19 +83,30 @@ export class SseParser {
   }
 }
 
-/** Reads an SSE body to its end, handing over each event; bytes may be cut inside a character. */
-export async function readMessages(body: ReadableStream<Uint8Array>, onMessage: (message: SseMessage) => void): Promise<void> {
+/**
+ * Reads an SSE body to its end (or until `signal` aborts), handing over each event; bytes may be
+ * cut inside a character. `onChunk` hears every chunk, keep-alives included.
+ */
+export async function readMessages(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (message: SseMessage) => void,
+  { signal, onChunk }: { signal?: AbortSignal; onChunk?: () => void } = {},
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
+  // Cancelling ends a pending read, whatever the fetch does with its own signal.
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  signal?.addEventListener("abort", cancel, { once: true });
   try {
-    for (;;) {
+    while (!signal?.aborted) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || signal?.aborted) break;
+      onChunk?.();
       parser.push(decoder.decode(value, { stream: true })).forEach(onMessage);
     }
-    parser.push(decoder.decode()).forEach(onMessage);
   } finally {
+    signal?.removeEventListener("abort", cancel);
     await reader.cancel().catch(() => undefined);
   }
 }
@@ -199,6 +210,11 @@ export function reconnectDelay(failures: number): number {
 
 /** A connection that delivered an event or stayed open this long was fine: the delays start over. */
 const HEALTHY_MS = 30_000;
+/**
+ * The server writes a keep-alive every 15 s: a connection silent for longer than three of them is
+ * taken for dead (a dropped network often leaves a connection that neither ends nor fails).
+ */
+const SILENT_MS = 45_000;
 
 export type LiveState = "connecting" | "live" | "reconnecting";
 
@@ -211,6 +227,8 @@ export interface Follow {
   /** Waits between attempts; tests pass their own. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   now?: () => number;
+  /** How long a silent connection is trusted. */
+  silentMs?: number;
 }
 
 function sleeping(ms: number, signal: AbortSignal): Promise<void> {
@@ -224,10 +242,10 @@ const STREAM = "/api/v1/events/stream";
 
 /**
  * Follows the stream until `signal` aborts or the session ends (401: `request` signs out; asking
- * again would only be refused again). When the stream ends or fails it reconnects after growing
- * delays, resuming after the last event seen (`Last-Event-ID`).
+ * again would only be refused again). When the stream ends, fails or falls silent it reconnects
+ * after growing delays, resuming after the last event seen (`Last-Event-ID`).
  */
-export async function follow({ signal, onMessage, onState, onGap, sleep = sleeping, now = Date.now }: Follow): Promise<void> {
+export async function follow({ signal, onMessage, onState, onGap, sleep = sleeping, now = Date.now, silentMs = SILENT_MS }: Follow): Promise<void> {
   let lastEventId = "";
   let failures = 0;
   let connectedBefore = false;
@@ -235,8 +253,18 @@ export async function follow({ signal, onMessage, onState, onGap, sleep = sleepi
   while (!signal.aborted) {
     let opened: number | null = null;
     let heard = false;
+    const connection = new AbortController();
+    const hangUp = () => connection.abort();
+    signal.addEventListener("abort", hangUp, { once: true });
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    const alive = () => {
+      clearTimeout(silence);
+      silence = setTimeout(hangUp, silentMs);
+    };
     try {
-      const response = await request(STREAM, {}, { headers: { Accept: "text/event-stream", ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) }, signal, cache: "no-store" });
+      alive();
+      const headers = { Accept: "text/event-stream", ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) };
+      const response = await request(STREAM, {}, { headers, signal: connection.signal, cache: "no-store" });
       if (!response.body || !(response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) {
         await response.body?.cancel();
         throw new Error(`not an event stream: ${response.headers.get("Content-Type")}`);
@@ -245,17 +273,21 @@ export async function follow({ signal, onMessage, onState, onGap, sleep = sleepi
       onState("live");
       if (connectedBefore && !lastEventId) onGap();
       connectedBefore = true;
-      await readMessages(response.body, (message) => {
+      const onEvent = (message: SseMessage) => {
         heard = true;
         lastEventId = message.lastEventId;
         onMessage(message);
-      });
+      };
+      await readMessages(response.body, onEvent, { signal: connection.signal, onChunk: alive });
     } catch (e) {
       if (signal.aborted) return;
       const status = toApiError(e).status;
       if (status === 401) return;
       // A position the server does not know: start from now, and read everything again.
       if (status === 422) lastEventId = "";
+    } finally {
+      clearTimeout(silence);
+      signal.removeEventListener("abort", hangUp);
     }
     if (signal.aborted) return;
     if (heard || (opened !== null && now() - opened >= HEALTHY_MS)) failures = 0;
