@@ -428,6 +428,8 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static("x-request-id"),
+            // The live stream resumes after the last event a browser saw.
+            HeaderName::from_static("last-event-id"),
         ])
         .expose_headers(vec![
             HeaderName::from_static("x-request-id"),

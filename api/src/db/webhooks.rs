@@ -131,11 +131,17 @@ pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Active subscriptions whose next event may be tried now and whose lease is free, expired or
-/// already this server's.
-pub fn ready(conn: &mut DbConn, owner: &str, now: NaiveDateTime) -> AppResult<Vec<String>> {
+/// Active subscriptions behind the outbox's end (`last_seq`) whose next event may be tried now
+/// and whose lease is free, expired or already this server's.
+pub fn ready(
+    conn: &mut DbConn,
+    owner: &str,
+    now: NaiveDateTime,
+    last_seq: i64,
+) -> AppResult<Vec<String>> {
     Ok(webhooks::table
         .filter(webhooks::status.eq("active"))
+        .filter(webhooks::cursor_seq.lt(last_seq))
         .filter(
             webhooks::next_attempt_at
                 .is_null()

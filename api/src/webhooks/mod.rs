@@ -31,6 +31,11 @@ const LEASE_SECONDS: i64 = 20;
 const TICK: Duration = Duration::from_millis(250);
 /// Outbox events read at once per subscription.
 const BATCH: i64 = 200;
+/// Delivered events are logged and the cursor moved once per this many events or this long, in
+/// one write (SQLite has one writer; requests wait behind each transaction). A server dying before
+/// the write sends those events again: the at-least-once contract.
+const FLUSH_EVERY: usize = 50;
+const FLUSH_AFTER: Duration = Duration::from_millis(200);
 /// The longest error text kept in the delivery log.
 const MAX_ERROR_CHARS: usize = 500;
 
@@ -60,6 +65,38 @@ struct Attempt {
 impl Attempt {
     fn succeeded(&self) -> bool {
         self.status_code.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+/// Events delivered and passed over since the last write.
+struct Done {
+    /// The cursor after them.
+    through: i64,
+    /// The cursor as last written.
+    written: i64,
+    logs: Vec<DeliveryRow>,
+    since: Instant,
+}
+
+impl Done {
+    fn new(cursor: i64) -> Self {
+        Done {
+            through: cursor,
+            written: cursor,
+            logs: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+
+    /// Logs the deliveries and moves the cursor past them (and the events passed over).
+    fn save(&self, conn: &mut DbConn, id: &str, owner: &str) -> AppResult<()> {
+        for log in &self.logs {
+            store::record_delivery(conn, log)?;
+        }
+        if self.through > self.written {
+            store::advance(conn, id, owner, self.through)?;
+        }
+        Ok(())
     }
 }
 
@@ -108,7 +145,8 @@ impl Deliveries {
     pub fn tick(&self) -> AppResult<()> {
         let ready = {
             let mut conn = self.db.reader()?;
-            store::ready(&mut conn, &self.owner, self.clock.now())?
+            let last = outbox::last_seq(&mut conn)?;
+            store::ready(&mut conn, &self.owner, self.clock.now(), last)?
         };
         for id in ready {
             if let Err(e) = self.serve(&id) {
@@ -146,7 +184,7 @@ impl Deliveries {
         // A lease is held for LEASE_SECONDS: hand it on well before.
         let deadline = Duration::from_secs(LEASE_SECONDS as u64 / 2);
         while started.elapsed() < deadline {
-            let (mut row, policy, events) = {
+            let (row, policy, events) = {
                 let mut conn = self.db.reader()?;
                 let Some(row) = store::find(&mut conn, id)? else {
                     return Ok(());
@@ -159,24 +197,41 @@ impl Deliveries {
                 return Ok(());
             }
             let types = stored_types(&row)?;
-            // Events not for it are passed over; the cursor moves past them with the next write.
-            let mut passed = row.cursor_seq;
+            let mut done = Done::new(row.cursor_seq);
+            // Failures reset when an event is delivered: those in a row are the next event's.
+            let mut failures = row.consecutive_failures;
             for event in &events {
                 if !is_for(&row, &types, event)? {
-                    passed = event.seq;
+                    done.through = event.seq;
                     continue;
                 }
-                if started.elapsed() >= deadline || !self.take_lease(id)? {
+                if started.elapsed() >= deadline {
                     break;
                 }
-                if !self.deliver(&mut row, event, &policy, passed)? {
+                let (attempt, log) = self.attempt(&row, event, &policy, failures + 1, false)?;
+                if !attempt.succeeded() {
+                    self.write(|conn| {
+                        done.save(conn, id, &self.owner)?;
+                        store::record_delivery(conn, &log)?;
+                        let failures = failures + 1;
+                        let wait = policy.retry_after_seconds(failures as u32);
+                        let disable = (failures as u32 >= policy.max_failures.max(1)).then(|| {
+                            format!("{failures} failed deliveries in a row (policy webhooks.max_failures)")
+                        });
+                        let retry_at = self.clock.now() + TimeDelta::seconds(wait as i64);
+                        store::failed(conn, id, &self.owner, failures, retry_at, disable, self.clock.now())
+                    })?;
                     return Ok(());
                 }
-                passed = event.seq;
+                failures = 0;
+                done.through = event.seq;
+                done.logs.push(log);
+                if done.logs.len() >= FLUSH_EVERY || done.since.elapsed() >= FLUSH_AFTER {
+                    self.write(|conn| done.save(conn, id, &self.owner))?;
+                    done = Done::new(event.seq);
+                }
             }
-            if passed > row.cursor_seq {
-                self.write(|conn| store::advance(conn, id, &self.owner, passed))?;
-            }
+            self.write(|conn| done.save(conn, id, &self.owner))?;
             if (events.len() as i64) < BATCH {
                 return Ok(());
             }
@@ -184,83 +239,42 @@ impl Deliveries {
         Ok(())
     }
 
-    /// One attempt at the event after the cursor (`passed`: the events before it not for this
-    /// subscription); logs it and moves the cursor on success or schedules the retry. Whether it
-    /// succeeded.
-    fn deliver(
+    /// One signed attempt at an event and its line in the delivery log (not yet written).
+    fn attempt(
         &self,
-        row: &mut WebhookRow,
+        row: &WebhookRow,
         event: &OutboxRow,
         policy: &WebhookPolicy,
-        passed: i64,
-    ) -> AppResult<bool> {
+        number: i32,
+        redelivery: bool,
+    ) -> AppResult<(Attempt, DeliveryRow)> {
         let attempt = self.send(row, event, policy)?;
-        let succeeded = attempt.succeeded();
         let log = DeliveryRow {
             id: crate::http::new_id(),
             webhook_id: row.id.clone(),
             event_seq: event.seq,
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),
-            // Failures reset when an event is delivered: those so far are this event's.
-            attempt: row.consecutive_failures + 1,
-            redelivery: false,
+            attempt: number,
+            redelivery,
             attempted_at: self.clock.now(),
             status_code: attempt.status_code,
-            error: attempt.error,
+            error: attempt.error.clone(),
             duration_ms: attempt.duration_ms,
-            succeeded,
+            succeeded: attempt.succeeded(),
         };
-        let failures = row.consecutive_failures + 1;
-        self.write(|conn| {
-            store::record_delivery(conn, &log)?;
-            if succeeded {
-                store::advance(conn, &row.id, &self.owner, event.seq)?;
-                return Ok(());
-            }
-            if passed > row.cursor_seq {
-                store::advance(conn, &row.id, &self.owner, passed)?;
-            }
-            let wait = policy.retry_after_seconds(failures as u32);
-            let disable = (failures as u32 >= policy.max_failures.max(1)).then(|| {
-                format!("{failures} failed deliveries in a row (policy webhooks.max_failures)")
-            });
-            let retry_at = self.clock.now() + TimeDelta::seconds(wait as i64);
-            store::failed(conn, &row.id, &self.owner, failures, retry_at, disable, self.clock.now())
-        })?;
-        if succeeded {
-            row.cursor_seq = event.seq;
-            row.consecutive_failures = 0;
-        }
-        Ok(succeeded)
+        Ok((attempt, log))
     }
 
     /// Sends an event to a subscription once more, out of order, at an admin's request; logged as
     /// a redelivery. Blocking.
     pub fn redeliver(&self, row: &WebhookRow, event: &OutboxRow) -> AppResult<DeliveryRow> {
-        let policy = {
+        let (policy, attempts) = {
             let mut conn = self.db.reader()?;
-            crate::db::policy::current(&mut conn)?.1.webhooks
+            let policy = crate::db::policy::current(&mut conn)?.1.webhooks;
+            (policy, store::attempts_of(&mut conn, &row.id, event.seq)?)
         };
-        let attempts = {
-            let mut conn = self.db.reader()?;
-            store::attempts_of(&mut conn, &row.id, event.seq)?
-        };
-        let attempt = self.send(row, event, &policy)?;
-        let log = DeliveryRow {
-            id: crate::http::new_id(),
-            webhook_id: row.id.clone(),
-            event_seq: event.seq,
-            event_id: event.id.clone(),
-            event_type: event.event_type.clone(),
-            attempt: attempts as i32 + 1,
-            redelivery: true,
-            attempted_at: self.clock.now(),
-            succeeded: attempt.succeeded(),
-            status_code: attempt.status_code,
-            error: attempt.error,
-            duration_ms: attempt.duration_ms,
-        };
+        let (_, log) = self.attempt(row, event, &policy, attempts as i32 + 1, true)?;
         self.write(|conn| store::record_delivery(conn, &log))?;
         Ok(log)
     }
