@@ -52,7 +52,7 @@ for i in range(99):
     assert s == 201, rm
     rms.append(rm["id"])
 
-fresh = [None] * (2 * fresh_count)
+fresh = [None] * (3 * fresh_count)
 
 
 def create(indices):
@@ -104,7 +104,8 @@ def wrk(script, name):
 
 
 lua(f"{work}/plain.lua", fresh[:fresh_count])
-lua(f"{work}/subscribed.lua", fresh[fresh_count:])
+lua(f"{work}/subscribed.lua", fresh[fresh_count:2 * fresh_count])
+lua(f"{work}/backlog.lua", fresh[2 * fresh_count:])
 plain_requests, plain_rate = wrk(f"{work}/plain.lua", "plain")
 
 received = []
@@ -112,6 +113,8 @@ lock = threading.Lock()
 
 
 class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the connection, as a production receiver would
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         at = time.time()
@@ -119,6 +122,7 @@ class Receiver(BaseHTTPRequestHandler):
         with lock:
             received.append((at, event["sequence"], event["occurred_at"]))
         self.send_response(204)
+        self.send_header("Content-Length", "0")
         self.end_headers()
 
     def log_message(self, *args):
@@ -145,8 +149,42 @@ while time.time() < deadline:
         break
     time.sleep(0.1)
 server.shutdown()
-assert len(received) >= subscribed_requests, f"{len(received)} of {subscribed_requests} events arrived"
-sequences = [r[1] for r in received]
+server.server_close()
+with lock:
+    live = list(received)
+assert len(live) >= subscribed_requests, f"{len(live)} of {subscribed_requests} events arrived"
+# The deliverer's own pace: a backlog made while the subscription is disabled, then sent at once.
+admin = connect()
+s, hook = call(admin, "PATCH", f"/webhooks/{hook['id']}", {"status": "disabled", "version": hook["version"]}, token)
+assert s == 200, hook
+backlog_requests, _ = wrk(f"{work}/backlog.lua", "backlog")
+time.sleep(1)
+with lock:
+    before_backlog = len(received)
+server = ThreadingHTTPServer(("127.0.0.1", int(receiver_port)), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+enabled = time.time()
+s, hook = call(connect(), "PATCH", f"/webhooks/{hook['id']}", {"status": "active", "version": hook["version"]}, token)
+assert s == 200, hook
+last_count, quiet_since = -1, time.time()
+while time.time() < enabled + 600:
+    with lock:
+        count = len(received) - before_backlog
+    if count != last_count:
+        last_count, quiet_since = count, time.time()
+    elif count >= backlog_requests and time.time() - quiet_since > 3:
+        break
+    time.sleep(0.1)
+server.shutdown()
+server.server_close()
+with lock:
+    backlog = received[before_backlog:]
+assert len(backlog) >= backlog_requests, f"{len(backlog)} of {backlog_requests} backlog events arrived"
+backlog_rate = len(backlog) / (max(r[0] for r in backlog) - enabled)
+assert [r[1] for r in backlog] == sorted({r[1] for r in backlog}), "the backlog in order, each once"
+
+
+sequences = [r[1] for r in live]
 assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences), "in order, each once"
 
 
@@ -154,13 +192,14 @@ def instant(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-first_commit = min(instant(r[2]) for r in received)
-last_receipt = max(r[0] for r in received)
-latencies = sorted((r[0] - instant(r[2])) * 1000 for r in received)
+first_commit = min(instant(r[2]) for r in live)
+last_receipt = max(r[0] for r in live)
+latencies = sorted((r[0] - instant(r[2])) * 1000 for r in live)
 p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
 print(f"plain {plain_requests} {plain_rate:.0f}")
 print(f"subscribed {subscribed_requests} {subscribed_rate:.0f}")
 print(f"ratio {subscribed_rate / plain_rate:.3f}")
-print(f"delivered {len(received)} {len(received) / (last_receipt - first_commit):.0f}")
+print(f"delivered {len(live)} {len(live) / (last_receipt - first_commit):.0f}")
 print(f"drain_after_load_s {max(0.0, last_receipt - wrk_done):.1f}")
+print(f"backlog {len(backlog)} {backlog_rate:.0f}")
 print(f"latency_ms p50 {p(0.5):.0f} p95 {p(0.95):.0f} max {latencies[-1]:.0f}")

@@ -107,16 +107,26 @@ pub struct Deliveries {
     guard: Guard,
     /// This server's name in leases (host, process and instance).
     owner: String,
+    /// The HTTP client: connections to a receiver are kept and reused; every address it connects
+    /// to passed the guard; redirects are not followed (a receiver cannot send it elsewhere).
+    agent: ureq::Agent,
 }
 
 impl Deliveries {
     pub fn new(db: Db, clock: Clock, guard: Guard) -> Self {
         let instance = uuid::Uuid::new_v4().simple().to_string();
+        let resolver = guard.clone();
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .user_agent(concat!("rmdesk-webhooks/", env!("CARGO_PKG_VERSION")))
+            .resolver(move |netloc: &str| resolver.resolve(netloc))
+            .build();
         Deliveries {
             db,
             clock,
             guard,
             owner: format!("{}:{}", std::process::id(), &instance[..12]),
+            agent,
         }
     }
 
@@ -286,18 +296,13 @@ impl Deliveries {
         // with their own clocks to refuse replays.
         let t = chrono::Utc::now().timestamp();
         let header = signature::sign(&row.secret, t, &body);
-        let guard = self.guard.clone();
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(u64::from(policy.timeout_seconds.max(1))))
-            .redirects(0)
-            .user_agent(concat!("rmdesk-webhooks/", env!("CARGO_PKG_VERSION")))
-            .resolver(move |netloc: &str| guard.resolve(netloc))
-            .build();
         let started = Instant::now();
         let answer = match self.guard.check_url(&row.url) {
             Err(e) => Err(e),
-            Ok(_) => match agent
+            Ok(_) => match self
+                .agent
                 .post(&row.url)
+                .timeout(Duration::from_secs(u64::from(policy.timeout_seconds.max(1))))
                 .set("Content-Type", "application/json")
                 .set("X-Rmdesk-Event-Id", &event.id)
                 .set("X-Rmdesk-Event-Type", &event.event_type)
