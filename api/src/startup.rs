@@ -93,8 +93,11 @@ impl Application {
                 .clone()
                 .spawn(std::time::Duration::from_secs(seconds));
         }
-        let deliveries =
-            crate::webhooks::Deliveries::new(db.clone(), config.clock, config.webhook_guard.clone());
+        let deliveries = crate::webhooks::Deliveries::new(
+            db.clone(),
+            config.clock,
+            config.webhook_guard.clone(),
+        );
         deliveries.clone().spawn();
         let stream = crate::stream::Stream::default();
         stream.spawn(db.clone());

@@ -54,7 +54,9 @@ impl Stream {
                             let _ = sender.send(Arc::new(row));
                         }
                     }
-                    Err(e) => tracing::error!(error = %e, "the event stream could not read the outbox"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the event stream could not read the outbox")
+                    }
                 }
             }
         });

@@ -97,7 +97,12 @@ impl Receiver {
     }
 
     /// Waits until `done` holds of what was received (at most `seconds`).
-    fn wait_for(&self, seconds: u64, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    fn wait_for(
+        &self,
+        seconds: u64,
+        what: &str,
+        done: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         let start = Instant::now();
         loop {
             let got = self.received();
@@ -107,7 +112,9 @@ impl Receiver {
             assert!(
                 start.elapsed() < Duration::from_secs(seconds),
                 "waited {seconds} s for {what}; got {:?}",
-                got.iter().map(|r| (r.answered, r.event()["type"].clone())).collect::<Vec<_>>()
+                got.iter()
+                    .map(|r| (r.answered, r.event()["type"].clone()))
+                    .collect::<Vec<_>>()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -121,7 +128,9 @@ impl Drop for Receiver {
 }
 
 fn handle(mut stream: TcpStream, got: &Mutex<Vec<Received>>, script: &Mutex<Vec<u16>>) {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -177,7 +186,8 @@ fn raise_flag(app: &TestApp, risk: &str, unit: &str) -> String {
 }
 
 #[test]
-fn webhook_a_raised_flag_arrives_signed_and_a_receiver_failing_twice_gets_it_on_the_third_attempt_once() {
+fn webhook_a_raised_flag_arrives_signed_and_a_receiver_failing_twice_gets_it_on_the_third_attempt_once(
+) {
     let b = bank();
     let app = &b.app;
     let root = app.root_id();
@@ -200,11 +210,21 @@ fn webhook_a_raised_flag_arrives_signed_and_a_receiver_failing_twice_gets_it_on_
     );
     let event_id = got[0].header("X-Rmdesk-Event-Id").unwrap().to_string();
     for r in &got {
-        assert_eq!(r.header("X-Rmdesk-Event-Id"), Some(event_id.as_str()), "the same event");
+        assert_eq!(
+            r.header("X-Rmdesk-Event-Id"),
+            Some(event_id.as_str()),
+            "the same event"
+        );
         let signature = r.header("X-Rmdesk-Signature").unwrap();
         assert!(signature.starts_with("t="), "{signature}");
-        assert!(rmdesk::webhooks::signature::verify(SECRET, signature, &r.body));
-        assert!(!rmdesk::webhooks::signature::verify("another-secret-000000", signature, &r.body));
+        assert!(rmdesk::webhooks::signature::verify(
+            SECRET, signature, &r.body
+        ));
+        assert!(!rmdesk::webhooks::signature::verify(
+            "another-secret-000000",
+            signature,
+            &r.body
+        ));
     }
     let event = got[2].event();
     assert_eq!(event["id"], event_id.as_str());
@@ -237,7 +257,10 @@ fn webhook_a_raised_flag_arrives_signed_and_a_receiver_failing_twice_gets_it_on_
     assert_eq!(r.body["redelivery"], true);
     assert_eq!(r.body["attempt"], 4);
     assert_eq!(receiver.received().len(), 4);
-    assert_eq!(receiver.received()[3].header("X-Rmdesk-Event-Id"), Some(event_id.as_str()));
+    assert_eq!(
+        receiver.received()[3].header("X-Rmdesk-Event-Id"),
+        Some(event_id.as_str())
+    );
 }
 
 #[test]
@@ -248,7 +271,10 @@ fn o1_a_subscription_limited_to_one_branch_receives_nothing_about_another() {
     let other = app.unit("Minhang Branch", "branch", &root);
     let risk = app.user_token("risk.scope", &["risk_officer"], &root);
     let receiver = Receiver::start(&[]);
-    subscribe(app, json!({"url": receiver.url(), "org_unit_id": b.branch, "secret": SECRET}));
+    subscribe(
+        app,
+        json!({"url": receiver.url(), "org_unit_id": b.branch, "secret": SECRET}),
+    );
 
     let elsewhere = raise_flag(app, &risk, &other);
     let here = raise_flag(app, &risk, &b.team);
@@ -290,7 +316,11 @@ fn webhook_urls_that_reach_into_the_bank_are_refused_and_only_admins_subscribe()
     );
     assert_eq!(r.status, 422, "{}", r.body);
     let risk = app.user_token("risk.nohooks", &["risk_officer"], &root);
-    let r = app.post("/webhooks", &risk, &json!({"url": "https://hooks.example.com/rmdesk"}));
+    let r = app.post(
+        "/webhooks",
+        &risk,
+        &json!({"url": "https://hooks.example.com/rmdesk"}),
+    );
     assert_eq!(r.status, 403, "{}", r.body);
     // A public address is accepted; an admin can disable and delete it.
     let hook = subscribe(app, json!({"url": "https://hooks.example.com/rmdesk"}));
@@ -303,9 +333,18 @@ fn webhook_urls_that_reach_into_the_bank_are_refused_and_only_admins_subscribe()
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "disabled");
-    let r = app.request("DELETE", &format!("/webhooks/{id}"), Some(&app.admin_token), &[], None);
+    let r = app.request(
+        "DELETE",
+        &format!("/webhooks/{id}"),
+        Some(&app.admin_token),
+        &[],
+        None,
+    );
     assert_eq!(r.status, 204, "{}", r.body);
-    assert_eq!(app.get(&format!("/webhooks/{id}"), &app.admin_token).status, 404);
+    assert_eq!(
+        app.get(&format!("/webhooks/{id}"), &app.admin_token).status,
+        404
+    );
 }
 
 /// Makes webhook retries quick (P-1: a policy change a second person approves).
@@ -313,22 +352,36 @@ fn quick_retries(app: &TestApp) {
     let root = app.root_id();
     let mut policy = app.get("/policy", &app.admin_token).body["policy"].clone();
     policy["webhooks"] = json!({"max_failures": 100, "retry_base_seconds": 1, "retry_max_seconds": 2, "timeout_seconds": 5});
-    let r = app.request("PUT", "/policy", Some(&app.admin_token), &[], Some(&policy.to_string()));
+    let r = app.request(
+        "PUT",
+        "/policy",
+        Some(&app.admin_token),
+        &[],
+        Some(&policy.to_string()),
+    );
     assert_eq!(r.status, 202, "{}", r.body);
     let checker = app.user_token("risk.policy", &["risk_officer"], &root);
     let approval = r.body["approval_id"].as_str().unwrap();
-    let r = app.post(&format!("/approvals/{approval}/approve"), &checker, &json!({}));
+    let r = app.post(
+        &format!("/approvals/{approval}/approve"),
+        &checker,
+        &json!({}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[test]
-fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_arrives_after_restart_in_order() {
+fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_arrives_after_restart_in_order(
+) {
     let mut b = bank();
     quick_retries(&b.app);
     let root = b.app.root_id();
     let risk = b.app.user_token("risk.outage", &["risk_officer"], &root);
     let mut receiver = Receiver::start(&[]);
-    subscribe(&b.app, json!({"url": receiver.url(), "event_types": ["flag.raised", "assignment.started"], "secret": SECRET}));
+    subscribe(
+        &b.app,
+        json!({"url": receiver.url(), "event_types": ["flag.raised", "assignment.started"], "secret": SECRET}),
+    );
 
     let mut customers = vec![raise_flag(&b.app, &risk, &b.team)];
     receiver.wait_for(20, "the first event", |got| got.len() == 1);
@@ -337,7 +390,12 @@ fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_
     let down_at = Instant::now();
     customers.push(raise_flag(&b.app, &risk, &b.team));
     let rm = b.app.rm(&b.team, "corporate", "rm");
-    assert_eq!(b.app.assign(&b.app.admin_token, &customers[0], &rm, "primary").status, 201);
+    assert_eq!(
+        b.app
+            .assign(&b.app.admin_token, &customers[0], &rm, "primary")
+            .status,
+        201
+    );
     customers.push(raise_flag(&b.app, &risk, &b.team));
     std::thread::sleep(Duration::from_secs(20));
 
@@ -355,7 +413,10 @@ fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(receiver.received().len(), got.len(), "nothing more");
     let events: Vec<Value> = got.iter().map(Received::event).collect();
-    let sequences: Vec<i64> = events.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+    let sequences: Vec<i64> = events
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .collect();
     let mut ordered = sequences.clone();
     ordered.sort_unstable();
     ordered.dedup();
@@ -363,7 +424,13 @@ fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        ["flag.raised", "flag.raised", "assignment.started", "flag.raised", "flag.raised"]
+        [
+            "flag.raised",
+            "flag.raised",
+            "assignment.started",
+            "flag.raised",
+            "flag.raised"
+        ]
     );
     assert_eq!(events[2]["data"]["rm_id"], rm.as_str());
     let flagged: Vec<&str> = events
@@ -371,7 +438,10 @@ fn webhook_receiver_down_for_a_minute_and_the_server_killed_between_every_event_
         .filter(|e| e["type"] == "flag.raised")
         .map(|e| e["data"]["customer_id"].as_str().unwrap())
         .collect();
-    assert_eq!(flagged, customers.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        flagged,
+        customers.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -382,19 +452,31 @@ fn webhook_two_servers_on_one_database_deliver_each_event_once_per_subscription(
     let root = app.root_id();
     let risk = app.user_token("risk.two", &["risk_officer"], &root);
     let receiver = Receiver::start(&[]);
-    subscribe(app, json!({"url": receiver.url(), "event_types": ["flag.raised"], "secret": SECRET}));
+    subscribe(
+        app,
+        json!({"url": receiver.url(), "event_types": ["flag.raised"], "secret": SECRET}),
+    );
     for _ in 0..6 {
         raise_flag(app, &risk, &b.team);
     }
     receiver.wait_for(30, "six events", |got| got.len() >= 6);
     std::thread::sleep(Duration::from_secs(2));
     let got = receiver.received();
-    let mut ids: Vec<&str> = got.iter().map(|r| r.header("X-Rmdesk-Event-Id").unwrap()).collect();
+    let mut ids: Vec<&str> = got
+        .iter()
+        .map(|r| r.header("X-Rmdesk-Event-Id").unwrap())
+        .collect();
     assert_eq!(ids.len(), 6, "each once");
     ids.dedup();
     assert_eq!(ids.len(), 6, "six different events");
-    let sequences: Vec<i64> = got.iter().map(|r| r.event()["sequence"].as_i64().unwrap()).collect();
-    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "in order: {sequences:?}");
+    let sequences: Vec<i64> = got
+        .iter()
+        .map(|r| r.event()["sequence"].as_i64().unwrap())
+        .collect();
+    assert!(
+        sequences.windows(2).all(|w| w[0] < w[1]),
+        "in order: {sequences:?}"
+    );
 }
 
 /// One server-sent event: its id, type and JSON.
@@ -460,7 +542,11 @@ fn sse_any_server_streams_what_the_user_may_see_and_resumes_after_last_event_id(
     let flag = frames
         .find(|f| f.event == "flag.raised")
         .expect("a flag.raised event");
-    assert_eq!(flag.data["data"]["customer_id"], here.as_str(), "not {elsewhere}");
+    assert_eq!(
+        flag.data["data"]["customer_id"],
+        here.as_str(),
+        "not {elsewhere}"
+    );
     assert_eq!(flag.data["sequence"], flag.id);
     assert_eq!(flag.data["type"], "flag.raised");
 
@@ -489,21 +575,43 @@ fn openapi_documents_every_event_type_as_a_webhook_with_its_payload() {
     assert_eq!(doc["openapi"], "3.1.0");
     let hooks = doc["webhooks"].as_object().expect("a webhooks section");
     for name in [
-        "flag.raised", "flag.acknowledged", "flag.resolved", "approval.requested",
-        "approval.decided", "assignment.started", "assignment.ended", "handover.proposed",
-        "handover.confirmed", "field_check.submitted", "field_check.confirmed",
-        "required_check.due", "required_check.overdue", "evaluation.completed",
-        "rm.status_changed", "exit_case.proposed", "exit_case.decided", "exit_case.closed",
+        "flag.raised",
+        "flag.acknowledged",
+        "flag.resolved",
+        "approval.requested",
+        "approval.decided",
+        "assignment.started",
+        "assignment.ended",
+        "handover.proposed",
+        "handover.confirmed",
+        "field_check.submitted",
+        "field_check.confirmed",
+        "required_check.due",
+        "required_check.overdue",
+        "evaluation.completed",
+        "rm.status_changed",
+        "exit_case.proposed",
+        "exit_case.decided",
+        "exit_case.closed",
         "job.failed",
     ] {
         let post = &hooks[name]["post"];
         assert_eq!(
-            post["requestBody"]["content"]["application/json"]["schema"]["allOf"][1]["properties"]["type"]["const"],
+            post["requestBody"]["content"]["application/json"]["schema"]["allOf"][1]["properties"]
+                ["type"]["const"],
             name
         );
     }
     let event = &doc["components"]["schemas"]["BusinessEvent"]["properties"];
-    for field in ["id", "type", "occurred_at", "data", "sequence", "policy_version", "request_id"] {
+    for field in [
+        "id",
+        "type",
+        "occurred_at",
+        "data",
+        "sequence",
+        "policy_version",
+        "request_id",
+    ] {
         assert!(event.get(field).is_some(), "{field}");
     }
 }

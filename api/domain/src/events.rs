@@ -41,7 +41,9 @@ impl EventType {
     pub fn describe(self) -> &'static str {
         use EventType::*;
         match self {
-            FlagRaised => "A credit-risk flag was raised on a customer (R-2, R-3), by a person or a rule.",
+            FlagRaised => {
+                "A credit-risk flag was raised on a customer (R-2, R-3), by a person or a rule."
+            }
             FlagAcknowledged => "A flag was acknowledged by someone who works with the customer.",
             FlagResolved => "A flag was resolved with its evidence.",
             ApprovalRequested => "A change waits for a second person's approval (M-1).",
@@ -50,14 +52,20 @@ impl EventType {
             AssignmentEnded => "An RM stopped holding a customer in a role.",
             HandoverProposed => "A handover of an RM's customers was proposed (X-6).",
             HandoverConfirmed => "A handover was confirmed; its assignments moved.",
-            FieldCheckSubmitted => "A field check was submitted and waits for the second person (D-2).",
+            FieldCheckSubmitted => {
+                "A field check was submitted and waits for the second person (D-2)."
+            }
             FieldCheckConfirmed => "The second person confirmed a field check (D-2).",
             RequiredCheckCreated => "A field check became required for a customer (D-5).",
-            RequiredCheckDue => "A required check falls due within the policy's reminder days (D-5).",
+            RequiredCheckDue => {
+                "A required check falls due within the policy's reminder days (D-5)."
+            }
             RequiredCheckOverdue => "A required check is past its due date and not done (D-5).",
             RequiredCheckClosed => "A required check was done (or closed with its reason).",
             EvaluationCompleted => "An R-4 portfolio evaluation of a checkpoint finished.",
-            RmStatusChanged => "An RM's status changed (qualified, demoted, suspended, exited ...).",
+            RmStatusChanged => {
+                "An RM's status changed (qualified, demoted, suspended, exited ...)."
+            }
             ExitCaseProposed => "An exit, disqualification or demotion case was proposed (X-5).",
             ExitCaseDecided => "The committee approved or rejected a case (X-5).",
             ExitCaseClosed => "A case was closed after its handover.",
@@ -240,7 +248,11 @@ fn holders(snapshot: Option<&Value>) -> Vec<(&str, &str, &str)> {
 /// `assignment.ended` for each (RM, role) that held the customer before and not after, then
 /// `assignment.started` for each one that holds it now and did not before. A share moved between
 /// the same holders starts and ends nothing.
-fn holders_changed(customer_id: &str, before: Option<&Value>, after: Option<&Value>) -> Vec<Derived> {
+fn holders_changed(
+    customer_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Vec<Derived> {
     let was = holders(before);
     let now = holders(after);
     let held = |list: &[(&str, &str, &str)], rm: &str, role: &str| {
@@ -294,11 +306,23 @@ mod tests {
                             {"id": "a2", "rm_id": "r2", "role": "assistant"}]);
         let after = json!({"holders": [{"id": "a3", "rm_id": "r3", "role": "primary"},
                                        {"id": "a2", "rm_id": "r2", "role": "assistant"}]});
-        let events = derive("assignment.reassign", "customer", "c1", Some(&before), Some(&after));
-        let kinds: Vec<_> = events.iter().map(|e| (e.event_type, e.entity_id.as_str())).collect();
+        let events = derive(
+            "assignment.reassign",
+            "customer",
+            "c1",
+            Some(&before),
+            Some(&after),
+        );
+        let kinds: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type, e.entity_id.as_str()))
+            .collect();
         assert_eq!(
             kinds,
-            vec![(EventType::AssignmentEnded, "a1"), (EventType::AssignmentStarted, "a3")]
+            vec![
+                (EventType::AssignmentEnded, "a1"),
+                (EventType::AssignmentStarted, "a3")
+            ]
         );
         assert_eq!(events[1].data["customer_id"], "c1");
     }
@@ -308,7 +332,13 @@ mod tests {
         let before = json!([{"id": "a1", "rm_id": "r1", "role": "primary", "share_bp": 10000}]);
         let after = json!([{"id": "a9", "rm_id": "r1", "role": "primary", "share_bp": 6000},
                            {"id": "a2", "rm_id": "r2", "role": "assistant", "share_bp": 4000}]);
-        let events = derive("assignment.create", "customer", "c1", Some(&before), Some(&after));
+        let events = derive(
+            "assignment.create",
+            "customer",
+            "c1",
+            Some(&before),
+            Some(&after),
+        );
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].event_type, EventType::AssignmentStarted);
         assert_eq!(events[0].data["rm_id"], "r2");

@@ -60,11 +60,13 @@ fn check_url(guard: &Guard, url: &str) -> AppResult<()> {
 
 /// The unit a subscription hears, inside the caller's subtree (O-1).
 fn unit_path(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<String> {
-    let unit = db::org_units::find(conn, id)?.ok_or_else(|| {
-        AppError::field("org_unit_id", "no such org unit in your scope")
-    })?;
+    let unit = db::org_units::find(conn, id)?
+        .ok_or_else(|| AppError::field("org_unit_id", "no such org unit in your scope"))?;
     if !crate::domain::org::in_scope(&ctx.scope, &unit.path) {
-        return Err(AppError::field("org_unit_id", "no such org unit in your scope"));
+        return Err(AppError::field(
+            "org_unit_id",
+            "no such org unit in your scope",
+        ));
     }
     Ok(unit.path)
 }
@@ -201,6 +203,13 @@ pub fn delete(conn: &mut DbConn, ctx: &Ctx, id: &str) -> AppResult<()> {
 }
 
 pub fn secret_hint(secret: &str) -> String {
-    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("…{tail}")
 }

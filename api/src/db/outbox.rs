@@ -158,8 +158,5 @@ pub fn scoped_after(
 }
 
 pub fn find(conn: &mut DbConn, seq: i64) -> AppResult<Option<OutboxRow>> {
-    Ok(outbox_events::table
-        .find(seq)
-        .first(conn)
-        .optional()?)
+    Ok(outbox_events::table.find(seq).first(conn).optional()?)
 }

@@ -227,7 +227,11 @@ pub fn failed(
     disable: Option<String>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let status = if disable.is_some() { "disabled" } else { "active" };
+    let status = if disable.is_some() {
+        "disabled"
+    } else {
+        "active"
+    };
     diesel::update(
         webhooks::table
             .filter(webhooks::id.eq(id))
@@ -271,10 +275,7 @@ pub fn deliveries(
 }
 
 pub fn find_delivery(conn: &mut DbConn, id: &str) -> AppResult<Option<DeliveryRow>> {
-    Ok(webhook_deliveries::table
-        .find(id)
-        .first(conn)
-        .optional()?)
+    Ok(webhook_deliveries::table.find(id).first(conn).optional()?)
 }
 
 /// How many attempts were made for one event on one subscription so far.

@@ -18,7 +18,12 @@ impl Guard {
     /// Parses `RMDESK_WEBHOOK_ALLOWED_HOSTS`: `hooks.bank.internal,10.20.0.0/16,127.0.0.1`.
     pub fn parse(value: Option<&str>) -> Result<Self, String> {
         let mut guard = Guard::default();
-        for entry in value.unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        for entry in value
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
             if let Ok(net) = entry.parse::<IpNet>() {
                 guard.networks.push(net);
             } else if let Ok(ip) = entry.parse::<IpAddr>() {
@@ -54,15 +59,19 @@ impl Guard {
                     return Err(refused(name));
                 }
             }
-            Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)).map_err(|_| refused(&ip.to_string()))?,
-            Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)).map_err(|_| refused(&ip.to_string()))?,
+            Some(url::Host::Ipv4(ip)) => self
+                .check_ip(IpAddr::V4(ip))
+                .map_err(|_| refused(&ip.to_string()))?,
+            Some(url::Host::Ipv6(ip)) => self
+                .check_ip(IpAddr::V6(ip))
+                .map_err(|_| refused(&ip.to_string()))?,
         }
         Ok(parsed)
     }
 
     fn allows_name(&self, name: &str) -> bool {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts.iter().any(|h| *h == name)
+        self.hosts.contains(&name)
     }
 
     fn check_ip(&self, ip: IpAddr) -> Result<(), ()> {
@@ -139,6 +148,7 @@ pub fn is_public(ip: IpAddr) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -203,7 +203,8 @@ impl Deliveries {
                 let events = outbox::after(&mut conn, row.cursor_seq, BATCH)?;
                 (row, policy.webhooks, events)
             };
-            if row.status != "active" || row.next_attempt_at.is_some_and(|at| at > self.clock.now()) {
+            if row.status != "active" || row.next_attempt_at.is_some_and(|at| at > self.clock.now())
+            {
                 return Ok(());
             }
             let types = stored_types(&row)?;
@@ -290,7 +291,12 @@ impl Deliveries {
     }
 
     /// One signed POST of the event to the subscription's URL.
-    fn send(&self, row: &WebhookRow, event: &OutboxRow, policy: &WebhookPolicy) -> AppResult<Attempt> {
+    fn send(
+        &self,
+        row: &WebhookRow,
+        event: &OutboxRow,
+        policy: &WebhookPolicy,
+    ) -> AppResult<Attempt> {
         let body = serde_json::to_vec(&event.envelope()?)?;
         // The signature's time is the real time, not the business clock: receivers compare it
         // with their own clocks to refuse replays.
@@ -302,7 +308,9 @@ impl Deliveries {
             Ok(_) => match self
                 .agent
                 .post(&row.url)
-                .timeout(Duration::from_secs(u64::from(policy.timeout_seconds.max(1))))
+                .timeout(Duration::from_secs(u64::from(
+                    policy.timeout_seconds.max(1),
+                )))
                 .set("Content-Type", "application/json")
                 .set("X-Rmdesk-Event-Id", &event.id)
                 .set("X-Rmdesk-Event-Type", &event.event_type)

@@ -79,12 +79,19 @@ async fn follow(
     mut live: broadcast::Receiver<Arc<OutboxRow>>,
     tx: mpsc::Sender<Bytes>,
 ) {
-    if tx.send(Bytes::from_static(b"retry: 3000\n\n")).await.is_err() {
+    if tx
+        .send(Bytes::from_static(b"retry: 3000\n\n"))
+        .await
+        .is_err()
+    {
         return;
     }
     // The highest event seen from either source, in or out of scope.
     let mut seen = start;
-    if catch_up(&state, &caller, &mut seen, i64::MAX, &tx).await.is_err() {
+    if catch_up(&state, &caller, &mut seen, i64::MAX, &tx)
+        .await
+        .is_err()
+    {
         return;
     }
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
@@ -142,7 +149,10 @@ async fn catch_up(
             .db
             .read(move |conn| {
                 let last = outbox::last_seq(conn)?;
-                Ok((outbox::scoped_after(conn, &scope, after, REPLAY_BATCH)?, last))
+                Ok((
+                    outbox::scoped_after(conn, &scope, after, REPLAY_BATCH)?,
+                    last,
+                ))
             })
             .await;
         let Ok((rows, last)) = rows else {
@@ -162,7 +172,8 @@ async fn catch_up(
 }
 
 async fn send(tx: &mpsc::Sender<Bytes>, row: &OutboxRow) -> Result<(), ()> {
-    let text = frame(row).map_err(|e| tracing::error!(error = %e, "an event could not be written"))?;
+    let text =
+        frame(row).map_err(|e| tracing::error!(error = %e, "an event could not be written"))?;
     tx.send(Bytes::from(text)).await.map_err(|_| ())
 }
 

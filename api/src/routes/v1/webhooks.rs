@@ -157,9 +157,12 @@ pub async fn list(
         .db
         .read(move |conn| store::list(conn, &caller.org_path, after.as_deref(), limit + 1))
         .await?;
-    Ok(web::Json(Page::try_from_rows(rows, limit, |r| &r.id, |r| {
-        Webhook::view(r, false)
-    })?))
+    Ok(web::Json(Page::try_from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        |r| Webhook::view(r, false),
+    )?))
 }
 
 /// One subscription (admin).
@@ -259,7 +262,12 @@ pub async fn deliveries(
             store::deliveries(conn, &id, before.as_deref(), limit + 1)
         })
         .await?;
-    Ok(web::Json(Page::from_rows(rows, limit, |r| &r.id, Delivery::from)))
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| &r.id,
+        Delivery::from,
+    )))
 }
 
 /// Send a delivered (or failed) event to the subscription once more, now, out of order; the
