@@ -5,30 +5,19 @@ Builds, over the real API: a team of 100 corporate RMs with 20,000 customers ass
 confirm and the rebalancing proposal; writes a wrk script that assigns an assistant to distinct
 demo customers, so every request of the throughput run is a real assignment.
 """
-import json
 import sys
 import threading
 import time
 import urllib.request
-from http.client import HTTPConnection
-from urllib.parse import urlparse
+
+import bench_api
+from bench_api import call
 
 base, password, lua_path = sys.argv[1], sys.argv[2], sys.argv[3]
-host = urlparse(base)
-
-
-def call(conn, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    conn.request(method, "/api/v1" + path, json.dumps(body) if body is not None else None, headers)
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, (json.loads(data) if data else None)
 
 
 def connect():
-    return HTTPConnection(host.hostname, host.port, timeout=120)
+    return bench_api.connect(base)
 
 
 conn = connect()
@@ -104,21 +93,4 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-with open(lua_path, "w") as f:
-    f.write("local pairs = {\n")
-    for n, customer in enumerate(fresh):
-        f.write(f'{{"{customer}","{rms[1 + n % 99]}"}},\n')
-    f.write("}\n")
-    f.write(f'local auth = "Bearer {token}"\n')
-    f.write("""
-local next_thread = 0
-function setup(thread) thread:set("index", next_thread); next_thread = next_thread + 1 end
-function init(args) count = 0 end
-function request()
-  local p = pairs[index + count * 2 + 1]
-  count = count + 1
-  if p == nil then return wrk.format("GET", "/health") end
-  local body = '{"customer_id":"' .. p[1] .. '","rm_id":"' .. p[2] .. '","role":"primary"}'
-  return wrk.format("POST", "/api/v1/assignments", {["Authorization"] = auth, ["Content-Type"] = "application/json"}, body)
-end
-""")
+bench_api.write_assignments_lua(lua_path, [(customer, rms[1 + n % 99]) for n, customer in enumerate(fresh)], token)

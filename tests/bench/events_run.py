@@ -13,27 +13,17 @@ import sys
 import threading
 import time
 from datetime import datetime
-from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse
+
+import bench_api
+from bench_api import call
 
 base, password, work, duration, connections, fresh_count, receiver_port = sys.argv[1:8]
 fresh_count = int(fresh_count)
-host = urlparse(base)
-
-
-def call(conn, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    conn.request(method, "/api/v1" + path, json.dumps(body) if body is not None else None, headers)
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, (json.loads(data) if data else None)
 
 
 def connect():
-    return HTTPConnection(host.hostname, host.port, timeout=120)
+    return bench_api.connect(base)
 
 
 conn = connect()
@@ -71,24 +61,7 @@ for t in threads:
 
 
 def lua(path, customers):
-    with open(path, "w") as f:
-        f.write("local pairs = {\n")
-        for n, customer in enumerate(customers):
-            f.write(f'{{"{customer}","{rms[n % 99]}"}},\n')
-        f.write("}\n")
-        f.write(f'local auth = "Bearer {token}"\n')
-        f.write("""
-local next_thread = 0
-function setup(thread) thread:set("index", next_thread); next_thread = next_thread + 1 end
-function init(args) count = 0 end
-function request()
-  local p = pairs[index + count * 2 + 1]
-  count = count + 1
-  if p == nil then return wrk.format("GET", "/health") end
-  local body = '{"customer_id":"' .. p[1] .. '","rm_id":"' .. p[2] .. '","role":"primary"}'
-  return wrk.format("POST", "/api/v1/assignments", {["Authorization"] = auth, ["Content-Type"] = "application/json"}, body)
-end
-""")
+    bench_api.write_assignments_lua(path, [(c, rms[n % 99]) for n, c in enumerate(customers)], token)
 
 
 def wrk(script, name):
