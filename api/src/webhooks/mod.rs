@@ -25,8 +25,8 @@ use crate::domain::policy::WebhookPolicy;
 use crate::error::{AppError, AppResult};
 pub use guard::Guard;
 
-/// How long a server holds a subscription's lease without renewing it.
-const LEASE_SECONDS: i64 = 20;
+/// How long a server holds a subscription's lease, besides twice the policy's answer timeout.
+const LEASE_SECONDS: u64 = 10;
 /// How often a server looks for events to deliver.
 const TICK: Duration = Duration::from_millis(250);
 /// Outbox events read at once per subscription.
@@ -172,28 +172,31 @@ impl Deliveries {
         conn.transaction(f)
     }
 
-    fn take_lease(&self, id: &str) -> AppResult<bool> {
-        let now = self.clock.now();
-        let until = now + TimeDelta::seconds(LEASE_SECONDS);
-        self.write(|conn| store::take_lease(conn, id, &self.owner, now, until))
-    }
-
     /// Delivers a subscription's due events in order while it holds the lease; stops at the first
     /// failure (its retry waits) or when nothing is left.
     fn serve(&self, id: &str) -> AppResult<()> {
-        if !self.take_lease(id)? {
+        let timeout = {
+            let mut conn = self.db.reader()?;
+            let (_, policy) = crate::db::policy::current(&mut conn)?;
+            Duration::from_secs(u64::from(policy.webhooks.timeout_seconds.max(1)))
+        };
+        // Long enough for a batch and the slowest answer the policy waits for.
+        let lease = Duration::from_secs(LEASE_SECONDS) + 2 * timeout;
+        let now = self.clock.now();
+        let until =
+            now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(LEASE_SECONDS as i64));
+        if !self.write(|conn| store::take_lease(conn, id, &self.owner, now, until))? {
             return Ok(());
         }
-        let started = Instant::now();
-        let outcome = self.serve_leased(id, started);
+        // No attempt starts that could outlast the lease: another server may take it then.
+        let deadline = Instant::now() + lease - timeout - Duration::from_secs(1);
+        let outcome = self.serve_leased(id, deadline);
         self.write(|conn| store::release_lease(conn, id, &self.owner))?;
         outcome
     }
 
-    fn serve_leased(&self, id: &str, started: Instant) -> AppResult<()> {
-        // A lease is held for LEASE_SECONDS: hand it on well before.
-        let deadline = Duration::from_secs(LEASE_SECONDS as u64 / 2);
-        while started.elapsed() < deadline {
+    fn serve_leased(&self, id: &str, deadline: Instant) -> AppResult<()> {
+        while Instant::now() < deadline {
             let (row, policy, events) = {
                 let mut conn = self.db.reader()?;
                 let Some(row) = store::find(&mut conn, id)? else {
@@ -216,7 +219,7 @@ impl Deliveries {
                     done.through = event.seq;
                     continue;
                 }
-                if started.elapsed() >= deadline {
+                if Instant::now() >= deadline {
                     break;
                 }
                 let (attempt, log) = self.attempt(&row, event, &policy, failures + 1, false)?;
