@@ -6,6 +6,9 @@
 # the first commit to the last receipt, and the latency from commit to receipt; then the deliverer's
 # own pace: a backlog written while the subscription is disabled, sent when it is enabled again.
 #   tests/bench/events.sh            BENCH_BACKENDS=sqlite tests/bench/events.sh
+# The cost of the outbox itself (written with every change, subscribed or not): the first run alone
+# against a binary built before it, e.g.
+#   BENCH_BIN=/tmp/before/target/release/rmdesk BENCH_ONLY_PLAIN=1 tests/bench/events.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,8 +23,8 @@ base="http://127.0.0.1:$port"
 password="bench-admin-password"
 
 command -v wrk >/dev/null || { apt-get update && apt-get install -y --no-install-recommends wrk; }
-cargo build --release --locked -p rmdesk
-bin="$PWD/target/release/rmdesk"
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release --locked -p rmdesk; fi
+bin="${BENCH_BIN:-$PWD/target/release/rmdesk}"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

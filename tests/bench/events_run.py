@@ -8,6 +8,7 @@ the first commit to the last receipt and the latency from commit (`occurred_at`,
 the system clock) to receipt.
 """
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -42,7 +43,8 @@ for i in range(99):
     assert s == 201, rm
     rms.append(rm["id"])
 
-fresh = [None] * (3 * fresh_count)
+phases = 1 if os.environ.get("BENCH_ONLY_PLAIN") else 3
+fresh = [None] * (phases * fresh_count)
 
 
 def create(indices):
@@ -80,6 +82,9 @@ lua(f"{work}/plain.lua", fresh[:fresh_count])
 lua(f"{work}/subscribed.lua", fresh[fresh_count:2 * fresh_count])
 lua(f"{work}/backlog.lua", fresh[2 * fresh_count:])
 plain_requests, plain_rate = wrk(f"{work}/plain.lua", "plain")
+if os.environ.get("BENCH_ONLY_PLAIN"):
+    print(f"plain {plain_requests} {plain_rate:.0f}")
+    sys.exit(0)
 
 received = []
 lock = threading.Lock()
