@@ -274,38 +274,51 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
         return Ok(0);
     }
     let n = changes.len() as i64;
+    // The events the changes publish, by the index of their change.
+    let mut events = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        if !events::publishes(&change.action, &change.entity) {
+            continue;
+        }
+        let snapshot = |text: &Option<String>| -> AppResult<Option<serde_json::Value>> {
+            Ok(match text {
+                Some(t) => Some(serde_json::from_str(t)?),
+                None => None,
+            })
+        };
+        let (before, after) = (snapshot(&change.before)?, snapshot(&change.after)?);
+        for event in events::derive(
+            &change.action,
+            &change.entity,
+            &change.entity_id,
+            before.as_ref(),
+            after.as_ref(),
+        ) {
+            events.push((i as i64, change.org_path.clone(), event));
+        }
+    }
+    let m = events.len() as i64;
+    // One statement takes the chain head's lock and numbers the events and the outbox rows.
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_seq.eq(audit_head::last_seq + n))
+        .set((
+            audit_head::last_seq.eq(audit_head::last_seq + n),
+            audit_head::last_event_seq.eq(audit_head::last_event_seq + m),
+        ))
         .execute(conn)?;
-    let (last_seq, mut prev_hash): (i64, String) = audit_head::table
+    let (last_seq, mut prev_hash, last_event_seq): (i64, String, i64) = audit_head::table
         .find(1)
-        .select((audit_head::last_seq, audit_head::last_hash))
+        .select((
+            audit_head::last_seq,
+            audit_head::last_hash,
+            audit_head::last_event_seq,
+        ))
         .first(conn)?;
     let policy_version = policy::current_version(conn)?;
     let occurred_at = actor.clock.now();
     let at = format_instant(&occurred_at);
     let mut rows = Vec::with_capacity(changes.len());
-    let mut events = Vec::new();
     for (i, change) in changes.into_iter().enumerate() {
         let seq = last_seq - n + 1 + i as i64;
-        if events::publishes(&change.action, &change.entity) {
-            let snapshot = |text: &Option<String>| -> AppResult<Option<serde_json::Value>> {
-                Ok(match text {
-                    Some(t) => Some(serde_json::from_str(t)?),
-                    None => None,
-                })
-            };
-            let (before, after) = (snapshot(&change.before)?, snapshot(&change.after)?);
-            for event in events::derive(
-                &change.action,
-                &change.entity,
-                &change.entity_id,
-                before.as_ref(),
-                after.as_ref(),
-            ) {
-                events.push((seq, change.org_path.clone(), event));
-            }
-        }
         let mut row = AuditEventRow {
             seq,
             occurred_at,
@@ -342,11 +355,12 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: Vec<Change>) -> Ap
     // whatever path records a change publishes its events, and nothing uncommitted is published.
     outbox::append(
         conn,
+        last_event_seq - m + 1,
         events
             .into_iter()
-            .map(|(audit_seq, org_path, event)| {
+            .map(|(i, org_path, event)| {
                 let source = outbox::Source {
-                    audit_seq,
+                    audit_seq: last_seq - n + 1 + i,
                     org_path,
                     policy_version,
                     request_id: &actor.request_id,

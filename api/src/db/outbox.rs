@@ -89,24 +89,21 @@ pub struct Source<'a> {
     pub occurred_at: NaiveDateTime,
 }
 
-/// Appends the events of audited changes. Call only from the audit writer, which holds the chain
-/// head's lock: the numbers then follow the order in which the transactions commit.
-pub fn append(conn: &mut DbConn, events: Vec<(Source<'_>, Derived)>) -> AppResult<()> {
+/// Appends the events of audited changes, numbered from `first_seq`. Call only from the audit
+/// writer, which numbers them under the chain head's lock: the numbers then follow the order in
+/// which the transactions commit.
+pub fn append(
+    conn: &mut DbConn,
+    first_seq: i64,
+    events: Vec<(Source<'_>, Derived)>,
+) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let n = events.len() as i64;
-    diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_event_seq.eq(audit_head::last_event_seq + n))
-        .execute(conn)?;
-    let last: i64 = audit_head::table
-        .find(1)
-        .select(audit_head::last_event_seq)
-        .first(conn)?;
     let mut rows = Vec::with_capacity(events.len());
     for (i, (source, event)) in events.into_iter().enumerate() {
         rows.push(OutboxRow {
-            seq: last - n + 1 + i as i64,
+            seq: first_seq + i as i64,
             id: crate::http::new_id(),
             event_type: event.event_type.as_str().into(),
             entity: event.entity,
