@@ -19,6 +19,9 @@ pub struct Config {
     pub checkpoint_seconds: u64,
     /// From `RMDESK_JWT_SECRET`; `None` means the secret kept in the data directory.
     pub jwt_secret: Option<String>,
+    /// From `RMDESK_SEARCH_KEY`: the key of the national-ID search hashes; `None` means the key
+    /// kept in the data directory.
+    pub search_key: Option<String>,
     pub token_ttl_seconds: i64,
     pub cors_origins: Vec<String>,
     pub db_pool_size: u32,
@@ -69,6 +72,7 @@ impl Config {
             hsts: var("RMDESK_HSTS").is_some_and(|v| v == "1" || v == "true"),
             checkpoint_seconds: number("RMDESK_CHECKPOINT_SECONDS", 300)?.clamp(1, 86_400) as u64,
             jwt_secret: var("RMDESK_JWT_SECRET"),
+            search_key: var("RMDESK_SEARCH_KEY"),
             frontend_dir: var("RMDESK_FRONTEND_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(default_frontend_dir),

@@ -134,6 +134,29 @@ const CITIES: &[&str] = &[
     "Chongqing",
     "Xi'an",
 ];
+const CITIES_ZH: &[&str] = &[
+    "上海", "杭州", "南京", "北京", "天津", "济南", "广州", "深圳", "厦门", "成都", "重庆", "西安",
+];
+const SURNAMES_ZH: &[&str] = &[
+    "李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+];
+const GIVEN_ZH: &[&str] = &[
+    "娜", "伟", "芳", "敏", "静", "磊", "强", "燕", "军", "慧", "涛", "平", "欣", "宇", "浩", "玲",
+];
+const TRADES_ZH: &[&str] = &[
+    "钢铁",
+    "纺织",
+    "物流",
+    "食品",
+    "电子",
+    "化工",
+    "机械",
+    "医药",
+    "纸业",
+    "光伏",
+    "汽车配件",
+    "陶瓷",
+];
 const SURNAMES: &[&str] = &[
     "Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun", "Hu",
     "Zhu", "Gao", "Lin",
@@ -172,6 +195,9 @@ fn seed(db: &Db, config: &Config, size: &Size) -> Result<(), String> {
         conn.transaction(|conn| build(conn, config, size))
             .map_err(|e: AppError| format!("demo data failed: {e}"))?
     };
+    let key = crate::national_ids::SearchKey::load(config.search_key.as_deref(), &config.data_dir)?;
+    let hashed = crate::national_ids::fill_all(db, &key).map_err(|e| e.to_string())?;
+    let summary = format!("{summary}, {hashed} national IDs hashed for search");
     let summary = if size.bare {
         summary
     } else {
@@ -409,18 +435,28 @@ fn build(conn: &mut DbConn, config: &Config, size: &Size) -> AppResult<String> {
             6 if !retail => Category::Core.as_str(),
             _ => "",
         };
+        // One customer in five carries a Chinese name (the same draws, another script).
+        let chinese = n % 5 == 4;
         let name = if retail {
-            format!(
-                "{} {}",
-                SURNAMES[rng.gen_range(0..SURNAMES.len())],
-                GIVEN[rng.gen_range(0..GIVEN.len())]
-            )
+            let surname = rng.gen_range(0..SURNAMES.len());
+            let given = rng.gen_range(0..GIVEN.len());
+            if chinese {
+                format!("{}{}", SURNAMES_ZH[surname], GIVEN_ZH[given])
+            } else {
+                format!("{} {}", SURNAMES[surname], GIVEN[given])
+            }
         } else {
-            let city = CITIES[rng.gen_range(0..CITIES.len())];
-            let trade = TRADES[rng.gen_range(0..TRADES.len())];
-            match kind {
-                CustomerKind::Institution => format!("{city} {trade} Institute {n}"),
-                _ => format!("{city} {trade} Co. {n}"),
+            let city = rng.gen_range(0..CITIES.len());
+            let trade = rng.gen_range(0..TRADES.len());
+            match (kind, chinese) {
+                (CustomerKind::Institution, false) => {
+                    format!("{} {} Institute {n}", CITIES[city], TRADES[trade])
+                }
+                (CustomerKind::Institution, true) => {
+                    format!("{}{}研究院{n}", CITIES_ZH[city], TRADES_ZH[trade])
+                }
+                (_, false) => format!("{} {} Co. {n}", CITIES[city], TRADES[trade]),
+                (_, true) => format!("{}{}有限公司{n}", CITIES_ZH[city], TRADES_ZH[trade]),
             }
         };
         let customer_id = id();

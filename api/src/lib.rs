@@ -16,6 +16,8 @@ pub mod error;
 pub mod http;
 pub mod imports;
 pub mod jobs;
+pub mod known_params;
+pub mod national_ids;
 pub mod problems;
 pub mod routes;
 pub mod startup;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub deliveries: crate::webhooks::Deliveries,
     /// New events for the live streams of this server's listeners.
     pub stream: crate::stream::Stream,
+    /// The key of the national-ID search hashes (M-3).
+    pub search_key: crate::national_ids::SearchKey,
 }
 
 /// The id of the request, in the request's extensions.
@@ -80,6 +82,9 @@ impl Application {
             );
         }
         let secret = jwt_secret(config)?;
+        let search_key =
+            crate::national_ids::SearchKey::load(config.search_key.as_deref(), &config.data_dir)?;
+        crate::national_ids::spawn_filler(db.clone(), search_key.clone());
         let signer = std::sync::Arc::new(crate::anchor::Signer::load_or_create(&config.data_dir)?);
         spawn_checkpoints(
             db.clone(),
@@ -113,11 +118,13 @@ impl Application {
             imports: crate::imports::Running::default(),
             deliveries,
             stream,
+            search_key,
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let api = openapi();
+        let known_params = web::Data::new(crate::known_params::KnownParams::from_openapi(&api));
         let dashboard = routes::frontend::Dashboard::load(&config.frontend_dir)?;
         let cors_origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
@@ -127,6 +134,7 @@ impl Application {
                 .into_utoipa_app()
                 .map(|app| {
                     app.app_data(state.clone())
+                        .app_data(known_params.clone())
                         .app_data(
                             web::PathConfig::default()
                                 .error_handler(|_, _| AppError::NotFound("resource").into()),
@@ -138,7 +146,8 @@ impl Application {
                 .service(
                     utoipa_actix_web::scope("/api/v1")
                         .configure(routes::v1::configure)
-                        .default_service(web::to(routes::ops::not_found)),
+                        .default_service(web::to(routes::ops::not_found))
+                        .wrap(from_fn(crate::known_params::refuse_unknown)),
                 )
                 .map(|app| {
                     app.configure(|cfg| routes::frontend::configure(cfg, dashboard.clone()))
@@ -619,15 +628,20 @@ fn jwt_secret(config: &Config) -> Result<Vec<u8>, String> {
         }
         return Ok(secret.as_bytes().to_vec());
     }
-    let path = config.data_dir.join("jwt-secret");
+    kept_secret(&config.data_dir, "jwt-secret")
+}
+
+/// A random secret kept (0600) in the data directory under `name`, generated on first use.
+pub fn kept_secret(data_dir: &Path, name: &str) -> Result<Vec<u8>, String> {
+    let path = data_dir.join(name);
     if let Ok(existing) = fs::read_to_string(&path) {
         let existing = existing.trim();
         if existing.len() >= 64 {
             return Ok(existing.as_bytes().to_vec());
         }
     }
-    fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let mut bytes = [0u8; 48];
     rand::thread_rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);

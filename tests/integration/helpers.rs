@@ -133,6 +133,7 @@ fn start(
         hsts: false,
         checkpoint_seconds: 300,
         jwt_secret: None,
+        search_key: None,
         token_ttl_seconds: 3600,
         cors_origins: vec![ALLOWED_ORIGIN.into()],
         db_pool_size: 4,

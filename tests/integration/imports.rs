@@ -164,12 +164,12 @@ fn load_bank(app: &TestApp) -> (Value, Value, Value) {
     assert_eq!(report["inserted"], 3, "{report}");
 
     // Customers, GBK CSV with Chinese headers; line 6 names a unit that does not exist.
-    let customers = "客户号,客户名称,客户类型,所属机构号,重点客户\n\
-        C1,上海钢铁有限公司,corporate,T01,否\n\
-        C2,浦东物流有限公司,corporate,T01,否\n\
-        C3,南京机械制造有限公司,corporate,T01,是\n\
-        C4,杭州纺织有限公司,corporate,T01,否\n";
-    let bad = format!("{customers}C5,无名公司,corporate,ZZ,否\n");
+    let customers = "客户号,客户名称,客户类型,所属机构号,重点客户,证件号码\n\
+        C1,上海钢铁有限公司,corporate,T01,否,\n\
+        C2,浦东物流有限公司,corporate,T01,否,\n\
+        C3,南京机械制造有限公司,corporate,T01,是,\n\
+        C4,杭州纺织有限公司,corporate,T01,否,91330100MA2B3C4D5E\n";
+    let bad = format!("{customers}C5,无名公司,corporate,ZZ,否,\n");
     let report = import(app, "customers", true, "text/csv", &gbk(&bad));
     assert_eq!(report["status"], "refused", "{report}");
     assert_eq!(
@@ -189,6 +189,25 @@ fn load_bank(app: &TestApp) -> (Value, Value, Value) {
         "{customers_report}"
     );
     assert_eq!(customers_report["inserted"], 4);
+    // Issue 22: imported names are searchable at once (the index is kept by the database).
+    let found = app.get(
+        &format!("/customers?name_contains={}", "钢铁有限"),
+        &app.admin_token,
+    );
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["items"][0]["customer_no"], "C1", "{}", found.body);
+    // National IDs written by the import are hashed for search by the server within seconds.
+    let mut by_id = Value::Null;
+    for _ in 0..50 {
+        by_id = app
+            .get("/customers?national_id=91330100MA2B3C4D5E", &app.admin_token)
+            .body;
+        if by_id["items"].as_array().is_some_and(|i| !i.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(by_id["items"][0]["customer_no"], "C4", "{by_id}");
 
     // Assignments with history, GBK CSV, dates as 2021/03/01. C3 changed hands on the first of this
     // month; C2 has been with E3 for four years; C1 was E1's until two years ago.

@@ -24,6 +24,7 @@ mod openapi;
 mod ops;
 mod overview;
 mod registry;
+mod search;
 mod security;
 mod waiting;
 mod walk;

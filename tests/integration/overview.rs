@@ -32,6 +32,14 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     );
     assert_eq!(r.status, 202, "{}", r.body);
 
+    // The RMs' figures come from their latest R-4 evaluation, not from a recount on each call.
+    let before = app.get("/overview", &app.admin_token);
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.body["rm_risk"], json!([]));
+    assert_eq!(before.body["rms_evaluated"], 0);
+    let r = app.post("/evaluations", &app.admin_token, &json!({"as_of": today}));
+    assert_eq!(r.status, 201, "{}", r.body);
+
     let o = app.get("/overview", &app.admin_token);
     assert_eq!(o.status, 200, "{}", o.body);
     let b = &o.body;
@@ -50,6 +58,19 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     assert_eq!(mine["overdue_ratio"], "0.25");
     assert_eq!(mine["band"], "out_of_control");
     assert_eq!(mine["ratio_applies"], false, "fewer than 30 loans (R-4)");
+    assert_eq!(mine["as_of"], today);
+    assert_eq!(b["rms_evaluated"], 1);
+    // The head office sees its direct sub-units pooled; the team's own overview lists its RM.
+    assert_eq!(
+        b["units"],
+        json!([{"org_unit_id": team, "name": "Corporate Team 1", "kind": "team", "rms": 1,
+                "loan_customers": 4, "overdue_customers": 1, "overdue_ratio": "0.25",
+                "rms_by_band": {"normal": 0, "above_normal": 0, "action_required": 0, "out_of_control": 0}}])
+    );
+    let drilled = app.get(&format!("/overview?org_unit_id={team}"), &app.admin_token);
+    assert_eq!(drilled.status, 200, "{}", drilled.body);
+    assert_eq!(drilled.body["units"], json!([]));
+    assert_eq!(drilled.body["rm_risk"][0]["rm_id"], rm.as_str());
     assert_eq!(
         b["bands"],
         json!({"normal": "0.05", "action_required": "0.10", "out_of_control": "0.20"})

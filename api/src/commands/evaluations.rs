@@ -142,6 +142,19 @@ pub fn evaluate(conn: &mut DbConn, ctx: &Ctx, as_of: NaiveDate) -> AppResult<(Ev
         policy_version,
         rms: results,
     };
+    let kept: Vec<(String, u32, u32)> = books
+        .loan_customers
+        .iter()
+        .map(|(rm, loans)| {
+            let first = books.overdue.partition_point(|(r, _)| r < rm);
+            let overdue = books.overdue[first..]
+                .iter()
+                .take_while(|(r, _)| r == rm)
+                .count();
+            (rm.clone(), *loans, overdue as u32)
+        })
+        .collect();
+    db::overview::keep_rm_indicators(conn, &ctx.scope, as_of, &kept)?;
     let summary = serde_json::to_string(&evaluation)?;
     loans::insert_evaluation(
         conn,

@@ -288,17 +288,20 @@ pub fn needing_second_rm(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<super::customers::CustomerRow>> {
+    use super::schema::second_rm_queue as queue;
+    // The queue's rows are kept by the database with every change of a marker or of the holders.
     let (low, high) = super::subtree_range(scope);
-    let mut query = customers::table
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
-        .filter(customers::needs_second_rm_since.is_not_null())
+    let mut query = queue::table
+        .inner_join(customers::table)
+        .filter(queue::org_path.ge(low))
+        .filter(queue::org_path.lt(high))
+        .select(customers::all_columns)
         .into_boxed();
     if let Some(c) = cursor {
-        query = query.filter(customers::id.gt(c.to_string()));
+        query = query.filter(queue::customer_id.gt(c.to_string()));
     }
     Ok(query
-        .order(customers::id.asc())
+        .order(queue::customer_id.asc())
         .limit(limit + 1)
         .load(conn)?)
 }
@@ -320,31 +323,53 @@ pub fn holder_counts(
     Ok(out)
 }
 
-/// primary assignments of a subtree held since before `held_before`, a page by id.
+/// primary assignments of a subtree held since before `held_before`, longest tenure first,
+/// a page after `cursor`, and the cursor of the next page. Walks the partial index of primaries in
+/// force by tenure, so a page costs its own size whatever the scope.
 pub fn primaries_held_before(
     conn: &mut DbConn,
     scope: &str,
     held_before: NaiveDateTime,
     cursor: Option<&str>,
     limit: i64,
-) -> AppResult<Vec<AssignmentRow>> {
+) -> AppResult<(Vec<AssignmentRow>, Option<String>)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
     let (low, high) = super::subtree_range(scope);
     let mut query = assignments::table
         .inner_join(customers::table)
         .filter(customers::org_path.ge(low))
         .filter(customers::org_path.lt(high))
         .filter(assignments::valid_to.is_null())
-        .filter(assignments::role.eq("primary"))
+        // A literal, so that SQLite may use the partial index (a bound value cannot match it).
+        .filter(sql::<Bool>("assignments.role = 'primary'"))
         .filter(assignments::held_since.le(held_before))
         .select(assignments::all_columns)
         .into_boxed();
     if let Some(c) = cursor {
-        query = query.filter(assignments::id.gt(c.to_string()));
+        let (at, id) = c
+            .split_once('|')
+            .and_then(|(at, id)| Some((NaiveDateTime::parse_from_str(at, FORMAT).ok()?, id)))
+            .ok_or_else(|| AppError::field("cursor", "not a cursor returned by this list"))?;
+        query = query.filter(assignments::held_since.ge(at)).filter(
+            assignments::held_since
+                .gt(at)
+                .or(assignments::id.gt(id.to_string())),
+        );
     }
-    Ok(query
-        .order(assignments::id.asc())
+    let mut rows: Vec<AssignmentRow> = query
+        .order((assignments::held_since.asc(), assignments::id.asc()))
         .limit(limit + 1)
-        .load(conn)?)
+        .load(conn)?;
+    if rows.len() as i64 <= limit {
+        return Ok((rows, None));
+    }
+    rows.truncate(limit as usize);
+    let next = rows
+        .last()
+        .map(|a| format!("{}|{}", a.held_since.format(FORMAT), a.id));
+    Ok((rows, next))
 }
 
 /// Primaries in force in the subtree whose tenure started in `[from, to)`.

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{assignments, customer_relations, customers};
+use super::schema::{assignments, customer_categories, customer_relations, customers};
 use super::{subtree_range, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -90,7 +90,10 @@ pub struct Filter {
     pub is_key_account: Option<bool>,
     pub is_vip: Option<bool>,
     pub category: Option<String>,
+    /// Name starts with this text (ASCII letters in any case).
     pub name_prefix: Option<String>,
+    /// Name contains this text (at least [`CONTAINS_MIN_CHARS`] characters, any case).
+    pub name_contains: Option<String>,
     /// Customers this RM holds now, in any role.
     pub rm_id: Option<String>,
     /// Only these customers (a bulk read by id).
@@ -99,17 +102,91 @@ pub struct Filter {
     pub customer_no: Option<String>,
 }
 
+/// A name search by content needs this many characters: the trigram index serves nothing shorter.
+pub const CONTAINS_MIN_CHARS: usize = 3;
+
+/// The order of a page, and where the next one starts. Every order is an index's order, so a
+/// page costs about its own size whatever the scope: the subtree (`org_path`, `id`) by default,
+/// the name for a prefix search, the trigram index's own order for a contains search on SQLite.
+#[derive(Debug, Clone, PartialEq)]
+enum Cursor {
+    Scope {
+        org_path: String,
+        id: String,
+    },
+    Name {
+        name: String,
+        org_path: String,
+        id: String,
+    },
+    Match {
+        rowid: i64,
+    },
+}
+
+const SEP: char = '\u{1f}';
+
+impl Cursor {
+    fn encode(&self) -> String {
+        match self {
+            Cursor::Scope { org_path, id } => format!("s{SEP}{org_path}{SEP}{id}"),
+            Cursor::Name { name, org_path, id } => format!("n{SEP}{name}{SEP}{org_path}{SEP}{id}"),
+            Cursor::Match { rowid } => format!("m{SEP}{rowid}"),
+        }
+    }
+
+    fn decode(text: &str) -> AppResult<Self> {
+        let parts: Vec<&str> = text.split(SEP).collect();
+        let cursor = match parts.as_slice() {
+            ["s", org_path, id] => Some(Cursor::Scope {
+                org_path: org_path.to_string(),
+                id: id.to_string(),
+            }),
+            ["n", name, org_path, id] => Some(Cursor::Name {
+                name: name.to_string(),
+                org_path: org_path.to_string(),
+                id: id.to_string(),
+            }),
+            ["m", rowid] => rowid.parse().ok().map(|rowid| Cursor::Match { rowid }),
+            _ => None,
+        };
+        cursor.ok_or_else(|| AppError::field("cursor", "not a cursor returned by this list"))
+    }
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// LIKE's wildcards taken literally (escape character `\`).
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A page of a subtree's customers and the cursor of the next page (`None` on the last).
 pub fn list(
     conn: &mut DbConn,
     scope: &str,
     filter: &Filter,
     cursor: Option<&str>,
     limit: i64,
-) -> AppResult<Vec<CustomerRow>> {
+) -> AppResult<(Vec<CustomerRow>, Option<String>)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Text};
+
+    let cursor = cursor.map(Cursor::decode).transpose()?;
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
     let (low, high) = subtree_range(scope);
+    // SQLite's contains search pages by rowid (the trigram index's key); PostgreSQL has none.
+    let rowid = if sqlite {
+        "customers.rowid"
+    } else {
+        "0::bigint"
+    };
     let mut query = customers::table
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
+        .filter(customers::org_path.ge(low.clone()))
+        .filter(customers::org_path.lt(high.clone()))
+        .select((customers::all_columns, sql::<BigInt>(rowid)))
         .into_boxed();
     if let Some(v) = &filter.kind {
         query = query.filter(customers::kind.eq(v.clone()));
@@ -121,26 +198,19 @@ pub fn list(
         query = query.filter(customers::is_vip.eq(v));
     }
     if let Some(c) = &filter.category {
-        query = query.filter(
-            customers::categories
-                .eq(c.clone())
-                .or(customers::categories.like(format!("{c},%")))
-                .or(customers::categories.like(format!("%,{c}")))
-                .or(customers::categories.like(format!("%,{c},%"))),
-        );
+        // Driven by the kept category rows (category, org_path, customer_id): a page of the subtree.
+        let members = customer_categories::table
+            .filter(customer_categories::category.eq(c.clone()))
+            .filter(customer_categories::org_path.ge(low.clone()))
+            .filter(customer_categories::org_path.lt(high.clone()))
+            .select(customer_categories::customer_id);
+        query = query.filter(customers::id.eq_any(members));
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(customers::id.eq_any(ids.clone()));
     }
     if let Some(no) = &filter.customer_no {
         query = query.filter(customers::customer_no.eq(no.clone()));
-    }
-    if let Some(p) = &filter.name_prefix {
-        let escaped = p
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(customers::name.like(format!("{escaped}%")).escape('\\'));
     }
     if let Some(rm) = &filter.rm_id {
         let held = assignments::table
@@ -149,6 +219,124 @@ pub fn list(
             .select(assignments::customer_id);
         query = query.filter(customers::id.eq_any(held));
     }
+    if let Some(text) = &filter.name_contains {
+        if text.chars().count() < CONTAINS_MIN_CHARS {
+            return Err(AppError::field(
+                "name_contains",
+                format!("at least {CONTAINS_MIN_CHARS} characters; use `name` to search by the start of a name"),
+            ));
+        }
+        query = if sqlite {
+            // FTS5's trigram index; the phrase is matched as a substring, any case.
+            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            query.filter(
+                sql::<Bool>("customers.rowid IN (SELECT rowid FROM customer_names WHERE customer_names MATCH ")
+                    .bind::<Text, _>(phrase)
+                    .sql(")"),
+            )
+        } else {
+            // pg_trgm's GIN index serves ILIKE '%…%'.
+            query.filter(
+                sql::<Bool>("customers.name ILIKE ")
+                    .bind::<Text, _>(format!("%{}%", like_literal(text)))
+                    .sql(" ESCAPE '\\'"),
+            )
+        };
+    }
+
+    let order = if filter.name_prefix.is_some() {
+        "name"
+    } else if filter.name_contains.is_some() && sqlite {
+        "match"
+    } else {
+        "scope"
+    };
+    match (order, &cursor) {
+        (_, None)
+        | ("scope", Some(Cursor::Scope { .. }))
+        | ("name", Some(Cursor::Name { .. }))
+        | ("match", Some(Cursor::Match { .. })) => {}
+        _ => {
+            return Err(AppError::field(
+                "cursor",
+                "not a cursor of this search; start again without it",
+            ))
+        }
+    }
+    if let Some(prefix) = &filter.name_prefix {
+        let prefix = prefix.to_ascii_lowercase();
+        query = query
+            .filter(lower(customers::name).ge(prefix.clone()))
+            .filter(lower(customers::name).lt(format!("{prefix}\u{10FFFF}")));
+        if let Some(Cursor::Name { name, org_path, id }) = &cursor {
+            query = query
+                .filter(lower(customers::name).ge(name.clone()))
+                .filter(
+                    lower(customers::name)
+                        .gt(name.clone())
+                        .or(customers::org_path.gt(org_path.clone()))
+                        .or(customers::org_path
+                            .eq(org_path.clone())
+                            .and(customers::id.gt(id.clone()))),
+                );
+        }
+        query = query.order((
+            lower(customers::name).asc(),
+            customers::org_path.asc(),
+            customers::id.asc(),
+        ));
+    } else if order == "match" {
+        if let Some(Cursor::Match { rowid }) = &cursor {
+            query = query.filter(sql::<Bool>("customers.rowid > ").bind::<BigInt, _>(*rowid));
+        }
+        query = query.order(sql::<BigInt>("customers.rowid"));
+    } else {
+        if let Some(Cursor::Scope { org_path, id }) = &cursor {
+            query = query
+                .filter(customers::org_path.ge(org_path.clone()))
+                .filter(
+                    customers::org_path
+                        .gt(org_path.clone())
+                        .or(customers::id.gt(id.clone())),
+                );
+        }
+        query = query.order((customers::org_path.asc(), customers::id.asc()));
+    }
+    let mut rows: Vec<(CustomerRow, i64)> = query.limit(limit + 1).load(conn)?;
+    if rows.len() as i64 <= limit {
+        return Ok((rows.into_iter().map(|(r, _)| r).collect(), None));
+    }
+    rows.truncate(limit as usize);
+    let next = rows.last().map(|(r, rowid)| match order {
+        "name" => Cursor::Name {
+            name: r.name.to_ascii_lowercase(),
+            org_path: r.org_path.clone(),
+            id: r.id.clone(),
+        },
+        "match" => Cursor::Match { rowid: *rowid },
+        _ => Cursor::Scope {
+            org_path: r.org_path.clone(),
+            id: r.id.clone(),
+        },
+    });
+    Ok((
+        rows.into_iter().map(|(r, _)| r).collect(),
+        next.map(|c| c.encode()),
+    ))
+}
+
+/// A subtree's customers in id order, a page after `cursor` (the exports' walk).
+pub fn page_by_id(
+    conn: &mut DbConn,
+    scope: &str,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<CustomerRow>> {
+    let (low, high) = subtree_range(scope);
+    let mut query = customers::table
+        .filter(customers::org_path.ge(low))
+        .filter(customers::org_path.lt(high))
+        .into_boxed();
     if let Some(c) = cursor {
         query = query.filter(customers::id.gt(c.to_string()));
     }

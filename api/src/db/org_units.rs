@@ -125,3 +125,17 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<OrgUnitRow>> {
         .first(conn)
         .optional()?)
 }
+
+/// The unit at `path` and its direct children (the overview's drill-down).
+pub fn with_children(conn: &mut DbConn, path: &str) -> AppResult<(OrgUnitRow, Vec<OrgUnitRow>)> {
+    let unit: OrgUnitRow = org_units::table
+        .filter(org_units::path.eq(path))
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("org unit"))?;
+    let children = org_units::table
+        .filter(org_units::parent_id.eq(&unit.id))
+        .order(org_units::name.asc())
+        .load(conn)?;
+    Ok((unit, children))
+}

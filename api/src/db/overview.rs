@@ -112,3 +112,78 @@ pub fn score_totals_since(
         .select((performance_scores::month, performance_scores::total))
         .load(conn)?)
 }
+
+/// One RM's books at its latest evaluation, with the RM's name and unit.
+#[derive(Debug, Clone, Queryable)]
+pub struct RmIndicatorRow {
+    pub rm_id: String,
+    pub name: String,
+    pub org_unit_id: String,
+    pub org_path: String,
+    pub as_of: NaiveDate,
+    pub loan_customers: i32,
+    pub overdue_customers: i32,
+}
+
+/// The latest evaluated books of the subtree's RMs (one row per RM).
+pub fn rm_indicators(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmIndicatorRow>> {
+    use super::schema::{rm_indicators as i, rms};
+    let (low, high) = subtree_range(scope);
+    Ok(i::table
+        .inner_join(rms::table)
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .select((
+            i::rm_id,
+            rms::name,
+            rms::org_unit_id,
+            rms::org_path,
+            i::as_of,
+            i::loan_customers,
+            i::overdue_customers,
+        ))
+        .load(conn)?)
+}
+
+/// Keeps the books an evaluation of `as_of` over `scope` found (RM, loan customers, overdue
+/// customers): they replace what an evaluation of the same or an earlier date left for the
+/// subtree's RMs; an RM evaluated at a later date keeps that one.
+pub fn keep_rm_indicators(
+    conn: &mut DbConn,
+    scope: &str,
+    as_of: NaiveDate,
+    books: &[(String, u32, u32)],
+) -> AppResult<()> {
+    use super::schema::{rm_indicators as i, rms};
+    let (low, high) = subtree_range(scope);
+    let in_scope = rms::table
+        .filter(rms::org_path.ge(low))
+        .filter(rms::org_path.lt(high))
+        .select(rms::id);
+    diesel::delete(
+        i::table
+            .filter(i::as_of.le(as_of))
+            .filter(i::rm_id.eq_any(in_scope)),
+    )
+    .execute(conn)?;
+    let later: std::collections::HashSet<String> = i::table
+        .filter(i::as_of.gt(as_of))
+        .select(i::rm_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let rows: Vec<_> = books
+        .iter()
+        .filter(|(rm, _, _)| !later.contains(rm))
+        .map(|(rm, loans, overdue)| {
+            (
+                i::rm_id.eq(rm.clone()),
+                i::as_of.eq(as_of),
+                i::loan_customers.eq(*loans as i32),
+                i::overdue_customers.eq(*overdue as i32),
+            )
+        })
+        .collect();
+    super::insert_rows!(conn, i::table, rows);
+    Ok(())
+}

@@ -491,7 +491,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_categories (customer_id, category) {
+        customer_id -> Text,
+        category -> Text,
+        org_path -> Text,
+    }
+}
+
+diesel::table! {
+    second_rm_queue (customer_id) {
+        customer_id -> Text,
+        org_path -> Text,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rm_indicators (rm_id) {
+        rm_id -> Text,
+        as_of -> Date,
+        loan_customers -> Integer,
+        overdue_customers -> Integer,
+    }
+}
+
+diesel::joinable!(rm_indicators -> rms (rm_id));
 diesel::joinable!(rms -> org_units (org_unit_id));
+diesel::joinable!(second_rm_queue -> customers (customer_id));
 diesel::joinable!(customers -> org_units (org_unit_id));
 diesel::joinable!(assignments -> customers (customer_id));
 diesel::joinable!(assignments -> rms (rm_id));
@@ -539,6 +566,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_events,
     webhooks,
     webhook_deliveries,
+    customer_categories,
+    second_rm_queue,
+    rm_indicators,
 );
 
 diesel::table! {

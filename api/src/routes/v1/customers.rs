@@ -90,14 +90,19 @@ pub struct CustomerFilter {
     pub is_key_account: Option<bool>,
     pub is_vip: Option<bool>,
     pub category: Option<Category>,
-    /// Name starts with this text.
+    /// Name starts with this text (ASCII letters in any case); the list comes in name order.
     pub name: Option<String>,
+    /// Name contains this text, at least 3 characters (Chinese included), any case.
+    pub name_contains: Option<String>,
     /// Only the customers this RM holds now, in any role (the RM's portfolio).
     pub rm_id: Option<String>,
     /// Only these customers: up to 100 ids, comma-separated (names for a page in one read).
     pub ids: Option<IdList>,
     /// The customer with this customer number (客户号).
     pub customer_no: Option<String>,
+    /// The customers with this national ID, found through its keyed hash (roles that may read
+    /// personal data, M-3).
+    pub national_id: Option<String>,
 }
 
 fn scoped_customer(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<CustomerRow> {
@@ -118,31 +123,46 @@ pub async fn list(
     let limit = page.0.limit()?;
     let after = page.0.after()?;
     let q = q.0;
+    if q.national_id.is_some() {
+        // M-3: looking a number up tells who holds it; only roles that may read it may ask.
+        caller.require(Permission::ReadPersonalData)?;
+    }
+    let key = state.search_key.clone();
     let scope_caller = caller.clone();
-    let rows = state
+    let (rows, next) = state
         .db
         .read(move |conn| {
             let scope =
                 db::org_units::list_scope(conn, &scope_caller.org_path, q.org_unit_id.as_deref())?;
+            let holders = match &q.national_id {
+                Some(n) => Some(crate::national_ids::find(conn, &key, n)?),
+                None => None,
+            };
+            let ids = match (q.ids.map(|l| l.ids()), holders) {
+                (Some(a), Some(b)) => Some(a.into_iter().filter(|i| b.contains(i)).collect()),
+                (a, b) => a.or(b),
+            };
             let filter = db::customers::Filter {
                 kind: q.kind.map(|v| v.as_str().into()),
                 is_key_account: q.is_key_account,
                 is_vip: q.is_vip,
                 category: q.category.map(|v| v.as_str().into()),
                 name_prefix: q.name,
+                name_contains: q.name_contains,
                 rm_id: q.rm_id,
-                ids: q.ids.map(|l| l.ids()),
+                ids,
                 customer_no: q.customer_no,
             };
             db::customers::list(conn, &scope, &filter, after.as_deref(), limit)
         })
         .await?;
-    Ok(web::Json(Page::try_from_rows(
-        rows,
-        limit,
-        |r| &r.id,
-        |r| Customer::view(r, &caller),
-    )?))
+    Ok(web::Json(Page {
+        items: rows
+            .into_iter()
+            .map(|r| Customer::view(r, &caller))
+            .collect::<AppResult<_>>()?,
+        next_cursor: next.as_deref().map(http::encode_cursor),
+    }))
 }
 
 /// One customer.
@@ -180,10 +200,14 @@ pub async fn create(
     caller.require(Permission::ManageCustomers)?;
     let new = body.value;
     let inner_caller = caller.clone();
+    let key = state.search_key.clone();
     http::create(&state.db, &caller, &req, &body.raw, move |conn| {
         let caller = inner_caller;
         let ctx = Ctx::load(conn, &caller)?;
         let row = engine::create(conn, &ctx, new)?;
+        if let Some(national_id) = &row.national_id {
+            crate::national_ids::store(conn, &key, &row.id, national_id)?;
+        }
         Customer::view(row, &caller)
     })
     .await
@@ -209,11 +233,16 @@ pub async fn update(
     let expected = http::expected_version(&req, patch.version)?;
     let id = id.into_inner();
     let view_caller = caller.clone();
+    let key = state.search_key.clone();
     let row = state
         .db
         .write(move |conn| {
             let ctx = Ctx::load(conn, &caller)?;
-            engine::update(conn, &ctx, &id, patch, expected)
+            let row = engine::update(conn, &ctx, &id, patch, expected)?;
+            if let Some(national_id) = &row.national_id {
+                crate::national_ids::store(conn, &key, &row.id, national_id)?;
+            }
+            Ok(row)
         })
         .await?;
     Ok(web::Json(Customer::view(row, &view_caller)?))

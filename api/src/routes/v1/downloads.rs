@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::{parse_query, PageParams};
+use crate::known_params::KnownParams;
 use crate::startup::AppState;
 
 use super::{exit_cases, field_checks, flags, loans, performance, rms};
@@ -156,6 +157,20 @@ fn columns(list: ListName) -> &'static [Column] {
     }
 }
 
+impl ListName {
+    /// The list endpoint whose filters the download takes (`due-list` checks its own two).
+    fn route(self) -> Option<&'static str> {
+        match self {
+            ListName::Flags => Some("/api/v1/flags"),
+            ListName::Rms => Some("/api/v1/rms"),
+            ListName::RequiredChecks => Some("/api/v1/required-checks"),
+            ListName::Scores => Some("/api/v1/performance/scores"),
+            ListName::ExitCases => Some("/api/v1/exit-cases"),
+            ListName::DueList => None,
+        }
+    }
+}
+
 /// Download a list as XLSX or CSV: `flags`, `rms`, `required-checks`, `exit-cases` take the same
 /// filters as their list; `scores` those of `GET /performance/scores`; `due-list` `rm_id` and
 /// `month`. At most 100,000 rows.
@@ -205,6 +220,9 @@ pub async fn download(
     };
     let params: DownloadParams = parse_query(&encode(&own))?;
     let filters = encode(&rest);
+    if let (Some(path), Some(known)) = (list.route(), req.app_data::<web::Data<KnownParams>>()) {
+        known.check(path, &filters)?;
+    }
     let rows = rows_of(&state, &caller, list, &filters).await?;
     let lang = params.lang.unwrap_or(Lang::En);
     let format = params.format.unwrap_or(FileFormat::Xlsx);

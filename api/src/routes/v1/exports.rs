@@ -265,7 +265,7 @@ fn page(conn: &mut DbConn, job: &Job, after: Option<&str>) -> AppResult<Page> {
             |r| Rm::view(r, &job.caller, &job.policy)
         ),
         Dataset::Customers => by_id!(
-            db::customers::list(conn, &job.scope, &Default::default(), after, PAGE - 1)?,
+            db::customers::page_by_id(conn, &job.scope, after, PAGE - 1)?,
             |r: &db::customers::CustomerRow| r.created_at,
             |r| Customer::view(r, &job.caller)
         ),

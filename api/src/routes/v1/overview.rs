@@ -1,7 +1,9 @@
 //! `GET /overview`: what a risk officer, manager or auditor looks at first, over the caller's
-//! subtree (or one unit of it): open flags by kind and severity, every RM's overdue-interest
-//! ratio in the R-4 bands, required checks (D-5), pending approvals (M-1), open exit cases
-//! and the last twelve months.
+//! subtree (or one unit of it): open flags by kind and severity, the R-4 bands of the unit's
+//! direct sub-units (drill down with `org_unit_id`) and its riskiest RMs from their latest
+//! evaluation, required checks (D-5), pending approvals (M-1), open exit cases and the last
+//! twelve months. Its size does not grow with the bank: a head office sees its regions, a region
+//! its branches, a branch its teams and RMs.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +36,11 @@ pub struct FlagCount {
     pub count: i64,
 }
 
-/// One RM's overdue-interest ratio today over the customers held as primary.
+/// The most RMs `rm_risk` lists (the riskiest first); the others are counted in `units`.
+pub const RM_RISK_LIMIT: usize = 50;
+
+/// One RM's overdue-interest ratio over the customers held as primary at its latest R-4
+/// evaluation (`as_of`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RmRisk {
     pub rm_id: String,
@@ -47,6 +53,33 @@ pub struct RmRisk {
     pub band: RiskBand,
     /// Below the policy minimum of loans the ratio raises no alert.
     pub ratio_applies: bool,
+    /// The date of the evaluation the figures come from.
+    pub as_of: NaiveDate,
+}
+
+/// How many RMs of a unit's subtree stand in each R-4 band (RMs whose ratio applies).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BandCounts {
+    pub normal: u32,
+    pub above_normal: u32,
+    pub action_required: u32,
+    pub out_of_control: u32,
+}
+
+/// One direct sub-unit of the overview's unit: its RMs' latest R-4 figures, pooled.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitRisk {
+    pub org_unit_id: String,
+    pub name: String,
+    pub kind: String,
+    /// RMs with an evaluated book.
+    pub rms: u32,
+    pub loan_customers: u64,
+    pub overdue_customers: u64,
+    /// Overdue customers over loan customers, the unit's RMs pooled.
+    #[schema(value_type = String, example = "0.0412")]
+    pub overdue_ratio: Decimal,
+    pub rms_by_band: BandCounts,
 }
 
 /// The R-4 bands the heat map is drawn against (policy P-1).
@@ -85,7 +118,12 @@ pub struct MonthTrend {
 pub struct Overview {
     pub as_of: NaiveDate,
     pub flags: Vec<FlagCount>,
+    /// The riskiest RMs of the unit's subtree (up to 50), highest ratio first.
     pub rm_risk: Vec<RmRisk>,
+    /// RMs of the subtree with an evaluated book (`rm_risk` lists up to 50 of them).
+    pub rms_evaluated: u32,
+    /// The unit's direct sub-units with their pooled R-4 figures, for drill-down.
+    pub units: Vec<UnitRisk>,
     pub bands: Bands,
     pub required_checks: RequiredChecks,
     pub approvals_pending: i64,
@@ -126,36 +164,70 @@ pub async fn overview(
                 })
                 .collect();
 
-            let books = db::loans::books_at(conn, &scope, today, &clock)?;
-            let ids: Vec<String> = books.loan_customers.keys().cloned().collect();
-            let mut rm_risk: Vec<RmRisk> = db::rms::find_many(conn, &ids)?
-                .into_iter()
-                .map(|rm| {
-                    let (rm_id, name, org_unit_id) = (rm.id, rm.name, rm.org_unit_id);
-                    let loans = books.loan_customers.get(&rm_id).copied().unwrap_or(0);
-                    let first = books.overdue.partition_point(|(r, _)| *r < rm_id);
-                    let overdue = books.overdue[first..]
-                        .iter()
-                        .take_while(|(r, _)| *r == rm_id)
-                        .count() as u32;
-                    let ind = indicator(loans, overdue, today, &policy);
-                    RmRisk {
-                        band: band(ind.overdue_ratio, &policy),
-                        rm_id,
-                        name,
-                        org_unit_id,
-                        loan_customers: loans,
-                        overdue_customers: overdue,
-                        overdue_ratio: ind.overdue_ratio,
-                        ratio_applies: ind.ratio_applies,
-                    }
+            let (_, children) = db::org_units::with_children(conn, &scope)?;
+            let mut units: Vec<UnitRisk> = children
+                .iter()
+                .map(|u| UnitRisk {
+                    org_unit_id: u.id.clone(),
+                    name: u.name.clone(),
+                    kind: u.kind.clone(),
+                    rms: 0,
+                    loan_customers: 0,
+                    overdue_customers: 0,
+                    overdue_ratio: Decimal::ZERO,
+                    rms_by_band: BandCounts::default(),
                 })
                 .collect();
+            let mut rm_risk: Vec<RmRisk> = Vec::new();
+            for row in store::rm_indicators(conn, &scope)? {
+                let loans = u32::try_from(row.loan_customers).unwrap_or(0);
+                let overdue = u32::try_from(row.overdue_customers).unwrap_or(0);
+                let ind = indicator(loans, overdue, row.as_of, &policy);
+                let rm_band = band(ind.overdue_ratio, &policy);
+                if let Some(unit) = children
+                    .iter()
+                    .position(|u| row.org_path.starts_with(&u.path))
+                    .map(|i| &mut units[i])
+                {
+                    unit.rms += 1;
+                    unit.loan_customers += u64::from(loans);
+                    unit.overdue_customers += u64::from(overdue);
+                    if ind.ratio_applies {
+                        match rm_band {
+                            RiskBand::Normal => unit.rms_by_band.normal += 1,
+                            RiskBand::AboveNormal => unit.rms_by_band.above_normal += 1,
+                            RiskBand::ActionRequired => unit.rms_by_band.action_required += 1,
+                            RiskBand::OutOfControl => unit.rms_by_band.out_of_control += 1,
+                        }
+                    }
+                }
+                rm_risk.push(RmRisk {
+                    band: rm_band,
+                    rm_id: row.rm_id,
+                    name: row.name,
+                    org_unit_id: row.org_unit_id,
+                    loan_customers: loans,
+                    overdue_customers: overdue,
+                    overdue_ratio: ind.overdue_ratio,
+                    ratio_applies: ind.ratio_applies,
+                    as_of: row.as_of,
+                });
+            }
+            for unit in &mut units {
+                if unit.loan_customers > 0 {
+                    unit.overdue_ratio = (Decimal::from(unit.overdue_customers)
+                        / Decimal::from(unit.loan_customers))
+                    .round_dp(4);
+                }
+            }
+            let rms_evaluated = rm_risk.len() as u32;
             rm_risk.sort_by(|a, b| {
                 b.overdue_ratio
                     .cmp(&a.overdue_ratio)
                     .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| a.rm_id.cmp(&b.rm_id))
             });
+            rm_risk.truncate(RM_RISK_LIMIT);
 
             let (due, overdue) = store::open_required_checks(conn, &scope, today)?;
             let this_month = today.with_day(1).unwrap_or(today);
@@ -200,6 +272,8 @@ pub async fn overview(
                 as_of: today,
                 flags,
                 rm_risk,
+                rms_evaluated,
+                units,
                 bands: Bands {
                     normal: policy.risk.settlement_day_normal_ratio,
                     action_required: policy.risk.action_required_ratio,

@@ -150,40 +150,45 @@ pub async fn rematch(
                         .now()
                         .checked_sub_months(Months::new(policy.assignment.rotation_years * 12))
                         .ok_or_else(|| AppError::Internal("rotation period out of range".into()))?;
-                    let rows = store::primaries_held_before(
+                    let (rows, next) = store::primaries_held_before(
                         conn,
                         &scope,
                         cutoff,
                         after.as_deref(),
                         limit,
                     )?;
-                    Ok(rows.into_iter().map(|a| (a, None)).collect::<Vec<_>>())
+                    Ok((
+                        rows.into_iter().map(|a| (a, None)).collect::<Vec<_>>(),
+                        next,
+                    ))
                 }
                 ProposalKind::TierChange => {
-                    let rows = store::primaries_after_tier_change(conn, &scope)?;
-                    Ok(rows
+                    let rows: Vec<_> = store::primaries_after_tier_change(conn, &scope)?
                         .into_iter()
                         .filter(|(a, _)| after.as_deref().is_none_or(|c| a.id.as_str() > c))
                         .take(limit as usize + 1)
                         .map(|(a, at)| (a, Some(at)))
-                        .collect())
+                        .collect();
+                    Ok(db::next_cursor(rows, limit, |(a, _)| &a.id))
                 }
             }
         })
         .await?;
-    Ok(web::Json(Page::from_rows(
-        proposals,
-        limit,
-        |(a, _)| &a.id,
-        |(a, at)| RematchProposal {
-            kind,
-            held_since: http::utc(a.held_since),
-            tier_changed_at: at.map(http::utc),
-            customer_id: a.customer_id,
-            rm_id: a.rm_id,
-            assignment_id: a.id,
-        },
-    )))
+    let (proposals, next) = proposals;
+    Ok(web::Json(Page {
+        items: proposals
+            .into_iter()
+            .map(|(a, at)| RematchProposal {
+                kind,
+                held_since: http::utc(a.held_since),
+                tier_changed_at: at.map(http::utc),
+                customer_id: a.customer_id,
+                rm_id: a.rm_id,
+                assignment_id: a.id,
+            })
+            .collect(),
+        next_cursor: next.as_deref().map(http::encode_cursor),
+    }))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

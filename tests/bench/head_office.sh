@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Head-office scale (issue 22): every screen and list a head-office risk officer opens, as p50/p95
+# of a timed loop over HTTP next to `GET /health` of the same server in the same run, on the
+# 1,000,000-customer demo bank on SQLite and PostgreSQL; the dashboard's pages' first loads in
+# Chromium (tests/bench/pages.mjs) when the dashboard is built. Also the time the demo takes.
+#
+#   tests/bench/head_office.sh
+#   BENCH_CUSTOMERS=100000 BENCH_BACKENDS=sqlite tests/bench/head_office.sh
+#   BENCH_CUSTOMERS=10000000 BENCH_BACKENDS=postgres BENCH_DEMO_FLAGS=--bare tests/bench/head_office.sh
+# BENCH_KEEP=1 keeps the PostgreSQL database (rmdesk_bench_ho_<customers>) and reuses it next time.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+customers="${BENCH_CUSTOMERS:-1000000}"
+backends="${BENCH_BACKENDS:-sqlite postgres}"
+demo_flags="${BENCH_DEMO_FLAGS:-}"
+repeat="${BENCH_REPEAT:-40}"
+pg_admin="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+port=18188
+base="http://127.0.0.1:$port"
+password="bench-admin-password"
+
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release --locked -p rmdesk; fi
+bin="${BENCH_BIN:-$PWD/target/release/rmdesk}"
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for backend in $backends; do
+  build=1
+  case "$backend" in
+    sqlite) url="sqlite://$work/sqlite/rmdesk.sqlite3"; mkdir -p "$work/sqlite" ;;
+    postgres)
+      db="rmdesk_bench_ho_$customers"
+      url="${pg_admin%/*}/$db?sslmode=disable"
+      if [ -n "${BENCH_KEEP:-}" ] && psql -qAt "$pg_admin" -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+        build=0
+      else
+        psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+      fi
+      ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+  esac
+  export DATABASE_URL="$url" RMDESK_DATA_DIR="$work/$backend" RMDESK_ADMIN_PASSWORD="$password" RMDESK_BIND="127.0.0.1:$port"
+  mkdir -p "$RMDESK_DATA_DIR"
+  if [ "$build" = 1 ]; then
+    echo "== $backend: rmdesk demo --customers $customers $demo_flags"
+    started=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$bin" demo --customers "$customers" $demo_flags > "$work/$backend-demo.log" 2>&1
+    echo "demo built in $(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { printf "%.1f", a - b }') s: $(tail -n 1 "$work/$backend-demo.log")"
+  fi
+  "$bin" serve > "$work/$backend-serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do curl -sf "$base/ready" >/dev/null && break; sleep 0.5; done
+  python3 tests/bench/head_office_run.py "$base" "$password" "$backend, $customers customers" "$repeat"
+  if [ -d frontend/dist ] && [ -d frontend/node_modules/playwright ]; then
+    BENCH_BASE="$base" BENCH_USER=risk.officer BENCH_PASSWORD="$password" node tests/bench/pages.mjs || true
+  fi
+  kill "$server"; wait "$server" 2>/dev/null || true
+done
