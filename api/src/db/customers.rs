@@ -163,6 +163,26 @@ fn like_literal(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// The customers query every driver filters (each row with its SQLite rowid).
+type Boxed<'a> = customers::BoxedQuery<
+    'a,
+    <DbConn as diesel::Connection>::Backend,
+    (customers::SqlType, diesel::sql_types::BigInt),
+>;
+
+/// How a page is found: by walking the subtree's customers in an index's order, or by walking an
+/// ordered source of candidates (the kept category rows, SQLite's trigram index) a batch at a time
+/// and keeping those the other filters accept. Either way a page costs about its own size.
+enum Driver {
+    Scope,
+    Name(String),
+    Category(String),
+    Match(String),
+}
+
+/// Candidates read per batch from an ordered source.
+const BATCH: i64 = 500;
+
 /// A page of a subtree's customers and the cursor of the next page (`None` on the last).
 pub fn list(
     conn: &mut DbConn,
@@ -177,144 +197,235 @@ pub fn list(
     let cursor = cursor.map(Cursor::decode).transpose()?;
     let sqlite = matches!(conn, DbConn::Sqlite(_));
     let (low, high) = subtree_range(scope);
+    if let Some(text) = &filter.name_contains {
+        if text.chars().count() < CONTAINS_MIN_CHARS {
+            return Err(AppError::field(
+                "name_contains",
+                format!(
+                    "at least {CONTAINS_MIN_CHARS} characters; use `name` to search by the start \
+                     of a name"
+                ),
+            ));
+        }
+    }
+    let driver = match (&filter.name_prefix, &filter.name_contains, &filter.category) {
+        (Some(prefix), _, _) => Driver::Name(prefix.to_ascii_lowercase()),
+        // FTS5's trigram index; the phrase is matched as a substring, any case.
+        (None, Some(text), _) if sqlite => {
+            Driver::Match(format!("\"{}\"", text.replace('"', "\"\"")))
+        }
+        (None, _, Some(category)) => Driver::Category(category.clone()),
+        _ => Driver::Scope,
+    };
+    let fits = matches!(
+        (&driver, &cursor),
+        (_, None)
+            | (
+                Driver::Scope | Driver::Category(_),
+                Some(Cursor::Scope { .. })
+            )
+            | (Driver::Name(_), Some(Cursor::Name { .. }))
+            | (Driver::Match(_), Some(Cursor::Match { .. }))
+    );
+    if !fits {
+        return Err(AppError::field(
+            "cursor",
+            "not a cursor of this search; start again without it",
+        ));
+    }
+
     // SQLite's contains search pages by rowid (the trigram index's key); PostgreSQL has none.
     let rowid = if sqlite {
         "customers.rowid"
     } else {
         "0::bigint"
     };
-    let mut query = customers::table
-        .filter(customers::org_path.ge(low.clone()))
-        .filter(customers::org_path.lt(high.clone()))
-        .select((customers::all_columns, sql::<BigInt>(rowid)))
-        .into_boxed();
-    if let Some(v) = &filter.kind {
-        query = query.filter(customers::kind.eq(v.clone()));
-    }
-    if let Some(v) = filter.is_key_account {
-        query = query.filter(customers::is_key_account.eq(v));
-    }
-    if let Some(v) = filter.is_vip {
-        query = query.filter(customers::is_vip.eq(v));
-    }
-    if let Some(c) = &filter.category {
-        // Driven by the kept category rows (category, org_path, customer_id): a page of the subtree.
-        let members = customer_categories::table
-            .filter(customer_categories::category.eq(c.clone()))
-            .filter(customer_categories::org_path.ge(low.clone()))
-            .filter(customer_categories::org_path.lt(high.clone()))
-            .select(customer_categories::customer_id);
-        query = query.filter(customers::id.eq_any(members));
-    }
-    if let Some(ids) = &filter.ids {
-        query = query.filter(customers::id.eq_any(ids.clone()));
-    }
-    if let Some(no) = &filter.customer_no {
-        query = query.filter(customers::customer_no.eq(no.clone()));
-    }
-    if let Some(rm) = &filter.rm_id {
-        let held = assignments::table
-            .filter(assignments::rm_id.eq(rm.clone()))
-            .filter(assignments::valid_to.is_null())
-            .select(assignments::customer_id);
-        query = query.filter(customers::id.eq_any(held));
-    }
-    if let Some(text) = &filter.name_contains {
-        if text.chars().count() < CONTAINS_MIN_CHARS {
-            return Err(AppError::field(
-                "name_contains",
-                format!("at least {CONTAINS_MIN_CHARS} characters; use `name` to search by the start of a name"),
-            ));
+    // The filters every driver applies to the customers themselves.
+    let filtered = || -> Boxed<'static> {
+        let mut query = customers::table
+            .filter(customers::org_path.ge(low.clone()))
+            .filter(customers::org_path.lt(high.clone()))
+            .select((customers::all_columns, sql::<BigInt>(rowid)))
+            .into_boxed();
+        if let Some(v) = &filter.kind {
+            query = query.filter(customers::kind.eq(v.clone()));
         }
-        query = if sqlite {
-            // FTS5's trigram index; the phrase is matched as a substring, any case.
-            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-            query.filter(
-                sql::<Bool>("customers.rowid IN (SELECT rowid FROM customer_names WHERE customer_names MATCH ")
-                    .bind::<Text, _>(phrase)
-                    .sql(")"),
-            )
-        } else {
+        if let Some(v) = filter.is_key_account {
+            query = query.filter(customers::is_key_account.eq(v));
+        }
+        if let Some(v) = filter.is_vip {
+            query = query.filter(customers::is_vip.eq(v));
+        }
+        if let Some(ids) = &filter.ids {
+            query = query.filter(customers::id.eq_any(ids.clone()));
+        }
+        if let Some(no) = &filter.customer_no {
+            query = query.filter(customers::customer_no.eq(no.clone()));
+        }
+        if let Some(rm) = &filter.rm_id {
+            let held = assignments::table
+                .filter(assignments::rm_id.eq(rm.clone()))
+                .filter(assignments::valid_to.is_null())
+                .select(assignments::customer_id);
+            query = query.filter(customers::id.eq_any(held));
+        }
+        if let (Some(text), false) = (&filter.name_contains, sqlite) {
             // pg_trgm's GIN index serves ILIKE '%…%'.
-            query.filter(
+            query = query.filter(
                 sql::<Bool>("customers.name ILIKE ")
                     .bind::<Text, _>(format!("%{}%", like_literal(text)))
                     .sql(" ESCAPE '\\'"),
-            )
-        };
-    }
-
-    let order = if filter.name_prefix.is_some() {
-        "name"
-    } else if filter.name_contains.is_some() && sqlite {
-        "match"
-    } else {
-        "scope"
+            );
+        }
+        query
     };
-    match (order, &cursor) {
-        (_, None)
-        | ("scope", Some(Cursor::Scope { .. }))
-        | ("name", Some(Cursor::Name { .. }))
-        | ("match", Some(Cursor::Match { .. })) => {}
-        _ => {
-            return Err(AppError::field(
-                "cursor",
-                "not a cursor of this search; start again without it",
-            ))
-        }
-    }
-    if let Some(prefix) = &filter.name_prefix {
-        let prefix = prefix.to_ascii_lowercase();
-        query = query
-            .filter(lower(customers::name).ge(prefix.clone()))
-            .filter(lower(customers::name).lt(format!("{prefix}\u{10FFFF}")));
-        if let Some(Cursor::Name { name, org_path, id }) = &cursor {
-            query = query
-                .filter(lower(customers::name).ge(name.clone()))
-                .filter(
-                    lower(customers::name)
-                        .gt(name.clone())
-                        .or(customers::org_path.gt(org_path.clone()))
-                        .or(customers::org_path
-                            .eq(org_path.clone())
-                            .and(customers::id.gt(id.clone()))),
-                );
-        }
-        query = query.order((
-            lower(customers::name).asc(),
-            customers::org_path.asc(),
-            customers::id.asc(),
-        ));
-    } else if order == "match" {
-        if let Some(Cursor::Match { rowid }) = &cursor {
-            query = query.filter(sql::<Bool>("customers.rowid > ").bind::<BigInt, _>(*rowid));
-        }
-        query = query.order(sql::<BigInt>("customers.rowid"));
-    } else {
-        if let Some(Cursor::Scope { org_path, id }) = &cursor {
-            query = query
-                .filter(customers::org_path.ge(org_path.clone()))
+    let scope_order = |query: Boxed<'static>, after: Option<(&str, &str)>| {
+        let query = match after {
+            Some((org_path, id)) => query
+                .filter(customers::org_path.ge(org_path.to_string()))
                 .filter(
                     customers::org_path
-                        .gt(org_path.clone())
-                        .or(customers::id.gt(id.clone())),
-                );
+                        .gt(org_path.to_string())
+                        .or(customers::id.gt(id.to_string())),
+                ),
+            None => query,
+        };
+        query.order((customers::org_path.asc(), customers::id.asc()))
+    };
+
+    let mut rows: Vec<(CustomerRow, i64)> = match &driver {
+        Driver::Scope => {
+            let after = match &cursor {
+                Some(Cursor::Scope { org_path, id }) => Some((org_path.as_str(), id.as_str())),
+                _ => None,
+            };
+            scope_order(filtered(), after).limit(limit + 1).load(conn)?
         }
-        query = query.order((customers::org_path.asc(), customers::id.asc()));
-    }
-    let mut rows: Vec<(CustomerRow, i64)> = query.limit(limit + 1).load(conn)?;
+        Driver::Name(prefix) => {
+            let mut query = filtered()
+                .filter(lower(customers::name).ge(prefix.clone()))
+                .filter(lower(customers::name).lt(format!("{prefix}\u{10FFFF}")));
+            if let Some(Cursor::Name { name, org_path, id }) = &cursor {
+                query = query
+                    .filter(lower(customers::name).ge(name.clone()))
+                    .filter(
+                        lower(customers::name)
+                            .gt(name.clone())
+                            .or(customers::org_path.gt(org_path.clone()))
+                            .or(customers::org_path
+                                .eq(org_path.clone())
+                                .and(customers::id.gt(id.clone()))),
+                    );
+            }
+            query
+                .order((
+                    lower(customers::name).asc(),
+                    customers::org_path.asc(),
+                    customers::id.asc(),
+                ))
+                .limit(limit + 1)
+                .load(conn)?
+        }
+        Driver::Category(category) => {
+            let mut after = match &cursor {
+                Some(Cursor::Scope { org_path, id }) => Some((org_path.clone(), id.clone())),
+                _ => None,
+            };
+            let mut rows = Vec::new();
+            loop {
+                let mut members = customer_categories::table
+                    .filter(customer_categories::category.eq(category.clone()))
+                    .filter(customer_categories::org_path.ge(low.clone()))
+                    .filter(customer_categories::org_path.lt(high.clone()))
+                    .select((
+                        customer_categories::org_path,
+                        customer_categories::customer_id,
+                    ))
+                    .into_boxed();
+                if let Some((org_path, id)) = &after {
+                    members = members
+                        .filter(customer_categories::org_path.ge(org_path.clone()))
+                        .filter(
+                            customer_categories::org_path
+                                .gt(org_path.clone())
+                                .or(customer_categories::customer_id.gt(id.clone())),
+                        );
+                }
+                let batch: Vec<(String, String)> = members
+                    .order((
+                        customer_categories::org_path.asc(),
+                        customer_categories::customer_id.asc(),
+                    ))
+                    .limit(BATCH)
+                    .load(conn)?;
+                let Some(last) = batch.last().cloned() else {
+                    break;
+                };
+                let ids: Vec<String> = batch.into_iter().map(|(_, id)| id).collect();
+                let found: Vec<(CustomerRow, i64)> =
+                    scope_order(filtered().filter(customers::id.eq_any(ids.clone())), None)
+                        .load(conn)?;
+                rows.extend(found);
+                after = Some(last);
+                if rows.len() as i64 > limit || (ids.len() as i64) < BATCH {
+                    break;
+                }
+            }
+            rows
+        }
+        Driver::Match(phrase) => {
+            #[derive(QueryableByName)]
+            struct Hit {
+                #[diesel(sql_type = BigInt)]
+                rowid: i64,
+            }
+            let mut after = match &cursor {
+                Some(Cursor::Match { rowid }) => *rowid,
+                _ => 0,
+            };
+            let mut rows = Vec::new();
+            loop {
+                let batch: Vec<Hit> = diesel::sql_query(
+                    "SELECT rowid FROM customer_names WHERE customer_names MATCH ? AND rowid > ? \
+                     ORDER BY rowid LIMIT ?",
+                )
+                .bind::<Text, _>(phrase.clone())
+                .bind::<BigInt, _>(after)
+                .bind::<BigInt, _>(BATCH)
+                .load(conn)?;
+                let Some(last) = batch.last().map(|h| h.rowid) else {
+                    break;
+                };
+                let list = batch
+                    .iter()
+                    .map(|h| h.rowid.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let found: Vec<(CustomerRow, i64)> = filtered()
+                    .filter(sql::<Bool>(&format!("customers.rowid IN ({list})")))
+                    .order(sql::<BigInt>("customers.rowid"))
+                    .load(conn)?;
+                rows.extend(found);
+                after = last;
+                if rows.len() as i64 > limit || (batch.len() as i64) < BATCH {
+                    break;
+                }
+            }
+            rows
+        }
+    };
     if rows.len() as i64 <= limit {
         return Ok((rows.into_iter().map(|(r, _)| r).collect(), None));
     }
     rows.truncate(limit as usize);
-    let next = rows.last().map(|(r, rowid)| match order {
-        "name" => Cursor::Name {
+    let next = rows.last().map(|(r, rowid)| match driver {
+        Driver::Name(_) => Cursor::Name {
             name: r.name.to_ascii_lowercase(),
             org_path: r.org_path.clone(),
             id: r.id.clone(),
         },
-        "match" => Cursor::Match { rowid: *rowid },
-        _ => Cursor::Scope {
+        Driver::Match(_) => Cursor::Match { rowid: *rowid },
+        Driver::Scope | Driver::Category(_) => Cursor::Scope {
             org_path: r.org_path.clone(),
             id: r.id.clone(),
         },
