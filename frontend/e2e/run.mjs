@@ -90,6 +90,10 @@ async function main() {
     page.setDefaultTimeout(15000);
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // Every route answers an undocumented query parameter with 422: the dashboard never sends one.
+    page.on("response", (r) => {
+      if (r.request().method() === "GET" && r.status() === 422 && new URL(r.url()).pathname.startsWith("/api/")) errors.push(`422 for GET ${r.url()}`);
+    });
     const shot = (name) => page.screenshot({ path: join(results, `${name}.png`), fullPage: true });
 
     const signIn = async (username) => {
@@ -137,6 +141,32 @@ async function main() {
       timings.overview_rendered_ms = runs.map((ms) => Math.round(ms));
       timings.overview_rendered_median_ms = [...timings.overview_rendered_ms].sort((a, b) => a - b)[1];
       assert.ok(runs.every(Number.isFinite), "the overview marks its render");
+    });
+
+    await step("overview: drill down by org unit from the head office and back up by the trail", async () => {
+      const units = page.getByTestId("units");
+      const trail = page.getByRole("navigation", { name: "Where you are in the bank" });
+      const here = trail.locator("[aria-current=location]");
+      assert.match(await page.getByTestId("riskiest-count").innerText(), /RMs with an evaluated book/);
+      // Down two levels (a region, then its first sub-unit), each named in the trail.
+      const names = [];
+      for (let level = 1; level <= 2; level++) {
+        const link = units.locator("tbody tr th a").first();
+        names.push(await link.innerText());
+        await link.click();
+        await page.waitForURL((url) => (url.searchParams.get("unit") ?? "").split(",").length === level);
+        assert.equal(await here.innerText(), names.at(-1), "the trail names the unit looked at");
+        await page.getByTestId("kpi-flags").waitFor();
+      }
+      assert.equal(await trail.getByRole("link").count(), 2, "the way back: the caller's scope and the region");
+      assert.ok((await page.getByTestId("heatmap").locator("a").count()) > 0, "a unit shows its riskiest RMs");
+      await shot("02b-overview-unit");
+      await trail.getByRole("link", { name: names[0] }).click();
+      await page.waitForURL((url) => url.searchParams.get("unit")?.split(",").length === 1);
+      await units.getByRole("link", { name: names[1] }).waitFor();
+      await trail.getByRole("link", { name: "Your part of the bank" }).click();
+      await page.waitForURL(`${base}/`);
+      await units.getByRole("link", { name: names[0] }).waitFor();
     });
 
     await step("open a flagged customer: flags, relations and the assignment timeline", async () => {

@@ -7,6 +7,7 @@ import * as committeeMessages from "./features/committee/messages";
 import * as managerMessages from "./features/manager/messages";
 import * as myDayMessages from "./features/myday/messages";
 import * as importMessages from "./features/imports/messages";
+import * as overviewMessages from "./features/overview/messages";
 
 const base = {
   "app.name": "rmdesk",
@@ -63,16 +64,12 @@ const base = {
   "overview.approvals": "Pending approvals",
   "overview.exits": "Open exit cases",
   "overview.flagsByKind": "Open flags by kind and severity",
-  "overview.heatmap": "RM portfolios: overdue-interest ratio (R-4)",
-  "overview.heatmapHint": "Each tile is an RM; colour shows the ratio against the policy bands. Select a tile for the RM.",
   "overview.trends": "Last 12 months",
   "overview.flagsRaised": "Flags raised",
   "overview.checksRequired": "Checks required",
   "overview.casesOpened": "Exit cases opened",
   "overview.averageScore": "Average score",
   "overview.noFlags": "No open flags in your part of the bank.",
-  "overview.noRms": "No RM holds loan customers in your part of the bank yet.",
-  "overview.showing": "Showing the {shown} highest of {total} RMs.",
   "overview.fewLoans": "under the minimum of loans: no ratio alerts",
   "band.normal": "≤ {normal} normal",
   "band.above_normal": "above {normal}",
@@ -223,7 +220,7 @@ const base = {
 } as const;
 
 // Each feature keeps its texts beside its pages (features/*/messages.ts), joined here.
-export const en = { ...base, ...desk.en, ...riskMessages.en, ...committeeMessages.en, ...managerMessages.en, ...myDayMessages.en, ...importMessages.en };
+export const en = { ...base, ...desk.en, ...riskMessages.en, ...committeeMessages.en, ...managerMessages.en, ...myDayMessages.en, ...importMessages.en, ...overviewMessages.en };
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -302,16 +299,12 @@ const baseZh: Record<keyof typeof base, string> = {
   "overview.approvals": "待审批",
   "overview.exits": "进行中的退出案件",
   "overview.flagsByKind": "未解除预警（按类型与严重程度）",
-  "overview.heatmap": "客户经理资产组合：欠息率（R-4）",
-  "overview.heatmapHint": "每个方块代表一名客户经理，颜色表示欠息率所处的政策区间。点击方块查看该客户经理。",
   "overview.trends": "近 12 个月",
   "overview.flagsRaised": "新增预警",
   "overview.checksRequired": "新增必查",
   "overview.casesOpened": "新增退出案件",
   "overview.averageScore": "平均得分",
   "overview.noFlags": "您的管辖范围内没有未解除的预警。",
-  "overview.noRms": "您的管辖范围内暂无持有贷款客户的客户经理。",
-  "overview.showing": "显示欠息率最高的 {shown} 名（共 {total} 名）。",
   "overview.fewLoans": "贷款笔数低于下限：不触发比率预警",
   "band.normal": "≤ {normal} 正常",
   "band.above_normal": "高于 {normal}",
@@ -442,7 +435,7 @@ const baseZh: Record<keyof typeof base, string> = {
   "download.as": "下载为 {format}",
 };
 
-export const zh: Messages = { ...baseZh, ...desk.zh, ...riskMessages.zh, ...committeeMessages.zh, ...managerMessages.zh, ...myDayMessages.zh, ...importMessages.zh };
+export const zh: Messages = { ...baseZh, ...desk.zh, ...riskMessages.zh, ...committeeMessages.zh, ...managerMessages.zh, ...myDayMessages.zh, ...importMessages.zh, ...overviewMessages.zh };
 
 /** Names of the API's codes (enums) in each language; unknown codes show as sent. */
 export const codes: Record<"en" | "zh-CN", Record<string, string>> = {

@@ -59,7 +59,8 @@ beforeAll(() => {
 });
 beforeEach(() => {
   resetFakeApi();
-  route("GET", "/api/v1/overview", { status: 200, body: { as_of: "2026-11-30" } });
+  // The business date the date fields start at (P-2): "waiting for me" carries it.
+  route("GET", "/api/v1/me/waiting", { status: 200, body: { as_of: "2026-11-30", now: "2026-11-30T04:00:00Z", approvals_to_decide: 0, checks_to_confirm: 0, my_checks_due: 0, my_checks_overdue: 0, cases_to_decide: 0, handovers_to_confirm: 0, flags_to_acknowledge: 0, unit_checks_overdue: 0 } });
 });
 afterEach(cleanup);
 

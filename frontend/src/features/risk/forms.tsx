@@ -10,6 +10,7 @@ import { CommandForm, Outcome, SelectField, TextField, useFieldError } from "../
 import { ErrorMessage, Spinner } from "../../components/status";
 import { useI18n } from "../../i18n";
 import { Link } from "../../router";
+import { useBusinessClock } from "../desk/Waiting";
 
 type Flag = Schemas["Flag"];
 type FlagKind = Schemas["FlagKind"];
@@ -247,10 +248,12 @@ export function ResolveForm({ flag }: { flag: Flag }) {
   );
 }
 
-/** A date input defaulting to the bank's business date (the overview's `as_of`, shared cache). */
+/**
+ * A date input defaulting to the bank's business date (P-2): the `as_of` of "waiting for me", the
+ * read the navigation makes anyway, not a whole overview read for one date.
+ */
 export function useBusinessDate(): string {
-  const overview = useApi(["overview"], () => ok(api.GET("/api/v1/overview")));
-  return overview.data?.as_of ?? "";
+  return useBusinessClock().asOf ?? "";
 }
 
 /**
