@@ -7,7 +7,8 @@
 #   tests/bench/head_office.sh
 #   BENCH_CUSTOMERS=100000 BENCH_BACKENDS=sqlite tests/bench/head_office.sh
 #   BENCH_CUSTOMERS=10000000 BENCH_BACKENDS=postgres BENCH_DEMO_FLAGS=--bare tests/bench/head_office.sh
-# BENCH_KEEP=1 keeps the PostgreSQL database (rmdesk_bench_ho_<customers>) and reuses it next time.
+# BENCH_KEEP=1 keeps the bank (PostgreSQL database rmdesk_bench_ho_<customers>, SQLite file
+# /var/tmp/rmdesk_bench_ho_<customers>.sqlite3) and reuses it next time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,7 +29,15 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 for backend in $backends; do
   build=1
   case "$backend" in
-    sqlite) url="sqlite://$work/sqlite/rmdesk.sqlite3"; mkdir -p "$work/sqlite" ;;
+    sqlite)
+      if [ -n "${BENCH_KEEP:-}" ]; then
+        file="/var/tmp/rmdesk_bench_ho_$customers.sqlite3"
+        [ -f "$file" ] && build=0
+      else
+        file="$work/sqlite/rmdesk.sqlite3"; mkdir -p "$work/sqlite"
+      fi
+      url="sqlite://$file"
+      ;;
     postgres)
       db="rmdesk_bench_ho_$customers"
       url="${pg_admin%/*}/$db?sslmode=disable"
@@ -40,7 +49,8 @@ for backend in $backends; do
       ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
   esac
-  export DATABASE_URL="$url" RMDESK_DATA_DIR="$work/$backend" RMDESK_ADMIN_PASSWORD="$password" RMDESK_BIND="127.0.0.1:$port"
+  # A fixed search key, so that a kept bank's national-ID hashes match the next run's server.
+  export DATABASE_URL="$url" RMDESK_DATA_DIR="$work/$backend" RMDESK_ADMIN_PASSWORD="$password" RMDESK_BIND="127.0.0.1:$port" RMDESK_SEARCH_KEY="bench-search-key-of-at-least-32-characters"
   mkdir -p "$RMDESK_DATA_DIR"
   if [ "$build" = 1 ]; then
     echo "== $backend: rmdesk demo --customers $customers $demo_flags"
@@ -52,8 +62,9 @@ for backend in $backends; do
   "$bin" serve > "$work/$backend-serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 600); do curl -sf "$base/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "$base/ready" >/dev/null || { echo "the server did not start" >&2; tail -n 5 "$work/$backend-serve.log" >&2; exit 1; }
   python3 tests/bench/head_office_run.py "$base" "$password" "$backend, $customers customers" "$repeat"
-  if [ -d frontend/dist ] && [ -d frontend/node_modules/playwright ]; then
+  if [ -d frontend/dist ] && [ -d frontend/node_modules/playwright-core ]; then
     BENCH_BASE="$base" BENCH_USER=risk.officer BENCH_PASSWORD="$password" node tests/bench/pages.mjs || true
   fi
   kill "$server"; wait "$server" 2>/dev/null || true

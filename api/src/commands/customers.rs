@@ -134,6 +134,7 @@ pub fn new_row(ctx: &Ctx, new: NewCustomer, unit: OrgUnitRow) -> CustomerRow {
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
+        national_id_hash: None,
     }
 }
 

@@ -29,6 +29,10 @@ pub struct CustomerRow {
     pub updated_at: NaiveDateTime,
     /// The bank's customer number (客户号), unique where given.
     pub customer_no: Option<String>,
+    /// The keyed hash national-ID search finds the customer by (M-3; see `national_ids`); `None`
+    /// until the server hashes it. Never serialised (not in audit events or exports).
+    #[serde(skip)]
+    pub national_id_hash: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> AppResult<()> {
@@ -250,12 +254,19 @@ pub fn list(
         if let Some(v) = &filter.kind {
             query = query.filter(customers::kind.eq(v.clone()));
         }
-        if let Some(v) = filter.is_key_account {
-            query = query.filter(customers::is_key_account.eq(v));
-        }
-        if let Some(v) = filter.is_vip {
-            query = query.filter(customers::is_vip.eq(v));
-        }
+        // `true` as a literal, so that SQLite may use the partial index of the few.
+        query = match filter.is_key_account {
+            Some(true) if sqlite => query.filter(sql::<Bool>("customers.is_key_account = 1")),
+            Some(true) => query.filter(sql::<Bool>("customers.is_key_account")),
+            Some(false) => query.filter(customers::is_key_account.eq(false)),
+            None => query,
+        };
+        query = match filter.is_vip {
+            Some(true) if sqlite => query.filter(sql::<Bool>("customers.is_vip = 1")),
+            Some(true) => query.filter(sql::<Bool>("customers.is_vip")),
+            Some(false) => query.filter(customers::is_vip.eq(false)),
+            None => query,
+        };
         if let Some(ids) = &filter.ids {
             query = query.filter(customers::id.eq_any(ids.clone()));
         }

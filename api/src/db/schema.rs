@@ -130,6 +130,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         customer_no -> Nullable<Text>,
+        national_id_hash -> Nullable<Text>,
     }
 }
 

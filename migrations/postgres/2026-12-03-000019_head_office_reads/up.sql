@@ -6,8 +6,9 @@ ALTER TABLE customers ALTER COLUMN name TYPE TEXT COLLATE "C";
 
 -- Customers' list filters, each inside the caller's subtree.
 CREATE INDEX customers_kind_scope ON customers(kind, org_path, id);
-CREATE INDEX customers_key_account_scope ON customers(is_key_account, org_path, id);
-CREATE INDEX customers_vip_scope ON customers(is_vip, org_path, id);
+-- Key accounts and VIPs are few: partial indexes; the many others are found by walking the subtree.
+CREATE INDEX customers_key_account_scope ON customers(org_path, id) WHERE is_key_account;
+CREATE INDEX customers_vip_scope ON customers(org_path, id) WHERE is_vip;
 -- Name prefix, case-insensitive for ASCII letters.
 CREATE INDEX customers_name_prefix ON customers(lower(name), org_path, id);
 -- Name contains: trigrams (Chinese characters included under a UTF-8 ctype).
@@ -87,6 +88,10 @@ BEGIN
         ELSE
             PERFORM second_rm_queue_refresh(NEW.id);
         END IF;
+    ELSIF TG_OP = 'INSERT' AND NOT EXISTS (
+        SELECT 1 FROM customers WHERE id = NEW.customer_id AND needs_second_rm_since IS NOT NULL
+    ) THEN
+        RETURN NULL;
     ELSE
         IF TG_OP <> 'INSERT' THEN
             PERFORM second_rm_queue_refresh(OLD.customer_id);

@@ -3,8 +3,10 @@
 
 -- Customers' list filters, each inside the caller's subtree.
 CREATE INDEX customers_kind_scope ON customers(kind, org_path, id);
-CREATE INDEX customers_key_account_scope ON customers(is_key_account, org_path, id);
-CREATE INDEX customers_vip_scope ON customers(is_vip, org_path, id);
+-- Key accounts and VIPs are few: partial indexes (the list names them with a literal, `= 1`); the
+-- many others are found by walking the subtree.
+CREATE INDEX customers_key_account_scope ON customers(org_path, id) WHERE is_key_account = 1;
+CREATE INDEX customers_vip_scope ON customers(org_path, id) WHERE is_vip = 1;
 -- Name prefix, case-insensitive for ASCII letters.
 CREATE INDEX customers_name_prefix ON customers(lower(name), org_path, id);
 
@@ -101,7 +103,10 @@ CREATE TRIGGER second_rm_queue_customer_delete AFTER DELETE ON customers
 BEGIN
     DELETE FROM second_rm_queue WHERE customer_id = OLD.id;
 END;
-CREATE TRIGGER second_rm_queue_assignment_insert AFTER INSERT ON assignments WHEN NEW.valid_to IS NULL
+CREATE TRIGGER second_rm_queue_assignment_insert AFTER INSERT ON assignments
+WHEN NEW.valid_to IS NULL AND EXISTS (
+    SELECT 1 FROM customers WHERE id = NEW.customer_id AND needs_second_rm_since IS NOT NULL
+)
 BEGIN
     DELETE FROM second_rm_queue WHERE customer_id = NEW.customer_id;
     INSERT INTO second_rm_queue(customer_id, org_path, since)
