@@ -201,6 +201,16 @@ fn seed(db: &Db, config: &Config, size: &Size) -> Result<(), String> {
         let runs = run_the_year(db, config)?;
         format!("{summary}, {runs} job runs for the past year")
     };
+    // The bank is written in one transaction: fold SQLite's log into the file now, or the next
+    // server to open it replays gigabytes before it can write.
+    if let Ok(mut conn) = db.writer() {
+        if let DbConn::Sqlite(c) = &mut *conn {
+            use diesel::connection::SimpleConnection;
+            if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)") {
+                tracing::warn!(error = %e, "WAL checkpoint after the demo failed");
+            }
+        }
+    }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), %summary, "demo bank ready");
     println!(
         "demo bank ready in {:.1}s: {summary}",

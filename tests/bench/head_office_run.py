@@ -22,8 +22,13 @@ def token_of(username):
     return body["access_token"] if status == 200 else None
 
 
+# A server just started on a freshly built bank may still be replaying SQLite's log: wait for it.
+for _ in range(300):
+    admin = token_of("admin")
+    if admin:
+        break
+    time.sleep(1)
 officer = token_of("risk.officer")
-admin = token_of("admin")
 user = "risk.officer" if officer else "admin"
 token = officer or admin
 

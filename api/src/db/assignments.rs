@@ -287,9 +287,10 @@ pub fn needing_second_rm(
     scope: &str,
     cursor: Option<&str>,
     limit: i64,
-) -> AppResult<Vec<super::customers::CustomerRow>> {
+) -> AppResult<(Vec<super::customers::CustomerRow>, Option<String>)> {
     use super::schema::second_rm_queue as queue;
-    // The queue's rows are kept by the database with every change of a marker or of the holders.
+    // The queue's rows are kept by the database with every change of a marker or of the holders;
+    // a page walks its (org_path, customer_id) index.
     let (low, high) = super::subtree_range(scope);
     let mut query = queue::table
         .inner_join(customers::table)
@@ -298,12 +299,27 @@ pub fn needing_second_rm(
         .select(customers::all_columns)
         .into_boxed();
     if let Some(c) = cursor {
-        query = query.filter(queue::customer_id.gt(c.to_string()));
+        let (org_path, id) = c
+            .split_once('|')
+            .ok_or_else(|| AppError::field("cursor", "not a cursor returned by this list"))?;
+        query = query
+            .filter(queue::org_path.ge(org_path.to_string()))
+            .filter(
+                queue::org_path
+                    .gt(org_path.to_string())
+                    .or(queue::customer_id.gt(id.to_string())),
+            );
     }
-    Ok(query
-        .order(queue::customer_id.asc())
+    let mut rows: Vec<super::customers::CustomerRow> = query
+        .order((queue::org_path.asc(), queue::customer_id.asc()))
         .limit(limit + 1)
-        .load(conn)?)
+        .load(conn)?;
+    if rows.len() as i64 <= limit {
+        return Ok((rows, None));
+    }
+    rows.truncate(limit as usize);
+    let next = rows.last().map(|c| format!("{}|{}", c.org_path, c.id));
+    Ok((rows, next))
 }
 
 /// How many RMs hold each of these customers now.
@@ -337,10 +353,21 @@ pub fn primaries_held_before(
     use diesel::sql_types::Bool;
     const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
     let (low, high) = super::subtree_range(scope);
+    // SQLite would walk the subtree's customers first; `+` keeps it on the index of primaries by
+    // tenure (the page's order), checking each one's subtree.
+    let plus = if matches!(conn, DbConn::Sqlite(_)) {
+        "+"
+    } else {
+        ""
+    };
     let mut query = assignments::table
         .inner_join(customers::table)
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
+        .filter(
+            sql::<Bool>(&format!("{plus}customers.org_path >= "))
+                .bind::<diesel::sql_types::Text, _>(low)
+                .sql(&format!(" AND {plus}customers.org_path < "))
+                .bind::<diesel::sql_types::Text, _>(high),
+        )
         .filter(assignments::valid_to.is_null())
         // A literal, so that SQLite may use the partial index (a bound value cannot match it).
         .filter(sql::<Bool>("assignments.role = 'primary'"))
@@ -379,13 +406,25 @@ pub fn primaries_held_from(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> AppResult<Vec<AssignmentRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
     let (low, high) = super::subtree_range(scope);
+    // As `primaries_held_before`: the index of primaries by tenure drives, not the subtree.
+    let plus = if matches!(conn, DbConn::Sqlite(_)) {
+        "+"
+    } else {
+        ""
+    };
     Ok(assignments::table
         .inner_join(customers::table)
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
+        .filter(
+            sql::<Bool>(&format!("{plus}customers.org_path >= "))
+                .bind::<Text, _>(low)
+                .sql(&format!(" AND {plus}customers.org_path < "))
+                .bind::<Text, _>(high),
+        )
         .filter(assignments::valid_to.is_null())
-        .filter(assignments::role.eq("primary"))
+        .filter(sql::<Bool>("assignments.role = 'primary'"))
         .filter(assignments::held_since.ge(from))
         .filter(assignments::held_since.lt(to))
         .select(assignments::all_columns)
@@ -401,23 +440,35 @@ pub fn primaries_after_tier_change(
 ) -> AppResult<Vec<(AssignmentRow, NaiveDateTime)>> {
     use super::schema::customer_tier_changes as t;
     let (low, high) = super::subtree_range(scope);
-    let rows: Vec<(AssignmentRow, NaiveDateTime)> = assignments::table
-        .inner_join(customers::table)
-        .inner_join(t::table.on(t::customer_id.eq(assignments::customer_id)))
+    // The changes first (few), then the primaries of their customers: never a walk of the subtree.
+    let mut latest: std::collections::HashMap<String, NaiveDateTime> = Default::default();
+    for (customer, at) in t::table
+        .inner_join(customers::table.on(customers::id.eq(t::customer_id)))
         .filter(customers::org_path.ge(low))
         .filter(customers::org_path.lt(high))
-        .filter(assignments::valid_to.is_null())
-        .filter(assignments::role.eq("primary"))
-        .filter(t::changed_at.gt(assignments::held_since))
-        .select((assignments::all_columns, t::changed_at))
-        .order((assignments::id.asc(), t::changed_at.desc()))
-        .load(conn)?;
-    let mut out: Vec<(AssignmentRow, NaiveDateTime)> = Vec::new();
-    for (a, at) in rows {
-        if out.last().map(|(prev, _)| prev.id != a.id).unwrap_or(true) {
-            out.push((a, at));
+        .select((t::customer_id, t::changed_at))
+        .load::<(String, NaiveDateTime)>(conn)?
+    {
+        let entry = latest.entry(customer).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    let ids: Vec<String> = latest.keys().cloned().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let primaries: Vec<AssignmentRow> = assignments::table
+            .filter(assignments::customer_id.eq_any(chunk))
+            .filter(assignments::valid_to.is_null())
+            .filter(assignments::role.eq("primary"))
+            .load(conn)?;
+        for a in primaries {
+            if let Some(&at) = latest.get(&a.customer_id) {
+                if at > a.held_since {
+                    out.push((a, at));
+                }
+            }
         }
     }
+    out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     Ok(out)
 }
 

@@ -66,36 +66,33 @@ pub fn open_exit_cases(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
         .first(conn)?)
 }
 
-/// Flags raised, checks required and exit cases opened in `[from, to)`.
-pub fn opened_between(
+/// When each flag was raised, each check required and each exit case opened in the subtree since
+/// `from` (one read per table; the trend buckets them by month).
+pub fn opened_since(
     conn: &mut DbConn,
     scope: &str,
     from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> AppResult<(i64, i64, i64)> {
+) -> AppResult<[Vec<NaiveDateTime>; 3]> {
     let (low, high) = subtree_range(scope);
-    let flags_raised: i64 = flags::table
+    let flags_raised = flags::table
         .filter(flags::org_path.ge(&low))
         .filter(flags::org_path.lt(&high))
         .filter(flags::raised_at.ge(from))
-        .filter(flags::raised_at.lt(to))
-        .select(count_star())
-        .first(conn)?;
-    let checks_required: i64 = required_checks::table
+        .select(flags::raised_at)
+        .load(conn)?;
+    let checks_required = required_checks::table
         .filter(required_checks::org_path.ge(&low))
         .filter(required_checks::org_path.lt(&high))
         .filter(required_checks::created_at.ge(from))
-        .filter(required_checks::created_at.lt(to))
-        .select(count_star())
-        .first(conn)?;
-    let cases_opened: i64 = exit_cases::table
+        .select(required_checks::created_at)
+        .load(conn)?;
+    let cases_opened = exit_cases::table
         .filter(exit_cases::org_path.ge(&low))
         .filter(exit_cases::org_path.lt(&high))
         .filter(exit_cases::created_at.ge(from))
-        .filter(exit_cases::created_at.lt(to))
-        .select(count_star())
-        .first(conn)?;
-    Ok((flags_raised, checks_required, cases_opened))
+        .select(exit_cases::created_at)
+        .load(conn)?;
+    Ok([flags_raised, checks_required, cases_opened])
 }
 
 /// (month, total) of every score in the subtree from `first_month` (`YYYY-MM`) on.

@@ -1,3 +1,6 @@
+DROP INDEX exit_cases_scope_opened;
+DROP INDEX required_checks_scope_opened;
+DROP INDEX flags_scope_counts;
 DROP TABLE rm_indicators;
 DROP INDEX assignments_active_primary_tenure;
 DROP TRIGGER second_rm_queue_assignment_delete ON assignments;

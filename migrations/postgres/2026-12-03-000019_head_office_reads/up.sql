@@ -136,3 +136,8 @@ SELECT DISTINCT ON (r->>'rm_id') r->>'rm_id', e.as_of,
 FROM evaluations e, jsonb_array_elements(e.summary::jsonb->'rms') r
 WHERE r->>'rm_id' IN (SELECT id FROM rms)
 ORDER BY r->>'rm_id', e.as_of DESC;
+
+-- The overview's counts over a subtree, read from covering indexes (no row lookups).
+CREATE INDEX flags_scope_counts ON flags(org_path, status, kind, severity, raised_at);
+CREATE INDEX required_checks_scope_opened ON required_checks(org_path, created_at);
+CREATE INDEX exit_cases_scope_opened ON exit_cases(org_path, created_at);

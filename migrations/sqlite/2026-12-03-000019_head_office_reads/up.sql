@@ -154,3 +154,8 @@ ON CONFLICT (rm_id) DO UPDATE SET
     loan_customers = excluded.loan_customers,
     overdue_customers = excluded.overdue_customers
 WHERE excluded.as_of >= rm_indicators.as_of;
+
+-- The overview's counts over a subtree, read from covering indexes (no row lookups).
+CREATE INDEX flags_scope_counts ON flags(org_path, status, kind, severity, raised_at);
+CREATE INDEX required_checks_scope_opened ON required_checks(org_path, created_at);
+CREATE INDEX exit_cases_scope_opened ON exit_cases(org_path, created_at);

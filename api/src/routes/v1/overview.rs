@@ -242,16 +242,24 @@ pub async fn overview(
                 entry.0 += total.parse::<Decimal>().unwrap_or_default();
                 entry.1 += 1;
             }
+            let opened = store::opened_since(
+                conn,
+                &scope,
+                clock.instant_of(first, chrono::NaiveTime::MIN),
+            )?;
             let mut trends = Vec::with_capacity(12);
             let mut month = first;
             while month <= this_month {
                 let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
-                let (flags_raised, checks_required, exit_cases_opened) = store::opened_between(
-                    conn,
-                    &scope,
+                let (from, to) = (
                     clock.instant_of(month, chrono::NaiveTime::MIN),
                     clock.instant_of(next, chrono::NaiveTime::MIN),
-                )?;
+                );
+                let count = |at: &[chrono::NaiveDateTime]| {
+                    at.iter().filter(|t| **t >= from && **t < to).count() as i64
+                };
+                let (flags_raised, checks_required, exit_cases_opened) =
+                    (count(&opened[0]), count(&opened[1]), count(&opened[2]));
                 let label = month.format("%Y-%m").to_string();
                 let average_score = scores
                     .get(&label)

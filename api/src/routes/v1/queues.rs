@@ -54,16 +54,16 @@ pub async fn second_rm(
         .read(move |conn| {
             let scope =
                 db::org_units::list_scope(conn, &caller.org_path, q.0.org_unit_id.as_deref())?;
-            let rows = store::needing_second_rm(conn, &scope, after.as_deref(), limit)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let page = store::needing_second_rm(conn, &scope, after.as_deref(), limit)?;
+            let ids: Vec<String> = page.0.iter().map(|r| r.id.clone()).collect();
             Ok((
-                rows,
+                page,
                 store::holder_counts(conn, &ids)?,
                 db::policy::current(conn)?.1,
             ))
         })
         .await?;
-    let (rows, next) = db::next_cursor(rows, limit, |r| &r.id);
+    let (rows, next) = rows;
     let items = rows
         .into_iter()
         .filter_map(|r| {
