@@ -195,12 +195,19 @@ fn load_bank(app: &TestApp) -> (Value, Value, Value) {
         &app.admin_token,
     );
     assert_eq!(found.status, 200, "{}", found.body);
-    assert_eq!(found.body["items"][0]["customer_no"], "C1", "{}", found.body);
+    assert_eq!(
+        found.body["items"][0]["customer_no"], "C1",
+        "{}",
+        found.body
+    );
     // National IDs written by the import are hashed for search by the server within seconds.
     let mut by_id = Value::Null;
     for _ in 0..50 {
         by_id = app
-            .get("/customers?national_id=91330100MA2B3C4D5E", &app.admin_token)
+            .get(
+                "/customers?national_id=91330100MA2B3C4D5E",
+                &app.admin_token,
+            )
             .body;
         if by_id["items"].as_array().is_some_and(|i| !i.is_empty()) {
             break;

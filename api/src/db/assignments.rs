@@ -352,22 +352,15 @@ pub fn primaries_held_before(
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;
     const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
-    let (low, high) = super::subtree_range(scope);
-    // SQLite would walk the subtree's customers first; `+` keeps it on the index of primaries by
-    // tenure (the page's order), checking each one's subtree.
-    let plus = if matches!(conn, DbConn::Sqlite(_)) {
-        "+"
-    } else {
-        ""
-    };
+    // SQLite would walk the subtree's customers first; the index of primaries by tenure (the
+    // page's order) drives instead, checking each one's subtree.
     let mut query = assignments::table
         .inner_join(customers::table)
-        .filter(
-            sql::<Bool>(&format!("{plus}customers.org_path >= "))
-                .bind::<diesel::sql_types::Text, _>(low)
-                .sql(&format!(" AND {plus}customers.org_path < "))
-                .bind::<diesel::sql_types::Text, _>(high),
-        )
+        .filter(super::in_subtree_per_row!(
+            conn,
+            "customers.org_path",
+            scope
+        ))
         .filter(assignments::valid_to.is_null())
         // A literal, so that SQLite may use the partial index (a bound value cannot match it).
         .filter(sql::<Bool>("assignments.role = 'primary'"))
@@ -407,22 +400,15 @@ pub fn primaries_held_from(
     to: NaiveDateTime,
 ) -> AppResult<Vec<AssignmentRow>> {
     use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    let (low, high) = super::subtree_range(scope);
+    use diesel::sql_types::Bool;
     // As `primaries_held_before`: the index of primaries by tenure drives, not the subtree.
-    let plus = if matches!(conn, DbConn::Sqlite(_)) {
-        "+"
-    } else {
-        ""
-    };
     Ok(assignments::table
         .inner_join(customers::table)
-        .filter(
-            sql::<Bool>(&format!("{plus}customers.org_path >= "))
-                .bind::<Text, _>(low)
-                .sql(&format!(" AND {plus}customers.org_path < "))
-                .bind::<Text, _>(high),
-        )
+        .filter(super::in_subtree_per_row!(
+            conn,
+            "customers.org_path",
+            scope
+        ))
         .filter(assignments::valid_to.is_null())
         .filter(sql::<Bool>("assignments.role = 'primary'"))
         .filter(assignments::held_since.ge(from))
@@ -439,13 +425,15 @@ pub fn primaries_after_tier_change(
     scope: &str,
 ) -> AppResult<Vec<(AssignmentRow, NaiveDateTime)>> {
     use super::schema::customer_tier_changes as t;
-    let (low, high) = super::subtree_range(scope);
     // The changes first (few), then the primaries of their customers: never a walk of the subtree.
     let mut latest: std::collections::HashMap<String, NaiveDateTime> = Default::default();
     for (customer, at) in t::table
         .inner_join(customers::table.on(customers::id.eq(t::customer_id)))
-        .filter(customers::org_path.ge(low))
-        .filter(customers::org_path.lt(high))
+        .filter(super::in_subtree_per_row!(
+            conn,
+            "customers.org_path",
+            scope
+        ))
         .select((t::customer_id, t::changed_at))
         .load::<(String, NaiveDateTime)>(conn)?
     {

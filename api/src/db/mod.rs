@@ -43,6 +43,25 @@ macro_rules! copy_rows {
 }
 pub(crate) use copy_rows;
 
+/// `$column` (an org path) inside the subtree `$scope`, checked row by row: on SQLite written
+/// `+column`, so that the planner drives the query with its other index (the one that gives the
+/// page's order) instead of walking the whole subtree first.
+macro_rules! in_subtree_per_row {
+    ($conn:expr, $column:literal, $scope:expr) => {{
+        let (low, high) = $crate::db::subtree_range($scope);
+        let plus = if matches!($conn, $crate::db::DbConn::Sqlite(_)) {
+            "+"
+        } else {
+            ""
+        };
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{plus}{} >= ", $column))
+            .bind::<diesel::sql_types::Text, _>(low)
+            .sql(&format!(" AND {plus}{} < ", $column))
+            .bind::<diesel::sql_types::Text, _>(high)
+    }};
+}
+pub(crate) use in_subtree_per_row;
+
 /// Runs `$body` with `$c` bound to the inner connection of either backend (raw SQL, `COPY`).
 macro_rules! on_inner {
     ($conn:expr, $c:ident => $body:expr) => {
