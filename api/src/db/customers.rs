@@ -373,9 +373,12 @@ pub fn list(
                     break;
                 };
                 let ids: Vec<String> = batch.into_iter().map(|(_, id)| id).collect();
-                let found: Vec<(CustomerRow, i64)> =
-                    scope_order(filtered().filter(customers::id.eq_any(ids.clone())), None)
-                        .load(conn)?;
+                // By primary key, sorted here: an ORDER BY could tempt PostgreSQL into walking the
+                // whole subtree's index for 500 rows.
+                let mut found: Vec<(CustomerRow, i64)> = filtered()
+                    .filter(customers::id.eq_any(ids.clone()))
+                    .load(conn)?;
+                found.sort_by(|(a, _), (b, _)| (&a.org_path, &a.id).cmp(&(&b.org_path, &b.id)));
                 rows.extend(found);
                 after = Some(last);
                 if rows.len() as i64 > limit || (ids.len() as i64) < BATCH {
