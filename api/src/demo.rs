@@ -203,12 +203,20 @@ fn seed(db: &Db, config: &Config, size: &Size) -> Result<(), String> {
     };
     // The bank is written in one transaction: fold SQLite's log into the file now, or the next
     // server to open it replays gigabytes before it can write.
+    // PostgreSQL plans from statistics: gather them for the tables the bank was just written into
+    // (autovacuum may take minutes; until then lists walk whole indexes).
     if let Ok(mut conn) = db.writer() {
-        if let DbConn::Sqlite(c) = &mut *conn {
-            use diesel::connection::SimpleConnection;
-            if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)") {
-                tracing::warn!(error = %e, "WAL checkpoint after the demo failed");
-            }
+        use diesel::connection::SimpleConnection;
+        let (statement, what) = match &mut *conn {
+            DbConn::Sqlite(_) => ("PRAGMA wal_checkpoint(TRUNCATE)", "WAL checkpoint"),
+            DbConn::Pg(_) => ("ANALYZE", "ANALYZE"),
+        };
+        let done = match &mut *conn {
+            DbConn::Sqlite(c) => c.batch_execute(statement),
+            DbConn::Pg(c) => c.batch_execute(statement),
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "{what} after the demo failed");
         }
     }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), %summary, "demo bank ready");

@@ -89,6 +89,9 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     write(conn, &mut batch)?;
     job.counts.inserted += inserted as u64;
     db::after_bulk_write(conn, "customers", inserted)?;
+    // Rows the database keeps from the customers (issue 22) grew with them.
+    db::after_bulk_write(conn, "customer_categories", inserted)?;
+    db::after_bulk_write(conn, "second_rm_queue", inserted)?;
     if job.errors.is_empty() {
         for part in entering_a6.chunks(BATCH) {
             field_checks::on_entering_a6_many(conn, ctx, part)?;

@@ -285,6 +285,7 @@ pub fn run(conn: &mut DbConn, job: &mut Job<'_>, input: &Input) -> AppResult<()>
     inserted += write(conn, &mut batch)?;
     job.counts.inserted += inserted as u64;
     db::after_bulk_write(conn, "assignments", inserted)?;
+    db::after_bulk_write(conn, "second_rm_queue", inserted)?;
     if !job.errors.is_empty() {
         // The transaction rolls back; the caps of a refused file are not worth counting.
         return Ok(());
