@@ -224,6 +224,17 @@ fn a6_the_second_rm_queue_and_category_lists_follow_every_change() {
         ["Plain Ltd"]
     );
     assert!(names(&app, "/customers?category=core").is_empty());
+    // A category narrows a name search too, whichever index leads.
+    assert_eq!(
+        names(&app, "/customers?category=potential_risk&name=plain"),
+        ["Plain Ltd"]
+    );
+    assert!(names(&app, "/customers?category=potential_risk&name=high").is_empty());
+    assert_eq!(
+        names(&app, "/customers?category=high_value&name_contains=value"),
+        ["High Value Ltd"]
+    );
+    assert!(names(&app, "/customers?category=core&name_contains=value").is_empty());
 }
 
 #[test]

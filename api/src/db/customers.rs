@@ -244,6 +244,7 @@ pub fn list(
     } else {
         "0::bigint"
     };
+    let by_category = matches!(driver, Driver::Category(_));
     // The filters every driver applies to the customers themselves.
     let filtered = || -> Boxed<'static> {
         let mut query = customers::table
@@ -253,6 +254,13 @@ pub fn list(
             .into_boxed();
         if let Some(v) = &filter.kind {
             query = query.filter(customers::kind.eq(v.clone()));
+        }
+        if let (Some(category), false) = (&filter.category, by_category) {
+            // Another driver gives the order: the category is one more condition on each row.
+            let members = customer_categories::table
+                .filter(customer_categories::category.eq(category.clone()))
+                .select(customer_categories::customer_id);
+            query = query.filter(customers::id.eq_any(members));
         }
         // `true` as a literal, so that SQLite may use the partial index of the few.
         query = match filter.is_key_account {
