@@ -83,6 +83,7 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> AppResult<T> {
     // Syntax first, so that broken JSON is always 400 whatever its first fields say.
     serde_json::from_slice::<serde::de::IgnoredAny>(raw)
         .map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    refuse_nul(raw)?;
     let mut de = serde_json::Deserializer::from_slice(raw);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let field = err.path().to_string();
@@ -105,6 +106,52 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> AppResult<T> {
     de.end()
         .map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// No text holds U+0000 (PostgreSQL cannot store it, and no name or reason needs it): 422 naming
+/// the first field whose text or key has one, on every body and query string.
+const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+fn refuse_nul(raw: &[u8]) -> AppResult<()> {
+    let escaped = raw.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    if !escaped {
+        return Ok(());
+    }
+    fn find(value: &serde_json::Value, path: String) -> Option<String> {
+        match value {
+            serde_json::Value::String(s) if s.contains('\0') => Some(path),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, format!("{path}[{i}]"))),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+                let here = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if k.contains('\0') {
+                    Some(here)
+                } else {
+                    find(v, here)
+                }
+            }),
+            _ => None,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(raw)
+        .map_err(|e| AppError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    match find(&value, String::new()) {
+        Some(field) => Err(AppError::Validation(vec![FieldError::new(
+            if field.is_empty() {
+                "body".to_string()
+            } else {
+                field
+            },
+            NUL_MESSAGE,
+        )])),
+        None => Ok(()),
+    }
 }
 
 /// serde reports a missing field at the parent's path; name the field itself.
@@ -181,6 +228,14 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 /// A query string parsed into `T`; a wrong type or unknown value is 422 naming the parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> AppResult<T> {
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            name,
+            NUL_MESSAGE,
+        )]));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err.path().to_string();

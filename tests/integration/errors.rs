@@ -154,3 +154,19 @@ fn problem_types_resolve_to_rmdesks_own_page_of_the_code() {
     app.request("GET", "/problems/no_such_code", None, &[], None)
         .assert_problem(404, "not_found");
 }
+
+#[test]
+fn a_nul_character_in_any_text_is_422_naming_the_field_on_both_databases() {
+    let app = crate::helpers::spawn_app();
+    let root = app.root_id();
+    let r = app.post(
+        "/org-units",
+        &app.admin_token,
+        &serde_json::json!({"name": "East\u{0}Region", "kind": "region", "parent_id": root}),
+    );
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "name", "{}", r.body);
+    let r = app.get("/customers?name=a%00b", &app.admin_token);
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "name", "{}", r.body);
+}
