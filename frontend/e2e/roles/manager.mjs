@@ -99,7 +99,7 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
     let name = "";
     let href = "";
     for (let i = 0; !name; i++) {
-      assert.ok(i < 5, "a row of the queue is worked at once");
+      assert.ok(i < 8, "a row of the queue is worked at once");
       const nth = queue.locator("tbody tr").nth(i);
       const rowHref = await nth.locator("a").first().getAttribute("href");
       // The row by its customer, not by its place: the queue may come back in another order.
@@ -108,7 +108,10 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
       const select = row.getByRole("combobox");
       await select.locator("option").nth(1).waitFor({ state: "attached" });
       const tried = new Set();
-      for (;;) {
+      const options = await select.locator("option").evaluateAll((os) => os.filter((o) => o.value).length);
+      // A customer no RM of the unit may take (every one refused by a rule) leaves the next row
+      // to be worked.
+      while (tried.size < Math.min(options, 8)) {
         await chooseNext(select, tried);
         const answered = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/v1/assignments");
         await row.getByRole("button", { name: "Assign" }).click();
@@ -120,7 +123,6 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
         if (status === 202) break;
         await row.locator("[data-problem]").waitFor();
         assert.match(await row.locator("[data-problem]").innerText(), /Rule [A-Z]-\d+/, "the row's refusal names its rule");
-        assert.ok(tried.size < 8, "an RM of the unit takes the customer");
       }
     }
     await page.getByTestId("manager-answer").getByText(`${name} has a second RM now.`).waitFor();
