@@ -20,7 +20,7 @@ use crate::error::AppResult;
 
 /// The key of the national-ID hashes.
 #[derive(Clone)]
-pub struct SearchKey(Arc<Vec<u8>>);
+pub struct SearchKey(Arc<Hmac<Sha256>>);
 
 impl std::fmt::Debug for SearchKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,10 +36,15 @@ impl SearchKey {
             if key.len() < 32 {
                 return Err("RMDESK_SEARCH_KEY must be at least 32 characters".into());
             }
-            return Ok(Self(Arc::new(key.as_bytes().to_vec())));
+            return Self::from_bytes(key.as_bytes());
         }
-        let secret = crate::startup::kept_secret(data_dir, "search-key")?;
-        Ok(Self(Arc::new(secret)))
+        Self::from_bytes(&crate::startup::kept_secret(data_dir, "search-key")?)
+    }
+
+    /// The keyed MAC, made once (at start-up): hashing then only clones it.
+    fn from_bytes(key: &[u8]) -> Result<Self, String> {
+        let mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| format!("search key: {e}"))?;
+        Ok(Self(Arc::new(mac)))
     }
 
     /// The hash of a national ID as stored (spaces ignored, a final check letter in any case).
@@ -49,7 +54,7 @@ impl SearchKey {
             .filter(|c| !c.is_whitespace())
             .map(|c| c.to_ascii_uppercase())
             .collect();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = (*self.0).clone();
         mac.update(normal.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -184,8 +189,8 @@ mod tests {
 
     #[test]
     fn m3_the_hash_is_keyed_and_ignores_spacing_and_the_check_letters_case() {
-        let a = SearchKey(Arc::new(b"a key of thirty-two characters!!".to_vec()));
-        let b = SearchKey(Arc::new(b"another key of thirty-two chars!".to_vec()));
+        let a = SearchKey::from_bytes(b"a key of thirty-two characters!!").expect("key");
+        let b = SearchKey::from_bytes(b"another key of thirty-two chars!").expect("key");
         let id = "11010519491231002x";
         assert_eq!(a.digest(id), a.digest(" 11010519491231002X "));
         assert_ne!(a.digest(id), b.digest(id), "another key, another hash");
