@@ -608,3 +608,99 @@ fn a7_r5_npl_responsibility_is_shared_with_the_same_coefficients() {
     let a = npl(&assistant);
     assert_eq!(a["npl_balance"], "40000.00", "{a}");
 }
+
+/// the load the RM list shows is kept by the database with each change that moves it: a loan
+/// outstanding, its repayment, the key-account marker, a reassignment, an end.
+#[test]
+fn a3_the_kept_load_follows_loans_markers_reassignments_and_ends() {
+    let Bank { app, team, .. } = bank();
+    let rm = app.rm(&team, "corporate", "rm");
+    let other = app.rm(&team, "corporate", "rm");
+    let customer = app.customer_of(&team, "corporate", false, &[]);
+    let r = app.assign(&app.admin_token, &customer, &rm, "primary");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let assignment = r.body["id"].as_str().unwrap().to_string();
+    let held = |id: &str| {
+        let list = app.get(&format!("/rms?ids={rm},{other}"), &app.admin_token);
+        let from_list = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()["capacity"]["held"]
+            .clone();
+        let portfolio = app.get(&format!("/rms/{id}/portfolio"), &app.admin_token);
+        assert_eq!(
+            portfolio.body["capacity"]["held"], from_list,
+            "the list and the portfolio agree"
+        );
+        from_list
+    };
+    assert_eq!(
+        held(&rm),
+        0,
+        "a customer without loans or marker does not count"
+    );
+
+    let loan = |balance: &str, as_of: String| {
+        json!({"loan_no": "K1", "customer_id": customer, "rm_id": rm, "balance": balance,
+               "originated_on": crate::helpers::today_minus_days(20), "classification": "normal",
+               "interest_due": "0.00", "interest_paid": "0.00", "as_of": as_of})
+    };
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("80000.00", crate::helpers::today_minus_days(10)),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(held(&rm), 1, "a loan outstanding counts as a key account");
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("0.00", crate::helpers::today_minus_days(5)),
+    );
+    assert_eq!(r.status, 200, "a later snapshot of the same loan");
+    assert_eq!(r.body["created"], false, "{}", r.body);
+    assert_eq!(held(&rm), 0, "repaid, it no longer counts");
+    // An older snapshot with a balance does not revive a loan its newest snapshot says is repaid.
+    let r = app.post(
+        "/loans",
+        &app.admin_token,
+        &loan("50000.00", crate::helpers::today_minus_days(8)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(held(&rm), 0);
+
+    let version = app
+        .get(&format!("/customers/{customer}"), &app.admin_token)
+        .body["version"]
+        .clone();
+    let r = app.patch(
+        &format!("/customers/{customer}"),
+        &app.admin_token,
+        &json!({"is_key_account": true, "version": version}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(held(&rm), 1, "the key-account marker counts");
+
+    let r = app.post(
+        &format!("/customers/{customer}/reassign"),
+        &app.admin_token,
+        &json!({"to_rm_id": other, "reason": "customer_request"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (held(&rm), held(&other)),
+        (json!(0), json!(1)),
+        "the load moves with the customer"
+    );
+    let moved = r.body["id"].as_str().unwrap().to_string();
+    assert_ne!(moved, assignment);
+    let r = app.post(
+        &format!("/assignments/{moved}/end"),
+        &app.admin_token,
+        &json!({"reason": "closed"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(held(&other), 0, "an ended assignment leaves the load");
+}

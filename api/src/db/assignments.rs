@@ -115,66 +115,40 @@ pub fn bp_of(share: rust_decimal::Decimal) -> i32 {
         .unwrap_or(0)
 }
 
-/// A-3 load: (key accounts, VIP customers) the RM holds in any active role.
+/// the RM's load, (key accounts, VIP customers) among the customers it holds in force. A
+/// customer with a loan outstanding counts as a key account (002 "重点管户,贷款户及重点存款客户").
+/// The database keeps the figures with every assignment, marker and loan snapshot written, on every
+/// path (migration `rm_loads`); reading them costs one row.
 pub fn rm_load(conn: &mut DbConn, rm_id: &str) -> AppResult<(u32, u32)> {
-    use super::schema::loans;
-    let active = assignments::table
-        .inner_join(customers::table)
-        .filter(assignments::rm_id.eq(rm_id))
-        .filter(assignments::valid_to.is_null());
-    // A-3 (002 "重点管户,贷款户及重点存款客户"): every customer with a loan outstanding counts, and
-    // every key deposit customer; derived from the loan book, not from the marker alone.
-    let with_loan = diesel::dsl::exists(
-        loans::table
-            .filter(loans::customer_id.eq(customers::id))
-            .filter(loans::balance_fen.gt(0)),
-    );
-    let key: i64 = active
-        .filter(customers::is_key_account.eq(true).or(with_loan))
-        .count()
-        .get_result(conn)?;
-    let vip: i64 = active
-        .filter(customers::is_vip.eq(true))
-        .count()
-        .get_result(conn)?;
-    Ok((key as u32, vip as u32))
+    Ok(rm_loads(conn, &[rm_id.to_string()])?
+        .remove(rm_id)
+        .unwrap_or_default())
 }
 
-/// [`rm_load`] for many RMs in two grouped counts: (key accounts, VIP customers) by RM id; RMs
-/// holding none are absent.
+/// [`rm_load`] for many RMs: (key accounts, VIP customers) by RM id.
 pub fn rm_loads(
     conn: &mut DbConn,
     rm_ids: &[String],
 ) -> AppResult<std::collections::HashMap<String, (u32, u32)>> {
-    use super::schema::loans;
-    let mut loads: std::collections::HashMap<String, (u32, u32)> = Default::default();
-    if rm_ids.is_empty() {
-        return Ok(loads);
-    }
-    let active = || {
-        assignments::table
-            .inner_join(customers::table)
-            .filter(assignments::rm_id.eq_any(rm_ids))
-            .filter(assignments::valid_to.is_null())
-            .group_by(assignments::rm_id)
-            .select((assignments::rm_id, diesel::dsl::count_star()))
-    };
-    let with_loan = diesel::dsl::exists(
-        loans::table
-            .filter(loans::customer_id.eq(customers::id))
-            .filter(loans::balance_fen.gt(0)),
-    );
-    for (rm, n) in active()
-        .filter(customers::is_key_account.eq(true).or(with_loan))
-        .load::<(String, i64)>(conn)?
-    {
-        loads.entry(rm).or_default().0 = n as u32;
-    }
-    for (rm, n) in active()
-        .filter(customers::is_vip.eq(true))
-        .load::<(String, i64)>(conn)?
-    {
-        loads.entry(rm).or_default().1 = n as u32;
+    use super::schema::rm_loads;
+    let mut loads = std::collections::HashMap::with_capacity(rm_ids.len());
+    for chunk in rm_ids.chunks(500) {
+        let rows: Vec<(String, i32, i32)> = rm_loads::table
+            .filter(rm_loads::rm_id.eq_any(chunk))
+            .select((
+                rm_loads::rm_id,
+                rm_loads::key_accounts,
+                rm_loads::vip_customers,
+            ))
+            .load(conn)?;
+        for (rm, key, vip) in rows {
+            let count = |n: i32| {
+                u32::try_from(n).map_err(|_| {
+                    AppError::Internal(format!("rm_loads of {rm} holds a negative count {n}"))
+                })
+            };
+            loads.insert(rm.clone(), (count(key)?, count(vip)?));
+        }
     }
     Ok(loads)
 }

@@ -517,6 +517,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rm_loads (rm_id) {
+        rm_id -> Text,
+        key_accounts -> Integer,
+        vip_customers -> Integer,
+    }
+}
+
 diesel::joinable!(rm_indicators -> rms (rm_id));
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(second_rm_queue -> customers (customer_id));
@@ -570,6 +578,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_categories,
     second_rm_queue,
     rm_indicators,
+    rm_loads,
 );
 
 diesel::table! {

@@ -1,0 +1,15 @@
+DROP TRIGGER rm_loads_customer_update ON customers;
+DROP TRIGGER rm_loads_assignment_delete ON assignments;
+DROP TRIGGER rm_loads_assignment_update ON assignments;
+DROP TRIGGER rm_loads_assignment_insert ON assignments;
+DROP TRIGGER rm_loads_rm_delete ON rms;
+DROP TRIGGER rm_loads_rm_insert ON rms;
+DROP FUNCTION rm_loads_keep();
+DROP FUNCTION rm_loads_move(TEXT, TEXT, INTEGER);
+DROP TABLE rm_loads;
+DROP TRIGGER loan_outstanding_delete ON loan_snapshots;
+DROP TRIGGER loan_outstanding_update ON loan_snapshots;
+DROP TRIGGER loan_outstanding_insert ON loan_snapshots;
+DROP FUNCTION loan_outstanding_keep();
+DROP FUNCTION loan_outstanding_refresh(TEXT);
+ALTER TABLE customers DROP COLUMN loan_outstanding;

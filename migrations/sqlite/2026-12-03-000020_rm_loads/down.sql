@@ -1,0 +1,11 @@
+DROP TRIGGER rm_loads_customer_update;
+DROP TRIGGER rm_loads_assignment_delete;
+DROP TRIGGER rm_loads_assignment_update;
+DROP TRIGGER rm_loads_assignment_insert;
+DROP TRIGGER rm_loads_rm_delete;
+DROP TRIGGER rm_loads_rm_insert;
+DROP TABLE rm_loads;
+DROP TRIGGER loan_outstanding_delete;
+DROP TRIGGER loan_outstanding_update;
+DROP TRIGGER loan_outstanding_insert;
+ALTER TABLE customers DROP COLUMN loan_outstanding;
