@@ -76,6 +76,7 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
         json!({"normal": "0.05", "action_required": "0.10", "out_of_control": "0.20"})
     );
     assert_eq!(b["approvals_pending"], 1);
+    assert_eq!(b["required_checks"], json!({"due": 1, "overdue": 0}), "{b}");
     assert_eq!(b["exit_cases_open"], 0);
     let trends = b["trends"].as_array().expect("trends");
     assert_eq!(trends.len(), 12);
@@ -103,6 +104,23 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     let listed = app.get("/flags?status=open", &app.admin_token).body;
     assert_eq!(listed["items"][0]["customer_id"], customers[0].as_str());
     assert!(listed["items"][0]["customer_name"].is_string(), "{listed}");
+
+    // The counts are kept with the changes: a resolution takes the flag off the overview.
+    let open_checks = b["required_checks"].clone();
+    let flag = listed["items"][0]["id"].as_str().unwrap();
+    let r = app.post(
+        &format!("/flags/{flag}/resolve"),
+        &app.admin_token,
+        &json!({"evidence": "interest paid in full"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after = app.get("/overview", &app.admin_token).body;
+    assert_eq!(after["flags"], json!([]), "{after}");
+    assert_eq!(after["required_checks"], open_checks);
+    assert_eq!(
+        after["trends"][11]["flags_raised"], 1,
+        "a resolved flag was still raised"
+    );
 
     // A unit outside the caller's scope is not found; a manager sees only their unit.
     let other = app.unit("Retail Team 9", "team", &root);

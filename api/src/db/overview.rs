@@ -4,45 +4,50 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::{approvals, exit_cases, flags, performance_scores, required_checks};
+use super::schema::{approvals, exit_cases, performance_scores};
 use super::{subtree_range, DbConn};
 use crate::error::AppResult;
 
-/// Open and acknowledged flags per (kind, severity).
+/// Open and acknowledged flags per (kind, severity), from the counters the database keeps per
+/// unit (migration `overview_counts`).
 pub fn unresolved_flags(conn: &mut DbConn, scope: &str) -> AppResult<Vec<(String, String, i64)>> {
+    use super::schema::open_flag_counts as c;
     let (low, high) = subtree_range(scope);
-    Ok(flags::table
-        .filter(flags::org_path.ge(low))
-        .filter(flags::org_path.lt(high))
-        .filter(flags::status.ne("resolved"))
-        .group_by((flags::kind, flags::severity))
-        .select((flags::kind, flags::severity, count_star()))
-        .order((flags::kind, flags::severity))
-        .load(conn)?)
+    let rows: Vec<(String, String, i32)> = c::table
+        .filter(c::org_path.ge(low))
+        .filter(c::org_path.lt(high))
+        .filter(c::open.gt(0))
+        .select((c::kind, c::severity, c::open))
+        .load(conn)?;
+    let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for (kind, severity, open) in rows {
+        *counts.entry((kind, severity)).or_default() += i64::from(open);
+    }
+    Ok(counts.into_iter().map(|((k, s), n)| (k, s, n)).collect())
 }
 
-/// Open required checks (D-5): (due on or after `today`, overdue).
+/// Open required checks (D-5): (due on or after `today`, overdue), from the counters the database
+/// keeps per unit and due date.
 pub fn open_required_checks(
     conn: &mut DbConn,
     scope: &str,
     today: NaiveDate,
 ) -> AppResult<(i64, i64)> {
+    use super::schema::open_check_counts as c;
     let (low, high) = subtree_range(scope);
-    let open = || {
-        required_checks::table
-            .filter(required_checks::org_path.ge(low.clone()))
-            .filter(required_checks::org_path.lt(high.clone()))
-            .filter(required_checks::closed_at.is_null())
-    };
-    let due: i64 = open()
-        .filter(required_checks::due_on.ge(today))
-        .select(count_star())
-        .first(conn)?;
-    let overdue: i64 = open()
-        .filter(required_checks::due_on.lt(today))
-        .select(count_star())
-        .first(conn)?;
-    Ok((due, overdue))
+    let rows: Vec<(NaiveDate, i32)> = c::table
+        .filter(c::org_path.ge(low))
+        .filter(c::org_path.lt(high))
+        .filter(c::open.gt(0))
+        .select((c::due_on, c::open))
+        .load(conn)?;
+    Ok(rows.into_iter().fold((0, 0), |(due, overdue), (on, open)| {
+        if on >= today {
+            (due + i64::from(open), overdue)
+        } else {
+            (due, overdue + i64::from(open))
+        }
+    }))
 }
 
 pub fn pending_approvals(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
@@ -66,33 +71,67 @@ pub fn open_exit_cases(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
         .first(conn)?)
 }
 
-/// When each flag was raised, each check required and each exit case opened in the subtree since
-/// `from` (one read per table; the trend buckets them by month).
+/// How many flags were raised, checks required and exit cases opened in the subtree since `from`,
+/// per minute (one read per table, counted by the database; the trend buckets the minutes into the
+/// bank's months, whose bounds fall on whole minutes in every time zone).
 pub fn opened_since(
     conn: &mut DbConn,
     scope: &str,
     from: NaiveDateTime,
-) -> AppResult<[Vec<NaiveDateTime>; 3]> {
+) -> AppResult<[Vec<(NaiveDateTime, i64)>; 3]> {
+    Ok([
+        opened_per_minute(conn, "flags", "raised_at", scope, from)?,
+        opened_per_minute(conn, "required_checks", "created_at", scope, from)?,
+        opened_per_minute(conn, "exit_cases", "created_at", scope, from)?,
+    ])
+}
+
+#[derive(QueryableByName)]
+struct MinuteCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    minute: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    opened: i64,
+}
+
+fn opened_per_minute(
+    conn: &mut DbConn,
+    table: &str,
+    column: &str,
+    scope: &str,
+    from: NaiveDateTime,
+) -> AppResult<Vec<(NaiveDateTime, i64)>> {
+    use diesel::sql_types::{Text, Timestamp};
+    let minute = match conn {
+        DbConn::Sqlite(_) => format!("substr({column}, 1, 16)"),
+        DbConn::Pg(_) => format!("to_char({column}, 'YYYY-MM-DD HH24:MI')"),
+    };
+    let sql = super::dialect(
+        conn,
+        &format!(
+            "SELECT {minute} AS minute, count(*) AS opened FROM {table} \
+             WHERE org_path >= $1 AND org_path < $2 AND {column} >= $3 GROUP BY 1"
+        ),
+    );
     let (low, high) = subtree_range(scope);
-    let flags_raised = flags::table
-        .filter(flags::org_path.ge(&low))
-        .filter(flags::org_path.lt(&high))
-        .filter(flags::raised_at.ge(from))
-        .select(flags::raised_at)
-        .load(conn)?;
-    let checks_required = required_checks::table
-        .filter(required_checks::org_path.ge(&low))
-        .filter(required_checks::org_path.lt(&high))
-        .filter(required_checks::created_at.ge(from))
-        .select(required_checks::created_at)
-        .load(conn)?;
-    let cases_opened = exit_cases::table
-        .filter(exit_cases::org_path.ge(&low))
-        .filter(exit_cases::org_path.lt(&high))
-        .filter(exit_cases::created_at.ge(from))
-        .select(exit_cases::created_at)
-        .load(conn)?;
-    Ok([flags_raised, checks_required, cases_opened])
+    diesel::sql_query(sql)
+        .bind::<Text, _>(low)
+        .bind::<Text, _>(high)
+        .bind::<Timestamp, _>(from)
+        .load::<MinuteCount>(conn)?
+        .into_iter()
+        .map(|m| {
+            let at =
+                NaiveDateTime::parse_from_str(&m.minute.replacen('T', " ", 1), "%Y-%m-%d %H:%M")
+                    .map_err(|_| {
+                        crate::error::AppError::Internal(format!(
+                            "{table}.{column} holds a corrupt instant {:?}",
+                            m.minute
+                        ))
+                    })?;
+            Ok((at, m.opened))
+        })
+        .collect()
 }
 
 /// (month, total) of every score in the subtree from `first_month` (`YYYY-MM`) on.

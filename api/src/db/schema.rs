@@ -525,6 +525,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    open_flag_counts (org_path, kind, severity) {
+        org_path -> Text,
+        kind -> Text,
+        severity -> Text,
+        open -> Integer,
+    }
+}
+
+diesel::table! {
+    open_check_counts (org_path, due_on) {
+        org_path -> Text,
+        due_on -> Date,
+        open -> Integer,
+    }
+}
+
 diesel::joinable!(rm_indicators -> rms (rm_id));
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(second_rm_queue -> customers (customer_id));
@@ -579,6 +596,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     second_rm_queue,
     rm_indicators,
     rm_loads,
+    open_flag_counts,
+    open_check_counts,
 );
 
 diesel::table! {

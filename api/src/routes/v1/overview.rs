@@ -255,8 +255,12 @@ pub async fn overview(
                     clock.instant_of(month, chrono::NaiveTime::MIN),
                     clock.instant_of(next, chrono::NaiveTime::MIN),
                 );
-                let count = |at: &[chrono::NaiveDateTime]| {
-                    at.iter().filter(|t| **t >= from && **t < to).count() as i64
+                let count = |per_minute: &[(chrono::NaiveDateTime, i64)]| {
+                    per_minute
+                        .iter()
+                        .filter(|(t, _)| *t >= from && *t < to)
+                        .map(|(_, n)| n)
+                        .sum::<i64>()
                 };
                 let (flags_raised, checks_required, exit_cases_opened) =
                     (count(&opened[0]), count(&opened[1]), count(&opened[2]));

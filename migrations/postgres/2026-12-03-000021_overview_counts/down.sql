@@ -1,0 +1,12 @@
+DROP INDEX flags_scope_raised;
+CREATE INDEX flags_scope_counts ON flags(org_path, status, kind, severity, raised_at);
+DROP TRIGGER open_check_counts_delete ON required_checks;
+DROP TRIGGER open_check_counts_update ON required_checks;
+DROP TRIGGER open_check_counts_insert ON required_checks;
+DROP FUNCTION open_check_counts_keep();
+DROP TABLE open_check_counts;
+DROP TRIGGER open_flag_counts_delete ON flags;
+DROP TRIGGER open_flag_counts_update ON flags;
+DROP TRIGGER open_flag_counts_insert ON flags;
+DROP FUNCTION open_flag_counts_keep();
+DROP TABLE open_flag_counts;
