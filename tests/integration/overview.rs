@@ -130,6 +130,27 @@ fn r4_overview_counts_flags_bands_rms_and_keeps_twelve_months_of_trend() {
     assert_eq!(theirs["flags"], json!([]));
     app.get(&format!("/overview?org_unit_id={team}"), &manager)
         .assert_problem(404, "not_found");
+
+    // The RM's books follow the RM to another unit (kept by the database, whatever the path).
+    let moved_to = app.unit("Corporate Team 2", "team", &root);
+    let version = app.get(&format!("/rms/{rm}"), &app.admin_token).body["version"].clone();
+    let r = app.patch(
+        &format!("/rms/{rm}"),
+        &app.admin_token,
+        &json!({"org_unit_id": moved_to, "version": version}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let units = app.get("/overview", &app.admin_token).body["units"].clone();
+    let rms_of = |id: &str| {
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["org_unit_id"] == id)
+            .map(|u| u["rms"].clone())
+    };
+    assert_eq!(rms_of(&team), Some(json!(0)), "{units}");
+    assert_eq!(rms_of(&moved_to), Some(json!(1)), "{units}");
 }
 
 #[test]

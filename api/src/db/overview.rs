@@ -149,36 +149,64 @@ pub fn score_totals_since(
         .load(conn)?)
 }
 
-/// One RM's books at its latest evaluation, with the RM's name and unit.
+/// One RM's books at its latest evaluation: where the RM works, its loan customers and how
+/// many of them are overdue.
+#[derive(Debug, Clone, Queryable)]
+pub struct RmBooks {
+    pub org_path: String,
+    pub rm_id: String,
+    pub loan_customers: i32,
+    pub overdue_customers: i32,
+}
+
+/// The latest evaluated books of the subtree's RMs, one row per RM, read from a covering index.
+pub fn rm_books(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmBooks>> {
+    use super::schema::rm_indicators as i;
+    let (low, high) = subtree_range(scope);
+    Ok(i::table
+        .filter(i::org_path.ge(low))
+        .filter(i::org_path.lt(high))
+        .select((
+            i::org_path,
+            i::rm_id,
+            i::loan_customers,
+            i::overdue_customers,
+        ))
+        .load(conn)?)
+}
+
+/// One RM's books at its latest evaluation, with the RM's name, unit and the date.
 #[derive(Debug, Clone, Queryable)]
 pub struct RmIndicatorRow {
     pub rm_id: String,
     pub name: String,
     pub org_unit_id: String,
-    pub org_path: String,
     pub as_of: NaiveDate,
     pub loan_customers: i32,
     pub overdue_customers: i32,
 }
 
-/// The latest evaluated books of the subtree's RMs (one row per RM).
-pub fn rm_indicators(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmIndicatorRow>> {
+/// The latest evaluated books of the given RMs, named.
+pub fn rm_indicators_of(conn: &mut DbConn, rm_ids: &[&str]) -> AppResult<Vec<RmIndicatorRow>> {
     use super::schema::{rm_indicators as i, rms};
-    let (low, high) = subtree_range(scope);
-    Ok(i::table
-        .inner_join(rms::table)
-        .filter(rms::org_path.ge(low))
-        .filter(rms::org_path.lt(high))
-        .select((
-            i::rm_id,
-            rms::name,
-            rms::org_unit_id,
-            rms::org_path,
-            i::as_of,
-            i::loan_customers,
-            i::overdue_customers,
-        ))
-        .load(conn)?)
+    let mut out = Vec::with_capacity(rm_ids.len());
+    for chunk in rm_ids.chunks(500) {
+        out.extend(
+            i::table
+                .inner_join(rms::table)
+                .filter(i::rm_id.eq_any(chunk))
+                .select((
+                    i::rm_id,
+                    rms::name,
+                    rms::org_unit_id,
+                    i::as_of,
+                    i::loan_customers,
+                    i::overdue_customers,
+                ))
+                .load::<RmIndicatorRow>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Keeps the books an evaluation of `as_of` over `scope` found (RM, loan customers, overdue

@@ -514,6 +514,7 @@ diesel::table! {
         as_of -> Date,
         loan_customers -> Integer,
         overdue_customers -> Integer,
+        org_path -> Text,
     }
 }
 

@@ -1,3 +1,8 @@
+DROP TRIGGER rm_indicators_follow_rm ON rms;
+DROP TRIGGER rm_indicators_scope_insert ON rm_indicators;
+DROP FUNCTION rm_indicators_scope_keep();
+DROP INDEX rm_indicators_scope;
+ALTER TABLE rm_indicators DROP COLUMN org_path;
 DROP INDEX flags_scope_raised;
 CREATE INDEX flags_scope_counts ON flags(org_path, status, kind, severity, raised_at);
 DROP TRIGGER open_check_counts_delete ON required_checks;

@@ -70,3 +70,22 @@ CREATE TRIGGER open_check_counts_delete AFTER DELETE ON required_checks
 -- wider index.
 DROP INDEX flags_scope_counts;
 CREATE INDEX flags_scope_raised ON flags(org_path, raised_at);
+
+-- R-4: each RM's latest books carry the RM's org path (kept by the database when the books are
+-- written and when the RM moves), so that a subtree's books are one range of a covering index.
+ALTER TABLE rm_indicators ADD COLUMN org_path TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE rm_indicators SET org_path = r.org_path FROM rms r WHERE r.id = rm_indicators.rm_id;
+CREATE INDEX rm_indicators_scope ON rm_indicators(org_path, loan_customers, overdue_customers, rm_id);
+CREATE FUNCTION rm_indicators_scope_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'rm_indicators' THEN
+        NEW.org_path := (SELECT r.org_path FROM rms r WHERE r.id = NEW.rm_id);
+        RETURN NEW;
+    END IF;
+    UPDATE rm_indicators SET org_path = NEW.org_path WHERE rm_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER rm_indicators_scope_insert BEFORE INSERT ON rm_indicators
+    FOR EACH ROW EXECUTE FUNCTION rm_indicators_scope_keep();
+CREATE TRIGGER rm_indicators_follow_rm AFTER UPDATE OF org_path ON rms
+    FOR EACH ROW EXECUTE FUNCTION rm_indicators_scope_keep();

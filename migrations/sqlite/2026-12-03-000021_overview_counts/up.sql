@@ -74,3 +74,18 @@ END;
 -- wider index.
 DROP INDEX flags_scope_counts;
 CREATE INDEX flags_scope_raised ON flags(org_path, raised_at);
+
+-- R-4: each RM's latest books carry the RM's org path (kept by the database when the books are
+-- written and when the RM moves), so that a subtree's books are one range of a covering index.
+ALTER TABLE rm_indicators ADD COLUMN org_path TEXT NOT NULL DEFAULT '';
+UPDATE rm_indicators SET org_path = (SELECT r.org_path FROM rms r WHERE r.id = rm_indicators.rm_id);
+CREATE INDEX rm_indicators_scope ON rm_indicators(org_path, loan_customers, overdue_customers, rm_id);
+CREATE TRIGGER rm_indicators_scope_insert AFTER INSERT ON rm_indicators
+BEGIN
+    UPDATE rm_indicators SET org_path = (SELECT r.org_path FROM rms r WHERE r.id = NEW.rm_id)
+    WHERE rm_id = NEW.rm_id;
+END;
+CREATE TRIGGER rm_indicators_follow_rm AFTER UPDATE OF org_path ON rms
+BEGIN
+    UPDATE rm_indicators SET org_path = NEW.org_path WHERE rm_id = NEW.id;
+END;

@@ -178,40 +178,31 @@ pub async fn overview(
                     rms_by_band: BandCounts::default(),
                 })
                 .collect();
-            let mut rm_risk: Vec<RmRisk> = Vec::new();
-            for row in store::rm_indicators(conn, &scope)? {
+            let books = store::rm_books(conn, &scope)?;
+            let mut ratios: Vec<(Decimal, &str)> = Vec::with_capacity(books.len());
+            for row in &books {
                 let loans = u32::try_from(row.loan_customers).unwrap_or(0);
                 let overdue = u32::try_from(row.overdue_customers).unwrap_or(0);
-                let ind = indicator(loans, overdue, row.as_of, &policy);
-                let rm_band = band(ind.overdue_ratio, &policy);
-                if let Some(unit) = children
+                let ind = indicator(loans, overdue, today, &policy);
+                ratios.push((ind.overdue_ratio, &row.rm_id));
+                let Some(unit) = children
                     .iter()
                     .position(|u| row.org_path.starts_with(&u.path))
                     .map(|i| &mut units[i])
-                {
-                    unit.rms += 1;
-                    unit.loan_customers += u64::from(loans);
-                    unit.overdue_customers += u64::from(overdue);
-                    if ind.ratio_applies {
-                        match rm_band {
-                            RiskBand::Normal => unit.rms_by_band.normal += 1,
-                            RiskBand::AboveNormal => unit.rms_by_band.above_normal += 1,
-                            RiskBand::ActionRequired => unit.rms_by_band.action_required += 1,
-                            RiskBand::OutOfControl => unit.rms_by_band.out_of_control += 1,
-                        }
+                else {
+                    continue;
+                };
+                unit.rms += 1;
+                unit.loan_customers += u64::from(loans);
+                unit.overdue_customers += u64::from(overdue);
+                if ind.ratio_applies {
+                    match band(ind.overdue_ratio, &policy) {
+                        RiskBand::Normal => unit.rms_by_band.normal += 1,
+                        RiskBand::AboveNormal => unit.rms_by_band.above_normal += 1,
+                        RiskBand::ActionRequired => unit.rms_by_band.action_required += 1,
+                        RiskBand::OutOfControl => unit.rms_by_band.out_of_control += 1,
                     }
                 }
-                rm_risk.push(RmRisk {
-                    band: rm_band,
-                    rm_id: row.rm_id,
-                    name: row.name,
-                    org_unit_id: row.org_unit_id,
-                    loan_customers: loans,
-                    overdue_customers: overdue,
-                    overdue_ratio: ind.overdue_ratio,
-                    ratio_applies: ind.ratio_applies,
-                    as_of: row.as_of,
-                });
             }
             for unit in &mut units {
                 if unit.loan_customers > 0 {
@@ -220,7 +211,39 @@ pub async fn overview(
                     .round_dp(4);
                 }
             }
-            let rms_evaluated = rm_risk.len() as u32;
+            let rms_evaluated = books.len() as u32;
+            // The riskiest: every RM whose ratio reaches the RM_RISK_LIMIT-th highest (ties
+            // included) is named, then ordered by ratio, name and id, and the list cut.
+            let riskiest: Vec<&str> = if ratios.len() > RM_RISK_LIMIT {
+                ratios.select_nth_unstable_by(RM_RISK_LIMIT - 1, |a, b| b.0.cmp(&a.0));
+                let least = ratios[RM_RISK_LIMIT - 1].0;
+                ratios
+                    .iter()
+                    .filter(|(r, _)| *r >= least)
+                    .map(|(_, id)| *id)
+                    .collect()
+            } else {
+                ratios.iter().map(|(_, id)| *id).collect()
+            };
+            let mut rm_risk: Vec<RmRisk> = store::rm_indicators_of(conn, &riskiest)?
+                .into_iter()
+                .map(|row| {
+                    let loans = u32::try_from(row.loan_customers).unwrap_or(0);
+                    let overdue = u32::try_from(row.overdue_customers).unwrap_or(0);
+                    let ind = indicator(loans, overdue, row.as_of, &policy);
+                    RmRisk {
+                        band: band(ind.overdue_ratio, &policy),
+                        rm_id: row.rm_id,
+                        name: row.name,
+                        org_unit_id: row.org_unit_id,
+                        loan_customers: loans,
+                        overdue_customers: overdue,
+                        overdue_ratio: ind.overdue_ratio,
+                        ratio_applies: ind.ratio_applies,
+                        as_of: row.as_of,
+                    }
+                })
+                .collect();
             rm_risk.sort_by(|a, b| {
                 b.overdue_ratio
                     .cmp(&a.overdue_ratio)
