@@ -201,6 +201,8 @@ fn seed(db: &Db, config: &Config, size: &Size) -> Result<(), String> {
         let runs = run_the_year(db, config)?;
         format!("{summary}, {runs} job runs for the past year")
     };
+    // The counts the database kept while the bank was written start folded.
+    crate::db::kept::fold_now(db).map_err(|e| format!("folding the kept counts failed: {e}"))?;
     // The bank is written in one transaction: fold SQLite's log into the file now, or the next
     // server to open it replays gigabytes before it can write.
     // PostgreSQL plans from statistics: gather them for the tables the bank was just written into

@@ -85,6 +85,7 @@ impl Application {
         let search_key =
             crate::national_ids::SearchKey::load(config.search_key.as_deref(), &config.data_dir)?;
         crate::national_ids::spawn_filler(db.clone(), search_key.clone());
+        crate::db::kept::spawn_folder(db.clone());
         let signer = std::sync::Arc::new(crate::anchor::Signer::load_or_create(&config.data_dir)?);
         spawn_checkpoints(
             db.clone(),

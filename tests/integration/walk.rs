@@ -209,6 +209,48 @@ fn check(
         );
     }
 
+    // The figures the database keeps equal a recount of the state: each RM's A-3 load and the
+    // overview's open flags and checks per unit.
+    let kept_flags = "SELECT org_path, kind, severity, SUM(open) AS n FROM \
+        (SELECT org_path, kind, severity, open FROM open_flag_counts UNION ALL \
+         SELECT org_path, kind, severity, open FROM open_flag_count_changes) k \
+        GROUP BY org_path, kind, severity HAVING SUM(open) <> 0";
+    let counted_flags = "SELECT org_path, kind, severity, COUNT(*) AS n FROM flags \
+        WHERE status <> 'resolved' GROUP BY org_path, kind, severity";
+    let kept_checks = "SELECT org_path, due_on, SUM(open) AS n FROM \
+        (SELECT org_path, due_on, open FROM open_check_counts UNION ALL \
+         SELECT org_path, due_on, open FROM open_check_count_changes) k \
+        GROUP BY org_path, due_on HAVING SUM(open) <> 0";
+    let counted_checks = "SELECT org_path, due_on, COUNT(*) AS n FROM required_checks \
+        WHERE closed_at IS NULL GROUP BY org_path, due_on";
+    let drift: Vec<One> = diesel::sql_query(format!(
+        "SELECT 'rm_loads ' || r.id AS a FROM rms r \
+         WHERE COALESCE((SELECT key_accounts FROM rm_loads k WHERE k.rm_id = r.id), 0) \
+             + COALESCE((SELECT SUM(key_accounts) FROM rm_load_changes k WHERE k.rm_id = r.id), 0) \
+             <> (SELECT COUNT(*) FROM assignments a JOIN customers c ON c.id = a.customer_id \
+                 WHERE a.rm_id = r.id AND a.valid_to IS NULL AND (c.is_key_account = TRUE OR EXISTS \
+                   (SELECT 1 FROM loans l WHERE l.customer_id = c.id AND l.balance_fen > 0))) \
+            OR COALESCE((SELECT vip_customers FROM rm_loads k WHERE k.rm_id = r.id), 0) \
+             + COALESCE((SELECT SUM(vip_customers) FROM rm_load_changes k WHERE k.rm_id = r.id), 0) \
+             <> (SELECT COUNT(*) FROM assignments a JOIN customers c ON c.id = a.customer_id \
+                 WHERE a.rm_id = r.id AND a.valid_to IS NULL AND c.is_vip = TRUE) \
+         UNION ALL SELECT 'open flags ' || d.org_path || ' ' || d.kind FROM \
+           (SELECT * FROM ({kept_flags}) x EXCEPT SELECT * FROM ({counted_flags}) y) d \
+         UNION ALL SELECT 'open flags ' || d.org_path || ' ' || d.kind FROM \
+           (SELECT * FROM ({counted_flags}) x EXCEPT SELECT * FROM ({kept_flags}) y) d \
+         UNION ALL SELECT 'open checks ' || d.org_path FROM \
+           (SELECT * FROM ({kept_checks}) x EXCEPT SELECT * FROM ({counted_checks}) y) d \
+         UNION ALL SELECT 'open checks ' || d.org_path FROM \
+           (SELECT * FROM ({counted_checks}) x EXCEPT SELECT * FROM ({kept_checks}) y) d"
+    ))
+    .load(&mut conn)
+    .expect("kept figures");
+    assert!(
+        drift.is_empty(),
+        "kept figures differ from a recount at {at}: {:?}",
+        drift.iter().map(|d| &d.a).collect::<Vec<_>>()
+    );
+
     // A-6: every assigned A-6 customer without a second RM is on the queue.
     let unqueued: Vec<One> = diesel::sql_query(
         "SELECT c.id AS a FROM customers c WHERE c.needs_second_rm_since IS NULL \

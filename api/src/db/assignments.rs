@@ -118,7 +118,7 @@ pub fn bp_of(share: rust_decimal::Decimal) -> i32 {
 /// the RM's load, (key accounts, VIP customers) among the customers it holds in force. A
 /// customer with a loan outstanding counts as a key account (002 "重点管户,贷款户及重点存款客户").
 /// The database keeps the figures with every assignment, marker and loan snapshot written, on every
-/// path (migration `rm_loads`); reading them costs one row.
+/// path (migration `rm_loads`, `super::kept`): a read costs a row and the changes not yet folded.
 pub fn rm_load(conn: &mut DbConn, rm_id: &str) -> AppResult<(u32, u32)> {
     Ok(rm_loads(conn, &[rm_id.to_string()])?
         .remove(rm_id)
@@ -130,27 +130,50 @@ pub fn rm_loads(
     conn: &mut DbConn,
     rm_ids: &[String],
 ) -> AppResult<std::collections::HashMap<String, (u32, u32)>> {
-    use super::schema::rm_loads;
-    let mut loads = std::collections::HashMap::with_capacity(rm_ids.len());
-    for chunk in rm_ids.chunks(500) {
-        let rows: Vec<(String, i32, i32)> = rm_loads::table
+    use super::schema::{rm_load_changes as changes, rm_loads};
+    let kept: Vec<(String, i32, i32)> = super::in_chunks(rm_ids, |chunk| {
+        Ok(rm_loads::table
             .filter(rm_loads::rm_id.eq_any(chunk))
             .select((
                 rm_loads::rm_id,
                 rm_loads::key_accounts,
                 rm_loads::vip_customers,
             ))
-            .load(conn)?;
-        for (rm, key, vip) in rows {
-            let count = |n: i32| {
+            .load(conn)?)
+    })?;
+    let changed: Vec<(String, Option<i64>, Option<i64>)> = super::in_chunks(rm_ids, |chunk| {
+        Ok(changes::table
+            .filter(changes::rm_id.eq_any(chunk))
+            .group_by(changes::rm_id)
+            .select((
+                changes::rm_id,
+                diesel::dsl::sum(changes::key_accounts),
+                diesel::dsl::sum(changes::vip_customers),
+            ))
+            .load(conn)?)
+    })?;
+    let mut sums: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    let kept = kept
+        .into_iter()
+        .map(|(rm, key, vip)| (rm, i64::from(key), i64::from(vip)));
+    let changed = changed
+        .into_iter()
+        .map(|(rm, key, vip)| (rm, key.unwrap_or(0), vip.unwrap_or(0)));
+    for (rm, key, vip) in kept.chain(changed) {
+        let sum = sums.entry(rm).or_default();
+        sum.0 += key;
+        sum.1 += vip;
+    }
+    sums.into_iter()
+        .map(|(rm, (key, vip))| {
+            let count = |n: i64| {
                 u32::try_from(n).map_err(|_| {
-                    AppError::Internal(format!("rm_loads of {rm} holds a negative count {n}"))
+                    AppError::Internal(format!("the kept load of RM {rm} adds up to {n}"))
                 })
             };
-            loads.insert(rm.clone(), (count(key)?, count(vip)?));
-        }
-    }
-    Ok(loads)
+            Ok((rm.clone(), (count(key)?, count(vip)?)))
+        })
+        .collect()
 }
 
 /// The RM's assignments in force with their customers.

@@ -93,6 +93,7 @@ pub mod handovers;
 pub mod idempotency;
 pub mod imports;
 pub mod jobs;
+pub mod kept;
 pub mod loan_import;
 pub mod loans;
 pub mod org_units;

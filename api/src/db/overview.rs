@@ -8,46 +8,61 @@ use super::schema::{approvals, exit_cases, performance_scores};
 use super::{subtree_range, DbConn};
 use crate::error::AppResult;
 
-/// Open and acknowledged flags per (kind, severity), from the counters the database keeps per
-/// unit (migration `overview_counts`).
+/// Open and acknowledged flags per (kind, severity), from the counts the database keeps per unit
+/// (migration `overview_counts`, `super::kept`).
 pub fn unresolved_flags(conn: &mut DbConn, scope: &str) -> AppResult<Vec<(String, String, i64)>> {
-    use super::schema::open_flag_counts as c;
+    use super::schema::{open_flag_count_changes as changes, open_flag_counts as c};
     let (low, high) = subtree_range(scope);
-    let rows: Vec<(String, String, i32)> = c::table
-        .filter(c::org_path.ge(low))
-        .filter(c::org_path.lt(high))
-        .filter(c::open.gt(0))
+    let kept: Vec<(String, String, i32)> = c::table
+        .filter(c::org_path.ge(&low))
+        .filter(c::org_path.lt(&high))
         .select((c::kind, c::severity, c::open))
         .load(conn)?;
+    let changed: Vec<(String, String, i32)> = changes::table
+        .filter(changes::org_path.ge(&low))
+        .filter(changes::org_path.lt(&high))
+        .select((changes::kind, changes::severity, changes::open))
+        .load(conn)?;
     let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
-    for (kind, severity, open) in rows {
+    for (kind, severity, open) in kept.into_iter().chain(changed) {
         *counts.entry((kind, severity)).or_default() += i64::from(open);
     }
-    Ok(counts.into_iter().map(|((k, s), n)| (k, s, n)).collect())
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|((k, s), n)| (k, s, n))
+        .collect())
 }
 
-/// Open required checks (D-5): (due on or after `today`, overdue), from the counters the database
+/// Open required checks (D-5): (due on or after `today`, overdue), from the counts the database
 /// keeps per unit and due date.
 pub fn open_required_checks(
     conn: &mut DbConn,
     scope: &str,
     today: NaiveDate,
 ) -> AppResult<(i64, i64)> {
-    use super::schema::open_check_counts as c;
+    use super::schema::{open_check_count_changes as changes, open_check_counts as c};
     let (low, high) = subtree_range(scope);
-    let rows: Vec<(NaiveDate, i32)> = c::table
-        .filter(c::org_path.ge(low))
-        .filter(c::org_path.lt(high))
-        .filter(c::open.gt(0))
+    let kept: Vec<(NaiveDate, i32)> = c::table
+        .filter(c::org_path.ge(&low))
+        .filter(c::org_path.lt(&high))
         .select((c::due_on, c::open))
         .load(conn)?;
-    Ok(rows.into_iter().fold((0, 0), |(due, overdue), (on, open)| {
-        if on >= today {
-            (due + i64::from(open), overdue)
-        } else {
-            (due, overdue + i64::from(open))
-        }
-    }))
+    let changed: Vec<(NaiveDate, i32)> = changes::table
+        .filter(changes::org_path.ge(&low))
+        .filter(changes::org_path.lt(&high))
+        .select((changes::due_on, changes::open))
+        .load(conn)?;
+    Ok(kept
+        .into_iter()
+        .chain(changed)
+        .fold((0, 0), |(due, overdue), (on, open)| {
+            if on >= today {
+                (due + i64::from(open), overdue)
+            } else {
+                (due, overdue + i64::from(open))
+            }
+        }))
 }
 
 pub fn pending_approvals(conn: &mut DbConn, scope: &str) -> AppResult<i64> {
@@ -189,24 +204,20 @@ pub struct RmIndicatorRow {
 /// The latest evaluated books of the given RMs, named.
 pub fn rm_indicators_of(conn: &mut DbConn, rm_ids: &[&str]) -> AppResult<Vec<RmIndicatorRow>> {
     use super::schema::{rm_indicators as i, rms};
-    let mut out = Vec::with_capacity(rm_ids.len());
-    for chunk in rm_ids.chunks(500) {
-        out.extend(
-            i::table
-                .inner_join(rms::table)
-                .filter(i::rm_id.eq_any(chunk))
-                .select((
-                    i::rm_id,
-                    rms::name,
-                    rms::org_unit_id,
-                    i::as_of,
-                    i::loan_customers,
-                    i::overdue_customers,
-                ))
-                .load::<RmIndicatorRow>(conn)?,
-        );
-    }
-    Ok(out)
+    super::in_chunks(rm_ids, |chunk| {
+        Ok(i::table
+            .inner_join(rms::table)
+            .filter(i::rm_id.eq_any(chunk))
+            .select((
+                i::rm_id,
+                rms::name,
+                rms::org_unit_id,
+                i::as_of,
+                i::loan_customers,
+                i::overdue_customers,
+            ))
+            .load::<RmIndicatorRow>(conn)?)
+    })
 }
 
 /// Keeps the books an evaluation of `as_of` over `scope` found (RM, loan customers, overdue

@@ -543,6 +543,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rm_load_changes (id) {
+        id -> BigInt,
+        rm_id -> Text,
+        key_accounts -> Integer,
+        vip_customers -> Integer,
+    }
+}
+
+diesel::table! {
+    open_flag_count_changes (id) {
+        id -> BigInt,
+        org_path -> Text,
+        kind -> Text,
+        severity -> Text,
+        open -> Integer,
+    }
+}
+
+diesel::table! {
+    open_check_count_changes (id) {
+        id -> BigInt,
+        org_path -> Text,
+        due_on -> Date,
+        open -> Integer,
+    }
+}
+
 diesel::joinable!(rm_indicators -> rms (rm_id));
 diesel::joinable!(rms -> org_units (org_unit_id));
 diesel::joinable!(second_rm_queue -> customers (customer_id));
@@ -599,6 +627,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     rm_loads,
     open_flag_counts,
     open_check_counts,
+    rm_load_changes,
+    open_flag_count_changes,
+    open_check_count_changes,
 );
 
 diesel::table! {

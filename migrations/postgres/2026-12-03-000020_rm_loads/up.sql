@@ -39,36 +39,40 @@ CREATE TRIGGER loan_outstanding_update AFTER UPDATE ON loan_snapshots
 CREATE TRIGGER loan_outstanding_delete AFTER DELETE ON loan_snapshots
     FOR EACH ROW EXECUTE FUNCTION loan_outstanding_keep();
 
+-- The loads: `rm_loads` holds them as of the last fold, `rm_load_changes` what every change added
+-- or took off since (only changes that move a load: an ordinary customer adds nothing). A read adds
+-- the two; the server folds the changes into the totals every few seconds (src/db/kept.rs). Changes
+-- are appended, never a total updated in place: a transaction that assigns a million customers would
+-- otherwise update each RM's row hundreds of times, and every such update leaves a row version the
+-- next one must walk past until the transaction ends.
 CREATE TABLE rm_loads (
     rm_id TEXT PRIMARY KEY NOT NULL,
     key_accounts INTEGER NOT NULL CHECK (key_accounts >= 0),
     vip_customers INTEGER NOT NULL CHECK (vip_customers >= 0)
 );
+CREATE TABLE rm_load_changes (
+    id BIGSERIAL PRIMARY KEY,
+    rm_id TEXT NOT NULL,
+    key_accounts INTEGER NOT NULL,
+    vip_customers INTEGER NOT NULL
+);
+CREATE INDEX rm_load_changes_rm ON rm_load_changes(rm_id);
 INSERT INTO rm_loads(rm_id, key_accounts, vip_customers)
-SELECT r.id,
-    (SELECT count(*) FROM assignments a JOIN customers c ON c.id = a.customer_id
-     WHERE a.rm_id = r.id AND a.valid_to IS NULL AND (c.is_key_account OR c.loan_outstanding)),
-    (SELECT count(*) FROM assignments a JOIN customers c ON c.id = a.customer_id
-     WHERE a.rm_id = r.id AND a.valid_to IS NULL AND c.is_vip)
-FROM rms r;
+SELECT a.rm_id, sum((c.is_key_account OR c.loan_outstanding)::int), sum(c.is_vip::int)
+FROM assignments a JOIN customers c ON c.id = a.customer_id
+WHERE a.valid_to IS NULL AND (c.is_key_account OR c.loan_outstanding OR c.is_vip)
+GROUP BY a.rm_id;
 
 -- Adds (sign 1) or takes off (sign -1) one customer from an RM's load.
 CREATE FUNCTION rm_loads_move(rm TEXT, customer TEXT, sign INTEGER) RETURNS void LANGUAGE sql AS $$
-    UPDATE rm_loads SET
-        key_accounts = key_accounts + sign * (c.is_key_account OR c.loan_outstanding)::int,
-        vip_customers = vip_customers + sign * c.is_vip::int
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT rm, sign * (c.is_key_account OR c.loan_outstanding)::int, sign * c.is_vip::int
     FROM customers c
-    WHERE rm_loads.rm_id = rm AND c.id = customer;
+    WHERE c.id = customer AND (c.is_key_account OR c.loan_outstanding OR c.is_vip);
 $$;
 CREATE FUNCTION rm_loads_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'rms' THEN
-        IF TG_OP = 'INSERT' THEN
-            INSERT INTO rm_loads(rm_id, key_accounts, vip_customers) VALUES (NEW.id, 0, 0);
-        ELSE
-            DELETE FROM rm_loads WHERE rm_id = OLD.id;
-        END IF;
-    ELSIF TG_TABLE_NAME = 'assignments' THEN
+    IF TG_TABLE_NAME = 'assignments' THEN
         -- An assignment in force adds its customer to the RM's load; ending, moving or deleting
         -- it takes the customer off again.
         IF TG_OP <> 'INSERT' AND OLD.valid_to IS NULL THEN
@@ -80,19 +84,14 @@ BEGIN
     ELSE
         -- A customer becoming (or ceasing to be) a key account, a borrower or a VIP moves the
         -- load of every RM holding it (one assignment in force per customer and RM).
-        UPDATE rm_loads SET
-            key_accounts = key_accounts + (NEW.is_key_account OR NEW.loan_outstanding)::int
-                                        - (OLD.is_key_account OR OLD.loan_outstanding)::int,
-            vip_customers = vip_customers + NEW.is_vip::int - OLD.is_vip::int
-        WHERE rm_id IN (SELECT a.rm_id FROM assignments a
-                        WHERE a.customer_id = NEW.id AND a.valid_to IS NULL);
+        INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+        SELECT a.rm_id,
+            (NEW.is_key_account OR NEW.loan_outstanding)::int - (OLD.is_key_account OR OLD.loan_outstanding)::int,
+            NEW.is_vip::int - OLD.is_vip::int
+        FROM assignments a WHERE a.customer_id = NEW.id AND a.valid_to IS NULL;
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER rm_loads_rm_insert AFTER INSERT ON rms
-    FOR EACH ROW EXECUTE FUNCTION rm_loads_keep();
-CREATE TRIGGER rm_loads_rm_delete AFTER DELETE ON rms
-    FOR EACH ROW EXECUTE FUNCTION rm_loads_keep();
 CREATE TRIGGER rm_loads_assignment_insert AFTER INSERT ON assignments
     FOR EACH ROW WHEN (NEW.valid_to IS NULL) EXECUTE FUNCTION rm_loads_keep();
 CREATE TRIGGER rm_loads_assignment_update AFTER UPDATE OF valid_to, rm_id, customer_id ON assignments

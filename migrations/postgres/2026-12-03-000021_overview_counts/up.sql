@@ -1,6 +1,8 @@
--- The overview's counters, kept by the database with every change on every path, one row per org
--- unit (and kind and severity, or due date), so that a head office's overview sums a few rows per
--- unit instead of counting every open flag and check of the bank.
+-- The overview's counters, kept by the database with every change on every path, per org unit
+-- (and kind and severity, or due date), so that a head office's overview sums a few rows per unit
+-- instead of counting every open flag and check of the bank. As with the RMs' loads, a change
+-- appends a row to `*_changes`; a read adds them to the totals, which the server folds them into
+-- every few seconds (src/db/kept.rs), dropping totals that fall to zero.
 
 -- Open (not resolved) flags by unit, kind and severity.
 CREATE TABLE open_flag_counts (
@@ -10,59 +12,72 @@ CREATE TABLE open_flag_counts (
     open INTEGER NOT NULL CHECK (open >= 0),
     PRIMARY KEY (org_path, kind, severity)
 );
+CREATE TABLE open_flag_count_changes (
+    id BIGSERIAL PRIMARY KEY,
+    org_path TEXT COLLATE "C" NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    open INTEGER NOT NULL
+);
+CREATE INDEX open_flag_count_changes_scope ON open_flag_count_changes(org_path);
 INSERT INTO open_flag_counts(org_path, kind, severity, open)
 SELECT org_path, kind, severity, count(*) FROM flags WHERE status <> 'resolved'
 GROUP BY org_path, kind, severity;
 CREATE FUNCTION open_flag_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.status <> 'resolved' THEN
-        UPDATE open_flag_counts SET open = open - 1
-        WHERE org_path = OLD.org_path AND kind = OLD.kind AND severity = OLD.severity;
-        DELETE FROM open_flag_counts
-        WHERE org_path = OLD.org_path AND kind = OLD.kind AND severity = OLD.severity AND open = 0;
+        INSERT INTO open_flag_count_changes(org_path, kind, severity, open)
+        VALUES (OLD.org_path, OLD.kind, OLD.severity, -1);
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.status <> 'resolved' THEN
-        INSERT INTO open_flag_counts(org_path, kind, severity, open)
-        VALUES (NEW.org_path, NEW.kind, NEW.severity, 1)
-        ON CONFLICT (org_path, kind, severity) DO UPDATE SET open = open_flag_counts.open + 1;
+        INSERT INTO open_flag_count_changes(org_path, kind, severity, open)
+        VALUES (NEW.org_path, NEW.kind, NEW.severity, 1);
     END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER open_flag_counts_insert AFTER INSERT ON flags
     FOR EACH ROW WHEN (NEW.status <> 'resolved') EXECUTE FUNCTION open_flag_counts_keep();
 CREATE TRIGGER open_flag_counts_update AFTER UPDATE OF status, org_path, kind, severity ON flags
-    FOR EACH ROW EXECUTE FUNCTION open_flag_counts_keep();
+    FOR EACH ROW WHEN ((OLD.status = 'resolved') <> (NEW.status = 'resolved') OR OLD.org_path <> NEW.org_path
+                       OR OLD.kind <> NEW.kind OR OLD.severity <> NEW.severity)
+    EXECUTE FUNCTION open_flag_counts_keep();
 CREATE TRIGGER open_flag_counts_delete AFTER DELETE ON flags
     FOR EACH ROW WHEN (OLD.status <> 'resolved') EXECUTE FUNCTION open_flag_counts_keep();
 
 -- D-5: open required checks by unit and due date (due or overdue depends on the day the overview
--- is read). A row that falls to zero goes, so the table holds only what is open.
+-- is read).
 CREATE TABLE open_check_counts (
     org_path TEXT COLLATE "C" NOT NULL,
     due_on DATE NOT NULL,
     open INTEGER NOT NULL CHECK (open >= 0),
     PRIMARY KEY (org_path, due_on)
 );
+CREATE TABLE open_check_count_changes (
+    id BIGSERIAL PRIMARY KEY,
+    org_path TEXT COLLATE "C" NOT NULL,
+    due_on DATE NOT NULL,
+    open INTEGER NOT NULL
+);
+CREATE INDEX open_check_count_changes_scope ON open_check_count_changes(org_path);
 INSERT INTO open_check_counts(org_path, due_on, open)
 SELECT org_path, due_on, count(*) FROM required_checks WHERE closed_at IS NULL
 GROUP BY org_path, due_on;
 CREATE FUNCTION open_check_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.closed_at IS NULL THEN
-        UPDATE open_check_counts SET open = open - 1
-        WHERE org_path = OLD.org_path AND due_on = OLD.due_on;
-        DELETE FROM open_check_counts WHERE org_path = OLD.org_path AND due_on = OLD.due_on AND open = 0;
+        INSERT INTO open_check_count_changes(org_path, due_on, open) VALUES (OLD.org_path, OLD.due_on, -1);
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.closed_at IS NULL THEN
-        INSERT INTO open_check_counts(org_path, due_on, open) VALUES (NEW.org_path, NEW.due_on, 1)
-        ON CONFLICT (org_path, due_on) DO UPDATE SET open = open_check_counts.open + 1;
+        INSERT INTO open_check_count_changes(org_path, due_on, open) VALUES (NEW.org_path, NEW.due_on, 1);
     END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER open_check_counts_insert AFTER INSERT ON required_checks
     FOR EACH ROW WHEN (NEW.closed_at IS NULL) EXECUTE FUNCTION open_check_counts_keep();
 CREATE TRIGGER open_check_counts_update AFTER UPDATE OF closed_at, org_path, due_on ON required_checks
-    FOR EACH ROW EXECUTE FUNCTION open_check_counts_keep();
+    FOR EACH ROW WHEN ((OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL) OR OLD.org_path <> NEW.org_path
+                       OR OLD.due_on <> NEW.due_on)
+    EXECUTE FUNCTION open_check_counts_keep();
 CREATE TRIGGER open_check_counts_delete AFTER DELETE ON required_checks
     FOR EACH ROW WHEN (OLD.closed_at IS NULL) EXECUTE FUNCTION open_check_counts_keep();
 

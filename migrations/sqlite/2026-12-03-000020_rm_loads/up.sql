@@ -32,52 +32,53 @@ BEGIN
     );
 END;
 
+-- The loads: `rm_loads` holds them as of the last fold, `rm_load_changes` what every change added
+-- or took off since (only changes that move a load: an ordinary customer adds nothing). A read adds
+-- the two; the server folds the changes into the totals every few seconds (src/db/kept.rs). Changes
+-- are appended, never a total updated in place, so a transaction that assigns a million customers
+-- does not update each RM's row hundreds of times (on PostgreSQL every such update leaves a row
+-- version that the next one must walk past until the transaction ends).
 CREATE TABLE rm_loads (
     rm_id TEXT PRIMARY KEY NOT NULL,
     key_accounts INTEGER NOT NULL CHECK (key_accounts >= 0),
     vip_customers INTEGER NOT NULL CHECK (vip_customers >= 0)
 );
+CREATE TABLE rm_load_changes (
+    id INTEGER PRIMARY KEY,
+    rm_id TEXT NOT NULL,
+    key_accounts INTEGER NOT NULL,
+    vip_customers INTEGER NOT NULL
+);
+CREATE INDEX rm_load_changes_rm ON rm_load_changes(rm_id);
 INSERT INTO rm_loads(rm_id, key_accounts, vip_customers)
-SELECT r.id,
-    (SELECT count(*) FROM assignments a JOIN customers c ON c.id = a.customer_id
-     WHERE a.rm_id = r.id AND a.valid_to IS NULL AND (c.is_key_account OR c.loan_outstanding)),
-    (SELECT count(*) FROM assignments a JOIN customers c ON c.id = a.customer_id
-     WHERE a.rm_id = r.id AND a.valid_to IS NULL AND c.is_vip)
-FROM rms r;
-CREATE TRIGGER rm_loads_rm_insert AFTER INSERT ON rms
-BEGIN
-    INSERT INTO rm_loads(rm_id, key_accounts, vip_customers) VALUES (NEW.id, 0, 0);
-END;
-CREATE TRIGGER rm_loads_rm_delete AFTER DELETE ON rms
-BEGIN
-    DELETE FROM rm_loads WHERE rm_id = OLD.id;
-END;
+SELECT a.rm_id, sum(c.is_key_account OR c.loan_outstanding), sum(c.is_vip)
+FROM assignments a JOIN customers c ON c.id = a.customer_id
+WHERE a.valid_to IS NULL AND (c.is_key_account OR c.loan_outstanding OR c.is_vip)
+GROUP BY a.rm_id;
 -- An assignment in force adds its customer to the RM's load; ending, moving or deleting it takes
 -- the customer off again.
 CREATE TRIGGER rm_loads_assignment_insert AFTER INSERT ON assignments WHEN NEW.valid_to IS NULL
 BEGIN
-    UPDATE rm_loads SET
-        key_accounts = key_accounts + (SELECT c.is_key_account OR c.loan_outstanding FROM customers c WHERE c.id = NEW.customer_id),
-        vip_customers = vip_customers + (SELECT c.is_vip FROM customers c WHERE c.id = NEW.customer_id)
-    WHERE rm_id = NEW.rm_id;
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT NEW.rm_id, c.is_key_account OR c.loan_outstanding, c.is_vip FROM customers c
+    WHERE c.id = NEW.customer_id AND (c.is_key_account OR c.loan_outstanding OR c.is_vip);
 END;
 CREATE TRIGGER rm_loads_assignment_update AFTER UPDATE OF valid_to, rm_id, customer_id ON assignments
 BEGIN
-    UPDATE rm_loads SET
-        key_accounts = key_accounts - (SELECT c.is_key_account OR c.loan_outstanding FROM customers c WHERE c.id = OLD.customer_id),
-        vip_customers = vip_customers - (SELECT c.is_vip FROM customers c WHERE c.id = OLD.customer_id)
-    WHERE rm_id = OLD.rm_id AND OLD.valid_to IS NULL;
-    UPDATE rm_loads SET
-        key_accounts = key_accounts + (SELECT c.is_key_account OR c.loan_outstanding FROM customers c WHERE c.id = NEW.customer_id),
-        vip_customers = vip_customers + (SELECT c.is_vip FROM customers c WHERE c.id = NEW.customer_id)
-    WHERE rm_id = NEW.rm_id AND NEW.valid_to IS NULL;
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT OLD.rm_id, -(c.is_key_account OR c.loan_outstanding), -c.is_vip FROM customers c
+    WHERE OLD.valid_to IS NULL AND c.id = OLD.customer_id
+      AND (c.is_key_account OR c.loan_outstanding OR c.is_vip);
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT NEW.rm_id, c.is_key_account OR c.loan_outstanding, c.is_vip FROM customers c
+    WHERE NEW.valid_to IS NULL AND c.id = NEW.customer_id
+      AND (c.is_key_account OR c.loan_outstanding OR c.is_vip);
 END;
 CREATE TRIGGER rm_loads_assignment_delete AFTER DELETE ON assignments WHEN OLD.valid_to IS NULL
 BEGIN
-    UPDATE rm_loads SET
-        key_accounts = key_accounts - (SELECT c.is_key_account OR c.loan_outstanding FROM customers c WHERE c.id = OLD.customer_id),
-        vip_customers = vip_customers - (SELECT c.is_vip FROM customers c WHERE c.id = OLD.customer_id)
-    WHERE rm_id = OLD.rm_id;
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT OLD.rm_id, -(c.is_key_account OR c.loan_outstanding), -c.is_vip FROM customers c
+    WHERE c.id = OLD.customer_id AND (c.is_key_account OR c.loan_outstanding OR c.is_vip);
 END;
 -- A customer becoming (or ceasing to be) a key account, a borrower or a VIP moves the load of
 -- every RM holding it (one assignment in force per customer and RM).
@@ -85,8 +86,9 @@ CREATE TRIGGER rm_loads_customer_update AFTER UPDATE OF is_key_account, is_vip, 
 WHEN (NEW.is_key_account OR NEW.loan_outstanding) <> (OLD.is_key_account OR OLD.loan_outstanding)
   OR NEW.is_vip <> OLD.is_vip
 BEGIN
-    UPDATE rm_loads SET
-        key_accounts = key_accounts + (NEW.is_key_account OR NEW.loan_outstanding) - (OLD.is_key_account OR OLD.loan_outstanding),
-        vip_customers = vip_customers + NEW.is_vip - OLD.is_vip
-    WHERE rm_id IN (SELECT a.rm_id FROM assignments a WHERE a.customer_id = NEW.id AND a.valid_to IS NULL);
+    INSERT INTO rm_load_changes(rm_id, key_accounts, vip_customers)
+    SELECT a.rm_id,
+        (NEW.is_key_account OR NEW.loan_outstanding) - (OLD.is_key_account OR OLD.loan_outstanding),
+        NEW.is_vip - OLD.is_vip
+    FROM assignments a WHERE a.customer_id = NEW.id AND a.valid_to IS NULL;
 END;

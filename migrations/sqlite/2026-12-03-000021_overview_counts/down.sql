@@ -7,8 +7,10 @@ CREATE INDEX flags_scope_counts ON flags(org_path, status, kind, severity, raise
 DROP TRIGGER open_check_counts_delete;
 DROP TRIGGER open_check_counts_update;
 DROP TRIGGER open_check_counts_insert;
+DROP TABLE open_check_count_changes;
 DROP TABLE open_check_counts;
 DROP TRIGGER open_flag_counts_delete;
 DROP TRIGGER open_flag_counts_update;
 DROP TRIGGER open_flag_counts_insert;
+DROP TABLE open_flag_count_changes;
 DROP TABLE open_flag_counts;
