@@ -5,9 +5,9 @@ from http.client import HTTPConnection
 from urllib.parse import urlparse
 
 
-def connect(base):
+def connect(base, timeout=120):
     host = urlparse(base)
-    return HTTPConnection(host.hostname, host.port, timeout=120)
+    return HTTPConnection(host.hostname, host.port, timeout=timeout)
 
 
 def call(conn, method, path, body=None, token=None):

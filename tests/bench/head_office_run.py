@@ -54,9 +54,11 @@ overview = api("/overview")
 evaluation_seconds = None
 if overview["rms_evaluated"] == 0:
     started = time.perf_counter()
-    status, body = call(conn, "POST", "/evaluations", {"as_of": overview["as_of"]}, admin)
+    # The whole bank in one request: at 10,000,000 customers it outlasts the reads' timeout.
+    status, body = call(connect(base, timeout=3600), "POST", "/evaluations", {"as_of": overview["as_of"]}, admin)
     assert status in (200, 201), body
     evaluation_seconds = time.perf_counter() - started
+    conn = connect(base)  # the server closed the idle one meanwhile
     overview = api("/overview")
 
 region = overview["units"][0]["org_unit_id"] if overview["units"] else None
