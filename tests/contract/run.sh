@@ -9,6 +9,10 @@
 #
 #   CONTRACT_EXAMPLES=200 CONTRACT_SEED=$RANDOM bash tests/contract/run.sh
 #
+# One worker: CPython 3.11's AST constructor is not thread-safe (python/cpython#106905), and with two
+# worker threads schemathesis's coverage phase crashed now and then with "AST constructor recursion
+# depth mismatch". One worker also makes a seed's run the same every time.
+#
 # Excluded: `POST /auth/logout` (it ends the session the run signs in with) and
 # `POST /loans/batch` (its NDJSON body has no serializer in schemathesis; its JSON form is the same
 # command as `POST /loans`, which is checked), and `GET /events/stream` (an endless server-sent
@@ -62,4 +66,4 @@ token=$(curl -sf -X POST -H 'content-type: application/json' \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
   --exclude-path /api/v1/auth/logout --exclude-path /api/v1/loans/batch --exclude-path /api/v1/events/stream \
-  --max-examples "$examples" --seed "$seed" --workers 2 --no-color
+  --max-examples "$examples" --seed "$seed" --workers 1 --no-color

@@ -494,16 +494,29 @@ fn import_refusals_name_the_field() {
         errors_by_line(&report).contains(&(1, "星座".into(), "".into())),
         "{report}"
     );
-    let report = import(&app, "customers", true, XLSX, b"not a zip");
-    assert_eq!(report["status"], "refused", "{report}");
-    assert_eq!(report["errors"][0]["field"], "file", "{report}");
-    assert!(
-        report["errors"][0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("XLSX"),
-        "{report}"
-    );
+    // A body that cannot be a file of the kind is refused at the door, naming `file`: bytes that
+    // are not an XLSX workbook, a CSV whose header names none of the kind's columns (a number, say),
+    // NDJSON whose first line is not an object.
+    for (media, body) in [
+        (XLSX, &b"not a zip"[..]),
+        ("text/csv", b"4.901646666826144e+97"),
+        ("text/csv", "星座,行星\norion,mars\n".as_bytes()),
+        ("application/x-ndjson", b"[1,2]\n"),
+        ("application/x-ndjson", b"{\"planet\":\"mars\"}\n"),
+    ] {
+        let r = app.post_bytes(
+            "/imports?kind=customers&dry_run=true",
+            &app.admin_token,
+            media,
+            body,
+        );
+        assert_eq!(r.status, 422, "{media}: {}", r.body);
+        assert!(
+            r.body.to_string().contains("\"file\""),
+            "{media}: {}",
+            r.body
+        );
+    }
     // Only admins import.
     let root = app.root_id();
     let manager = app.user_token("import.mgr", &["manager"], &root);

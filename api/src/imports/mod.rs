@@ -431,12 +431,14 @@ pub fn digest(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// Records that an import starts (visible at once to `GET /imports/{id}`).
+/// Records that an import starts (visible at once to `GET /imports/{id}`), once the body has the
+/// shape of a file of its kind ([`read::check_shape`]).
 pub fn begin(
     conn: &mut DbConn,
     caller: &Caller,
     input: &Input,
 ) -> AppResult<crate::db::imports::ImportRow> {
+    read::check_shape(&input.bytes, input.format, &input.mapping)?;
     let row = crate::db::imports::ImportRow {
         id: input.id.clone(),
         kind: input.kind.as_str().into(),

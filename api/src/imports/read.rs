@@ -105,6 +105,67 @@ pub fn records(
     }
 }
 
+/// How much of the file's start the door check reads: enough for any header row.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Refuses, before an import starts, a body that cannot be a file of the kind: a CSV whose first
+/// row names none of the kind's columns, NDJSON whose first line is not an object with one of its
+/// fields, or bytes that are not an XLSX (zip) workbook. Problems inside a file of the right shape
+/// are the import's report, line by line.
+pub fn check_shape(bytes: &[u8], format: Format, mapping: &Mapping) -> AppResult<()> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+    let names: Vec<String> = match format {
+        Format::Xlsx if bytes.starts_with(b"PK\x03\x04") => return Ok(()),
+        Format::Xlsx => {
+            return Err(AppError::field(
+                "file",
+                "not an XLSX workbook (an XLSX file is a zip archive)",
+            ))
+        }
+        Format::Csv(given) => {
+            // A prefix may end inside a character: only an incomplete last character is allowed.
+            let utf8 = std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true);
+            let encoding = given.unwrap_or(if utf8 {
+                encoding_rs::UTF_8
+            } else {
+                encoding_rs::GB18030
+            });
+            let (text, _) = encoding.decode_without_bom_handling(head);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut row = csv::StringRecord::new();
+            match reader.read_record(&mut row) {
+                Ok(true) => row.iter().map(str::to_string).collect(),
+                _ => Vec::new(),
+            }
+        }
+        Format::Ndjson => {
+            let first = bytes
+                .split(|b| *b == b'\n')
+                .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+                .unwrap_or_default();
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first)
+                .map(|object| object.keys().cloned().collect())
+                .map_err(|e| {
+                    AppError::field("file", format!("the first line is not a JSON object: {e}"))
+                })?
+        }
+    };
+    if names.iter().any(|name| mapping.field_of(name).is_some()) {
+        return Ok(());
+    }
+    Err(AppError::field(
+        "file",
+        format!(
+            "the first row names none of the columns of this kind of file (expected some of: {})",
+            mapping.expected()
+        ),
+    ))
+}
+
 /// The text of a CSV file: the given encoding, else UTF-8 by BOM or validity, else GB18030 (a
 /// superset of GBK and GB2312).
 fn decode<'a>(
