@@ -163,3 +163,77 @@ fn me_tells_the_signed_in_user_and_needs_a_token() {
     app.request("GET", "/me", None, &[], None)
         .assert_problem(401, "unauthorized");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Bp {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    bp: i32,
+}
+
+/// The database keeps each RM's ratio in basis points for the overview's order and bands; it must
+/// round as the domain's R-4 indicator does (four places, half to even), midpoints included
+/// (1 of 32 is 0.03125: 312, not 313).
+#[test]
+fn r4_the_stored_ratio_rounds_as_the_indicator_does() {
+    use diesel::RunQueryDsl;
+    use rmdesk::domain::{policy::Policy, portfolio};
+    let app = spawn_app();
+    let root = app.root_id();
+    let rm = app.rm(&root, "corporate", "senior");
+    let mut conn = app.db();
+    let sql = |s: &str| rmdesk::db::dialect(&conn, s);
+    let insert = sql(
+        "INSERT INTO rm_indicators(rm_id, as_of, loan_customers, overdue_customers) VALUES ($1, '2026-11-30', 0, 0)",
+    );
+    let (update, read) = (
+        sql(
+            "UPDATE rm_indicators SET loan_customers = $1, overdue_customers = $2 WHERE rm_id = $3",
+        ),
+        sql("SELECT overdue_ratio_bp AS bp FROM rm_indicators WHERE rm_id = $1"),
+    );
+    diesel::sql_query(insert)
+        .bind::<diesel::sql_types::Text, _>(&rm)
+        .execute(&mut conn)
+        .expect("insert");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+    let books = (0..=40u32)
+        .flat_map(|loans| (0..=loans).map(move |overdue| (loans, overdue)))
+        .chain(
+            [32, 64, 160, 320, 625, 1280, 3125]
+                .into_iter()
+                .flat_map(|loans| {
+                    (0..=loans)
+                        .step_by(((loans / 60) as usize).max(1))
+                        .map(move |o| (loans, o))
+                }),
+        );
+    let mut midpoints = 0;
+    for (loans, overdue) in books {
+        diesel::sql_query(&update)
+            .bind::<diesel::sql_types::Integer, _>(loans as i32)
+            .bind::<diesel::sql_types::Integer, _>(overdue as i32)
+            .bind::<diesel::sql_types::Text, _>(&rm)
+            .execute(&mut conn)
+            .expect("update");
+        let stored: Vec<Bp> = diesel::sql_query(&read)
+            .bind::<diesel::sql_types::Text, _>(&rm)
+            .load(&mut conn)
+            .expect("read");
+        let ratio = portfolio::indicator(loans, overdue, today, &Policy::default()).overdue_ratio;
+        assert_eq!(
+            i64::from(stored[0].bp),
+            portfolio::ratio_bp(ratio),
+            "{overdue} of {loans}"
+        );
+        if loans > 0
+            && (u64::from(overdue) * 20_000) % u64::from(loans) == 0
+            && (u64::from(overdue) * 10_000) % u64::from(loans) != 0
+        {
+            midpoints += 1;
+        }
+    }
+    assert!(
+        midpoints > 5,
+        "the books tried include midpoints: {midpoints}"
+    );
+}

@@ -121,6 +121,38 @@ pub fn band(ratio: Decimal, policy: &Policy) -> RiskBand {
     }
 }
 
+/// The ratio in basis points, as the books store it (`rm_indicators.overdue_ratio_bp`): the
+/// ratio [`indicator`] rounds to four places, times 10,000.
+pub fn ratio_bp(ratio: Decimal) -> i64 {
+    (ratio * Decimal::from(10_000))
+        .trunc()
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+/// The lowest ratio, in basis points, of each band above [`RiskBand::Normal`]: a ratio of four
+/// places is above normal from `above_normal`, action-required from `action_required` and out of
+/// control from `out_of_control` (R-4, the policy's bands). The overview counts RMs per band in
+/// the database with these, so that [`band`] stays the one definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BandFloors {
+    pub above_normal: i64,
+    pub action_required: i64,
+    pub out_of_control: i64,
+}
+
+pub fn band_floors(policy: &Policy) -> BandFloors {
+    let bp = |ratio: Decimal| ratio * Decimal::from(10_000);
+    // A four-place ratio r is above t when r·10⁴ > floor(t·10⁴), at or above t from ceil(t·10⁴).
+    let whole = |d: Decimal| -> i64 { d.try_into().unwrap_or(i64::MAX) };
+    let r = &policy.risk;
+    BandFloors {
+        above_normal: whole(bp(r.settlement_day_normal_ratio).floor()) + 1,
+        action_required: whole(bp(r.action_required_ratio).ceil()),
+        out_of_control: whole(bp(r.out_of_control_ratio).ceil()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +170,35 @@ mod tests {
         assert_eq!(at("0.10"), RiskBand::ActionRequired);
         assert_eq!(at("0.1999"), RiskBand::ActionRequired);
         assert_eq!(at("0.20"), RiskBand::OutOfControl);
+    }
+
+    #[test]
+    fn r4_band_floors_agree_with_band_at_every_four_place_ratio() {
+        let mut p = Policy::default();
+        for (normal, action, out) in [("0.05", "0.10", "0.20"), ("0.033", "0.12345", "0.2")] {
+            p.risk.settlement_day_normal_ratio = normal.parse().unwrap_or_default();
+            p.risk.action_required_ratio = action.parse().unwrap_or_default();
+            p.risk.out_of_control_ratio = out.parse().unwrap_or_default();
+            let floors = band_floors(&p);
+            for bp in 0..=10_000 {
+                let ratio = Decimal::new(bp, 4);
+                let by_floors = if bp >= floors.out_of_control {
+                    RiskBand::OutOfControl
+                } else if bp >= floors.action_required {
+                    RiskBand::ActionRequired
+                } else if bp >= floors.above_normal {
+                    RiskBand::AboveNormal
+                } else {
+                    RiskBand::Normal
+                };
+                assert_eq!(
+                    by_floors,
+                    band(ratio, &p),
+                    "{ratio} with {normal}/{action}/{out}"
+                );
+                assert_eq!(ratio_bp(ratio), bp);
+            }
+        }
     }
 
     #[test]

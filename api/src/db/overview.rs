@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{approvals, exit_cases, performance_scores};
 use super::{subtree_range, DbConn};
+use crate::domain::portfolio;
 use crate::error::AppResult;
 
 /// Open and acknowledged flags per (kind, severity), from the counts the database keeps per unit
@@ -117,15 +118,19 @@ fn opened_per_minute(
     from: NaiveDateTime,
 ) -> AppResult<Vec<(NaiveDateTime, i64)>> {
     use diesel::sql_types::{Text, Timestamp};
-    let minute = match conn {
-        DbConn::Sqlite(_) => format!("substr({column}, 1, 16)"),
-        DbConn::Pg(_) => format!("to_char({column}, 'YYYY-MM-DD HH24:MI')"),
+    // (select, group by): PostgreSQL truncates each row to its minute and formats only the groups.
+    let (minute, group) = match conn {
+        DbConn::Sqlite(_) => (format!("substr({column}, 1, 16)"), "1".to_string()),
+        DbConn::Pg(_) => (
+            format!("CAST(date_trunc('minute', {column}) AS TEXT)"),
+            format!("date_trunc('minute', {column})"),
+        ),
     };
     let sql = super::dialect(
         conn,
         &format!(
             "SELECT {minute} AS minute, count(*) AS opened FROM {table} \
-             WHERE org_path >= $1 AND org_path < $2 AND {column} >= $3 GROUP BY 1"
+             WHERE org_path >= $1 AND org_path < $2 AND {column} >= $3 GROUP BY {group}"
         ),
     );
     let (low, high) = subtree_range(scope);
@@ -136,14 +141,17 @@ fn opened_per_minute(
         .load::<MinuteCount>(conn)?
         .into_iter()
         .map(|m| {
-            let at =
-                NaiveDateTime::parse_from_str(&m.minute.replacen('T', " ", 1), "%Y-%m-%d %H:%M")
-                    .map_err(|_| {
-                        crate::error::AppError::Internal(format!(
-                            "{table}.{column} holds a corrupt instant {:?}",
-                            m.minute
-                        ))
-                    })?;
+            let text = m
+                .minute
+                .get(..16)
+                .unwrap_or(&m.minute)
+                .replacen('T', " ", 1);
+            let at = NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").map_err(|_| {
+                crate::error::AppError::Internal(format!(
+                    "{table}.{column} holds a corrupt instant {:?}",
+                    m.minute
+                ))
+            })?;
             Ok((at, m.opened))
         })
         .collect()
@@ -164,29 +172,76 @@ pub fn score_totals_since(
         .load(conn)?)
 }
 
-/// One RM's books at its latest evaluation (R-4): where the RM works, its loan customers and how
-/// many of them are overdue.
-#[derive(Debug, Clone, Queryable)]
-pub struct RmBooks {
+/// The latest evaluated books of the RMs of one unit (R-4), pooled by the database: how many RMs,
+/// their loan and overdue customers, how many have enough loans for the ratio to apply, and how
+/// many of those stand at or above each band's floor.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct UnitBooks {
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub org_path: String,
-    pub rm_id: String,
-    pub loan_customers: i32,
-    pub overdue_customers: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub rms: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub loan_customers: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub overdue_customers: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub ratio_applies: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub from_above_normal: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub from_action_required: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub out_of_control: i64,
 }
 
-/// The latest evaluated books of the subtree's RMs, one row per RM, read from a covering index.
-pub fn rm_books(conn: &mut DbConn, scope: &str) -> AppResult<Vec<RmBooks>> {
+/// The subtree's latest evaluated books, one row per unit that has evaluated RMs: the database
+/// reads its covering index and returns the units, not the RMs. `min_loans` is the policy's
+/// minimum for the ratio to apply; `floors` come from [`portfolio::band_floors`], so that the
+/// bands stay the domain's.
+pub fn unit_books(
+    conn: &mut DbConn,
+    scope: &str,
+    min_loans: u32,
+    floors: portfolio::BandFloors,
+) -> AppResult<Vec<UnitBooks>> {
+    use diesel::sql_types::{BigInt, Text};
+    let sql = super::dialect(
+        conn,
+        "SELECT org_path, count(*) AS rms, \
+                coalesce(sum(loan_customers), 0) AS loan_customers, \
+                coalesce(sum(overdue_customers), 0) AS overdue_customers, \
+                sum(CASE WHEN loan_customers >= $3 THEN 1 ELSE 0 END) AS ratio_applies, \
+                sum(CASE WHEN loan_customers >= $3 AND overdue_ratio_bp >= $4 THEN 1 ELSE 0 END) \
+                    AS from_above_normal, \
+                sum(CASE WHEN loan_customers >= $3 AND overdue_ratio_bp >= $5 THEN 1 ELSE 0 END) \
+                    AS from_action_required, \
+                sum(CASE WHEN loan_customers >= $3 AND overdue_ratio_bp >= $6 THEN 1 ELSE 0 END) \
+                    AS out_of_control \
+         FROM rm_indicators WHERE org_path >= $1 AND org_path < $2 GROUP BY org_path",
+    );
+    let (low, high) = subtree_range(scope);
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(low)
+        .bind::<Text, _>(high)
+        .bind::<BigInt, _>(i64::from(min_loans))
+        .bind::<BigInt, _>(floors.above_normal)
+        .bind::<BigInt, _>(floors.action_required)
+        .bind::<BigInt, _>(floors.out_of_control)
+        .load(conn)?)
+}
+
+/// The `limit` riskiest RMs of the subtree at their latest evaluation: highest overdue ratio
+/// first, ties by RM id (an index in that order).
+pub fn riskiest(conn: &mut DbConn, scope: &str, limit: usize) -> AppResult<Vec<String>> {
     use super::schema::rm_indicators as i;
     let (low, high) = subtree_range(scope);
     Ok(i::table
         .filter(i::org_path.ge(low))
         .filter(i::org_path.lt(high))
-        .select((
-            i::org_path,
-            i::rm_id,
-            i::loan_customers,
-            i::overdue_customers,
-        ))
+        .order((i::overdue_ratio_bp.desc(), i::rm_id))
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select(i::rm_id)
         .load(conn)?)
 }
 

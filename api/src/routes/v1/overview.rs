@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::db::{self, overview as store};
 use crate::domain::flag::{FlagKind, Severity};
-use crate::domain::portfolio::{band, indicator, RiskBand};
+use crate::domain::portfolio::{band, band_floors, indicator, RiskBand};
 use crate::error::AppResult;
 use crate::http::Query;
 use crate::startup::AppState;
@@ -36,7 +36,8 @@ pub struct FlagCount {
     pub count: i64,
 }
 
-/// The most RMs `rm_risk` lists (the riskiest first); the others are counted in `units`.
+/// The most RMs `rm_risk` lists (the riskiest first, ties at the cut by RM id); the others are
+/// counted in `units`.
 pub const RM_RISK_LIMIT: usize = 50;
 
 /// One RM's overdue-interest ratio over the customers held as primary at its latest R-4
@@ -178,31 +179,27 @@ pub async fn overview(
                     rms_by_band: BandCounts::default(),
                 })
                 .collect();
-            let books = store::rm_books(conn, &scope)?;
-            let mut ratios: Vec<(Decimal, &str)> = Vec::with_capacity(books.len());
-            for row in &books {
-                let loans = u32::try_from(row.loan_customers).unwrap_or(0);
-                let overdue = u32::try_from(row.overdue_customers).unwrap_or(0);
-                let ind = indicator(loans, overdue, today, &policy);
-                ratios.push((ind.overdue_ratio, &row.rm_id));
+            let floors = band_floors(&policy);
+            let mut rms_evaluated = 0u32;
+            for books in store::unit_books(conn, &scope, policy.risk.min_loans_for_ratios, floors)?
+            {
+                let count = |n: i64| u32::try_from(n).unwrap_or(0);
+                rms_evaluated += count(books.rms);
                 let Some(unit) = children
                     .iter()
-                    .position(|u| row.org_path.starts_with(&u.path))
+                    .position(|u| books.org_path.starts_with(&u.path))
                     .map(|i| &mut units[i])
                 else {
                     continue;
                 };
-                unit.rms += 1;
-                unit.loan_customers += u64::from(loans);
-                unit.overdue_customers += u64::from(overdue);
-                if ind.ratio_applies {
-                    match band(ind.overdue_ratio, &policy) {
-                        RiskBand::Normal => unit.rms_by_band.normal += 1,
-                        RiskBand::AboveNormal => unit.rms_by_band.above_normal += 1,
-                        RiskBand::ActionRequired => unit.rms_by_band.action_required += 1,
-                        RiskBand::OutOfControl => unit.rms_by_band.out_of_control += 1,
-                    }
-                }
+                unit.rms += count(books.rms);
+                unit.loan_customers += u64::try_from(books.loan_customers).unwrap_or(0);
+                unit.overdue_customers += u64::try_from(books.overdue_customers).unwrap_or(0);
+                let bands = &mut unit.rms_by_band;
+                bands.normal += count(books.ratio_applies - books.from_above_normal);
+                bands.above_normal += count(books.from_above_normal - books.from_action_required);
+                bands.action_required += count(books.from_action_required - books.out_of_control);
+                bands.out_of_control += count(books.out_of_control);
             }
             for unit in &mut units {
                 if unit.loan_customers > 0 {
@@ -211,20 +208,8 @@ pub async fn overview(
                     .round_dp(4);
                 }
             }
-            let rms_evaluated = books.len() as u32;
-            // The riskiest: every RM whose ratio reaches the RM_RISK_LIMIT-th highest (ties
-            // included) is named, then ordered by ratio, name and id, and the list cut.
-            let riskiest: Vec<&str> = if ratios.len() > RM_RISK_LIMIT {
-                ratios.select_nth_unstable_by(RM_RISK_LIMIT - 1, |a, b| b.0.cmp(&a.0));
-                let least = ratios[RM_RISK_LIMIT - 1].0;
-                ratios
-                    .iter()
-                    .filter(|(r, _)| *r >= least)
-                    .map(|(_, id)| *id)
-                    .collect()
-            } else {
-                ratios.iter().map(|(_, id)| *id).collect()
-            };
+            let riskiest = store::riskiest(conn, &scope, RM_RISK_LIMIT)?;
+            let riskiest: Vec<&str> = riskiest.iter().map(String::as_str).collect();
             let mut rm_risk: Vec<RmRisk> = store::rm_indicators_of(conn, &riskiest)?
                 .into_iter()
                 .map(|row| {
@@ -250,7 +235,6 @@ pub async fn overview(
                     .then_with(|| a.name.cmp(&b.name))
                     .then_with(|| a.rm_id.cmp(&b.rm_id))
             });
-            rm_risk.truncate(RM_RISK_LIMIT);
 
             let (due, overdue) = store::open_required_checks(conn, &scope, today)?;
             let this_month = today.with_day(1).unwrap_or(today);
