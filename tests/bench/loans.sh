@@ -19,8 +19,9 @@ port=18183
 base="http://127.0.0.1:$port"
 password="bench-admin-password"
 
-cargo build --release --locked -p rmdesk
-bin="$PWD/target/release/rmdesk"
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release --locked -p rmdesk; fi
+# BENCH_BIN measures another build (a side-by-side with an earlier commit).
+bin="${BENCH_BIN:-$PWD/target/release/rmdesk}"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

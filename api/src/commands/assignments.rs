@@ -52,21 +52,17 @@ pub fn rm_facts(
     ctx: &Ctx,
     rm_id: &str,
     field: &str,
-    for_customer: Option<&CustomerFacts>,
 ) -> AppResult<(RmRow, RmFacts)> {
     store::lock_rm(conn, rm_id)?;
     let row = db::rms::find(conn, rm_id)?
         .filter(|r| in_scope(&ctx.scope, &r.org_path))
         .ok_or_else(|| AppError::field(field, "no such RM in your scope"))?;
-    let facts = match for_customer {
-        // The caps count only key accounts and VIPs: another customer adds to neither, so
-        // the RM's load is not counted (the hot path of ordinary assignments).
-        Some(c) if !c.is_key_account && !c.is_vip => facts_without_load(conn, &row)?,
-        _ => facts_of_rm(conn, &row)?,
-    };
+    let facts = facts_of_rm(conn, &row)?;
     Ok((row, facts))
 }
 
+/// The facts the A rules read about an RM but its load (the go-live import counts the loads of
+/// a whole file itself).
 pub(crate) fn facts_without_load(conn: &mut DbConn, row: &RmRow) -> AppResult<RmFacts> {
     Ok(RmFacts {
         id: row.id.clone(),
@@ -235,7 +231,7 @@ pub fn assign(
     let before: Vec<AssignmentRow> = active.iter().map(|(a, _)| a.clone()).collect();
     let state = customer_state::before(conn, &customer.id, &facts, &before)?;
     let holders: Vec<Holder> = store::holders(&active)?;
-    let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id", Some(&facts))?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, &cmd.rm_id, "rm_id")?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
     rules::check_slot(
         &holders,
@@ -313,7 +309,7 @@ pub fn reassign(
             "this RM is the customer's primary already",
         ));
     }
-    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id", Some(&facts))?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id")?;
     rules::check_eligible(&rm_facts, &facts, ctx.today, &ctx.policy).map_err(AppError::Rule)?;
     rules::check_grade(&rm_facts, &facts, AssignmentRole::Primary).map_err(AppError::Rule)?;
     let already_holding = before.iter().find(|a| a.rm_id == rm.id).cloned();
@@ -446,7 +442,7 @@ pub fn hand_over(
         .filter(|h| h.rm_id != row.rm_id)
         .collect();
     let role = AssignmentRole::stored(&row.role)?;
-    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id", Some(&facts))?;
+    let (rm, rm_facts) = rm_facts(conn, ctx, to_rm_id, "to_rm_id")?;
     rules::check_assignment(&rm_facts, &facts, &holders, role, ctx.today, &ctx.policy).map_err(
         |v| {
             AppError::rule(
