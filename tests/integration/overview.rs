@@ -237,3 +237,72 @@ fn r4_the_stored_ratio_rounds_as_the_indicator_does() {
         "the books tried include midpoints: {midpoints}"
     );
 }
+
+/// X-1 in the overview's trend: the month's average over every scored RM of the scope, two RMs
+/// with the same total counted twice (the database groups equal totals).
+#[test]
+fn x1_overview_trend_averages_every_scored_rm_equal_totals_included() {
+    use rust_decimal::Decimal;
+    let app = spawn_app();
+    let root = app.root_id();
+    let branch = app.unit("Trend Branch", "branch", &root);
+    let sub = app.unit("Trend Sub-branch", "sub_branch", &branch);
+    let team = app.unit("Trend Team", "team", &sub);
+    let rms: Vec<String> = (0..3).map(|_| app.rm(&team, "retail", "rm")).collect();
+    let today = crate::helpers::test_today();
+    let month = (today - chrono::Months::new(1)).format("%Y-%m").to_string();
+    let metrics: Vec<_> = rms
+        .iter()
+        .zip([3, 1, 1])
+        .map(|(rm, accounts)| json!({"rm_id": rm, "month": month, "new_loan_accounts": accounts}))
+        .collect();
+    let r = app.post("/performance/metrics", &app.admin_token, &json!(metrics));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app.post(
+        "/performance/runs",
+        &app.admin_token,
+        &json!({"month": month}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app.get(
+        &format!("/performance/scores?month={month}"),
+        &app.admin_token,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let totals: Vec<Decimal> = r
+        .body
+        .as_array()
+        .expect("scores")
+        .iter()
+        .map(|s| {
+            s["total"]
+                .as_str()
+                .expect("total")
+                .parse()
+                .expect("decimal")
+        })
+        .collect();
+    assert_eq!(totals.len(), 3, "{}", r.body);
+    assert_eq!(totals[1], totals[2], "two RMs share a total: {}", r.body);
+    let expected = (totals.iter().sum::<Decimal>() / Decimal::from(3)).round_dp(1);
+
+    let overview = app.get("/overview", &app.admin_token);
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    let trend = overview.body["trends"].as_array().expect("trends");
+    let scored = trend
+        .iter()
+        .find(|m| m["month"] == month.as_str())
+        .expect("the month");
+    assert_eq!(
+        scored["average_score"],
+        expected.to_string(),
+        "{}",
+        overview.body
+    );
+    let this_month = today.format("%Y-%m").to_string();
+    let current = trend
+        .iter()
+        .find(|m| m["month"] == this_month.as_str())
+        .expect("this month");
+    assert_eq!(current["average_score"], serde_json::Value::Null);
+}

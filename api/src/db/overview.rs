@@ -157,18 +157,25 @@ fn opened_per_minute(
         .collect()
 }
 
-/// (month, total) of every score in the subtree from `first_month` (`YYYY-MM`) on.
+/// (month, total, how many RMs scored it) of the scores in the subtree from `first_month`
+/// (`YYYY-MM`) on: the database groups equal totals, so the trend reads distinct totals, not one
+/// row per RM and month, and the average stays exact.
 pub fn score_totals_since(
     conn: &mut DbConn,
     scope: &str,
     first_month: &str,
-) -> AppResult<Vec<(String, String)>> {
+) -> AppResult<Vec<(String, String, i64)>> {
     let (low, high) = subtree_range(scope);
     Ok(performance_scores::table
         .filter(performance_scores::org_path.ge(low))
         .filter(performance_scores::org_path.lt(high))
         .filter(performance_scores::month.ge(first_month))
-        .select((performance_scores::month, performance_scores::total))
+        .group_by((performance_scores::month, performance_scores::total))
+        .select((
+            performance_scores::month,
+            performance_scores::total,
+            count_star(),
+        ))
         .load(conn)?)
 }
 

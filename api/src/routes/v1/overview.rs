@@ -242,12 +242,15 @@ pub async fn overview(
                 .checked_sub_months(Months::new(11))
                 .unwrap_or(this_month);
             let mut scores: BTreeMap<String, (Decimal, u32)> = BTreeMap::new();
-            for (month, total) in
+            for (month, total, rms) in
                 store::score_totals_since(conn, &scope, &first.format("%Y-%m").to_string())?
             {
+                let total: Decimal = total.parse().map_err(|_| {
+                    crate::error::AppError::Internal(format!("corrupt score total {total:?}"))
+                })?;
                 let entry = scores.entry(month).or_default();
-                entry.0 += total.parse::<Decimal>().unwrap_or_default();
-                entry.1 += 1;
+                entry.0 += total * Decimal::from(rms);
+                entry.1 += u32::try_from(rms).unwrap_or(0);
             }
             let opened = store::opened_since(
                 conn,

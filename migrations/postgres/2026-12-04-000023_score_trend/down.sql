@@ -1,0 +1,1 @@
+DROP INDEX performance_scores_scope_trend;
