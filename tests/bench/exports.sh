@@ -42,7 +42,8 @@ for backend in $backends; do
   tail -n 1 "$work/$backend-demo.log"
   "$bin" serve > "$work/$backend-serve.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 600); do curl -sf "$base/ready" >/dev/null && break; sleep 0.2; done
+  curl -sf "$base/ready" >/dev/null || { echo "the server did not start" >&2; tail -n 5 "$work/$backend-serve.log" >&2; exit 1; }
   token=$(curl -sf -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
     -d "{\"username\":\"auditor\",\"password\":\"$password\"}" | python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')
   rss_before=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
