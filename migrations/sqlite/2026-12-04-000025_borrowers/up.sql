@@ -15,29 +15,33 @@ ALTER TABLE customers DROP COLUMN loan_outstanding;
 
 -- The customer borrows when the newest snapshot of one of its loans has a balance (`loans`). A new
 -- snapshot can only change that when its balance says otherwise than the table does: only then is
--- the customer's book read.
+-- the customer's book read. (No `INSERT OR IGNORE` here: inside a trigger SQLite lets the outer
+-- statement's conflict handling, the loan upsert's, override it.)
 CREATE TRIGGER borrowers_snapshot_insert AFTER INSERT ON loan_snapshots
 WHEN (NEW.balance_fen > 0) <> EXISTS (SELECT 1 FROM borrowers WHERE customer_id = NEW.customer_id)
 BEGIN
     DELETE FROM borrowers WHERE customer_id = NEW.customer_id AND NOT EXISTS (
         SELECT 1 FROM loans l WHERE l.customer_id = NEW.customer_id AND l.balance_fen > 0);
-    INSERT OR IGNORE INTO borrowers(customer_id) SELECT NEW.customer_id WHERE EXISTS (
-        SELECT 1 FROM loans l WHERE l.customer_id = NEW.customer_id AND l.balance_fen > 0);
+    INSERT INTO borrowers(customer_id) SELECT NEW.customer_id WHERE EXISTS (
+        SELECT 1 FROM loans l WHERE l.customer_id = NEW.customer_id AND l.balance_fen > 0)
+      AND NOT EXISTS (SELECT 1 FROM borrowers WHERE customer_id = NEW.customer_id);
 END;
 CREATE TRIGGER borrowers_snapshot_update AFTER UPDATE ON loan_snapshots
 BEGIN
     DELETE FROM borrowers WHERE customer_id IN (OLD.customer_id, NEW.customer_id) AND NOT EXISTS (
         SELECT 1 FROM loans l WHERE l.customer_id = borrowers.customer_id AND l.balance_fen > 0);
-    INSERT OR IGNORE INTO borrowers(customer_id)
+    INSERT INTO borrowers(customer_id)
     SELECT DISTINCT l.customer_id FROM loans l
-    WHERE l.customer_id IN (OLD.customer_id, NEW.customer_id) AND l.balance_fen > 0;
+    WHERE l.customer_id IN (OLD.customer_id, NEW.customer_id) AND l.balance_fen > 0
+      AND NOT EXISTS (SELECT 1 FROM borrowers b WHERE b.customer_id = l.customer_id);
 END;
 CREATE TRIGGER borrowers_snapshot_delete AFTER DELETE ON loan_snapshots
 BEGIN
     DELETE FROM borrowers WHERE customer_id = OLD.customer_id AND NOT EXISTS (
         SELECT 1 FROM loans l WHERE l.customer_id = OLD.customer_id AND l.balance_fen > 0);
-    INSERT OR IGNORE INTO borrowers(customer_id) SELECT OLD.customer_id WHERE EXISTS (
-        SELECT 1 FROM loans l WHERE l.customer_id = OLD.customer_id AND l.balance_fen > 0);
+    INSERT INTO borrowers(customer_id) SELECT OLD.customer_id WHERE EXISTS (
+        SELECT 1 FROM loans l WHERE l.customer_id = OLD.customer_id AND l.balance_fen > 0)
+      AND NOT EXISTS (SELECT 1 FROM borrowers WHERE customer_id = OLD.customer_id);
 END;
 
 -- A customer that starts or stops borrowing moves the key-account load of every RM holding it,
