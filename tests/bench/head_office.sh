@@ -66,7 +66,8 @@ for backend in $backends; do
   server=$!
   for _ in $(seq 1 600); do curl -sf "$base/ready" >/dev/null && break; sleep 0.5; done
   curl -sf "$base/ready" >/dev/null || { echo "the server did not start" >&2; tail -n 5 "$work/$backend-serve.log" >&2; exit 1; }
-  python3 tests/bench/head_office_run.py "$base" "$password" "$backend, $customers customers" "$repeat"
+  analyze_url=""; [ "$backend" = postgres ] && analyze_url="$url"
+  BENCH_ANALYZE_URL="$analyze_url" python3 tests/bench/head_office_run.py "$base" "$password" "$backend, $customers customers" "$repeat"
   if [ -d frontend/dist ] && [ -d frontend/node_modules/playwright-core ]; then
     BENCH_BASE="$base" BENCH_USER=risk.officer BENCH_PASSWORD="$password" node tests/bench/pages.mjs || true
   fi
