@@ -57,15 +57,17 @@ export default async function walk({ page, base, step, shot, signIn, assert }) {
     const tried = new Set();
     for (;;) {
       const rm = await chooseNext(select, tried);
+      // The answer of this click, not the refusal the previous one left on the form.
+      const answered = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/v1/assignments");
       await form.getByRole("button", { name: "Assign" }).click();
-      const answered = card.getByTestId("manager-answer").or(form.locator("[data-problem]"));
-      await answered.first().waitFor();
-      if (await card.getByTestId("manager-answer").count()) {
+      if ((await answered).status() === 201) {
+        await card.getByTestId("manager-answer").waitFor();
         assert.match(await card.getByTestId("manager-answer").innerText(), /Assigned\./);
         await card.getByTestId("holders").getByText("Assistant RM", { exact: true }).waitFor();
         assert.match(await card.getByTestId("holders").innerText(), new RegExp(rm.split(" · ")[0]));
         break;
       }
+      await form.locator("[data-problem]").waitFor();
       assert.match(await form.locator("[data-problem]").innerText(), /Rule [A-Z]-\d+/, "a refusal names its rule");
       assert.ok(tried.size < 8, "an RM of the unit takes the customer");
     }
