@@ -670,6 +670,16 @@ fn a3_the_kept_load_follows_loans_markers_reassignments_and_ends() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(held(&rm), 0);
+    // A correction of the newest snapshot (same loan and date) replaces it, both ways.
+    for (balance, expected) in [("30000.00", 1), ("0.00", 0)] {
+        let r = app.post(
+            "/loans",
+            &app.admin_token,
+            &loan(balance, crate::helpers::today_minus_days(5)),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(held(&rm), expected, "the newest snapshot corrected to {balance}");
+    }
 
     let version = app
         .get(&format!("/customers/{customer}"), &app.admin_token)
