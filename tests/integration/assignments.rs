@@ -678,7 +678,11 @@ fn a3_the_kept_load_follows_loans_markers_reassignments_and_ends() {
             &loan(balance, crate::helpers::today_minus_days(5)),
         );
         assert_eq!(r.status, 200, "{}", r.body);
-        assert_eq!(held(&rm), expected, "the newest snapshot corrected to {balance}");
+        assert_eq!(
+            held(&rm),
+            expected,
+            "the newest snapshot corrected to {balance}"
+        );
     }
 
     let version = app

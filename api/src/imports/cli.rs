@@ -45,6 +45,8 @@ pub fn run(config: &Config, args: &[String]) -> Result<(), String> {
     let db = Db::connect(&config.database, 2)?;
     crate::startup::bootstrap(&db, config).map_err(|e| e.to_string())?;
     let caller = caller_named(&db, config, &username)?;
+    let search_key =
+        crate::national_ids::SearchKey::load(config.search_key.as_deref(), &config.data_dir)?;
     let input = Input {
         kind,
         sha256: digest(&bytes),
@@ -81,7 +83,15 @@ pub fn run(config: &Config, args: &[String]) -> Result<(), String> {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        let row = execute(&db, &Running::default(), &caller, &input, &progress, row);
+        let row = execute(
+            &db,
+            &Running::default(),
+            &caller,
+            &search_key,
+            &input,
+            &progress,
+            row,
+        );
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         row
     })

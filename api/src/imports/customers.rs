@@ -151,7 +151,9 @@ fn one(
             ))
         };
     }
-    Ok(Some(new_row(job.ctx, new, unit.clone())))
+    let mut row = new_row(job.ctx, new, unit.clone());
+    row.national_id_hash = row.national_id.as_deref().map(|n| job.search_key.digest(n));
+    Ok(Some(row))
 }
 
 fn write(conn: &mut DbConn, batch: &mut Vec<CustomerRow>) -> AppResult<()> {

@@ -30,6 +30,7 @@ use crate::commands::Ctx;
 use crate::db::audit::{self, Change};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::national_ids::SearchKey;
 pub use fields::Mapping;
 pub use read::Format;
 
@@ -223,6 +224,9 @@ pub struct Input {
 pub struct Job<'a> {
     pub ctx: &'a Ctx,
     pub caller: &'a Caller,
+    /// Keys the national-ID hash of each customer written (M-3), so that an imported customer
+    /// is found by its number at once and is never written twice.
+    pub search_key: &'a SearchKey,
     pub errors: Vec<RowError>,
     pub counts: Counts,
     pub progress: &'a Progress,
@@ -316,6 +320,7 @@ impl From<AppError> for Abort {
 pub fn run(
     conn: &mut DbConn,
     caller: &Caller,
+    search_key: &SearchKey,
     input: &Input,
     progress: &Progress,
 ) -> AppResult<Outcome> {
@@ -325,6 +330,7 @@ pub fn run(
         let mut job = Job {
             ctx: &ctx,
             caller,
+            search_key,
             errors: Vec::new(),
             counts: Counts::default(),
             progress,
@@ -468,6 +474,7 @@ pub fn execute(
     db: &crate::db::Db,
     running: &Running,
     caller: &Caller,
+    search_key: &SearchKey,
     input: &Input,
     progress: &Progress,
     mut row: crate::db::imports::ImportRow,
@@ -475,7 +482,7 @@ pub fn execute(
     running.add(&input.id, progress);
     let outcome = db
         .writer()
-        .and_then(|mut conn| run(&mut conn, caller, input, progress));
+        .and_then(|mut conn| run(&mut conn, caller, search_key, input, progress));
     running.remove(&input.id);
     let outcome = outcome.unwrap_or_else(|e| match e {
         // The file itself is refused (not a workbook, not text in its encoding): line 0.

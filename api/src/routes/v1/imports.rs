@@ -174,12 +174,16 @@ pub async fn start(
             .await?
     };
     let view = Import::view(begun.clone(), None)?;
-    let (db, running) = (state.db.clone(), state.imports.clone());
+    let (db, running, search_key) = (
+        state.db.clone(),
+        state.imports.clone(),
+        state.search_key.clone(),
+    );
     std::thread::Builder::new()
         .name(format!("import-{}", input.id))
         .spawn(move || {
             let progress = engine::Progress::default();
-            if let Err(e) = engine::execute(&db, &running, &caller, &input, &progress, begun) {
+            if let Err(e) = engine::execute(&db, &running, &caller, &search_key, &input, &progress, begun) {
                 tracing::error!(import = %input.id, error = %e, "could not record the import's end");
             }
         })
