@@ -5,6 +5,7 @@
 
 pub mod anchor;
 pub mod auth;
+pub mod backup;
 pub mod bounded;
 pub mod clock;
 pub mod commands;

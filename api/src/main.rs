@@ -1,4 +1,5 @@
-//! The `rmdesk` binary: `serve`, `migrate`, `openapi`, `demo`, `verify-export`.
+//! The `rmdesk` binary: `serve`, `migrate`, `openapi`, `demo`, `import`, `backup`, `restore`,
+//! `verify-export`.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,9 @@ const USAGE: &str = "usage: rmdesk <command>
                                  --audit also records a chained audit event per customer
   import --kind KIND FILE [--dry-run] [--mapping FILE] [--as USER]
                                  load a file of the bank's book (CSV UTF-8/GBK, XLSX, NDJSON)
+  backup FILE                    write the database and the data directory's secrets to FILE, while
+                                 the server serves (SQLite: VACUUM INTO; PostgreSQL: pg_dump)
+  restore FILE                   restore a backup into an empty database and data directory
   verify-export FILE [--public-key KEYFILE]
                                  check an audit_events export offline (digest, hashes, links,
                                  snapshots; with the key from GET /audit/public-key, its signature)";
@@ -69,6 +73,29 @@ fn run(args: &[String]) -> Result<(), String> {
         "import" => {
             let config = Config::from_env()?;
             rmdesk::imports::cli::run(&config, rest)
+        }
+        "backup" => {
+            let config = Config::from_env()?;
+            let file = rest.first().ok_or("backup needs a FILE")?;
+            let manifest = rmdesk::backup::backup(&config, std::path::Path::new(file))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        "restore" => {
+            let config = Config::from_env()?;
+            let file = rest.first().ok_or("restore needs a FILE")?;
+            let manifest = rmdesk::backup::restore(&config, std::path::Path::new(file))?;
+            // A backup of an earlier version comes up to this one's schema at once.
+            startup::bootstrap(&rmdesk::db::Db::connect(&config.database, 1)?, &config)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored the {} backup taken at {}",
+                manifest.database, manifest.taken_at
+            );
+            Ok(())
         }
         "verify-export" => {
             let path = rest.first().ok_or("verify-export needs a FILE")?;

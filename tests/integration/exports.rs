@@ -4,7 +4,7 @@ use diesel::RunQueryDsl;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::helpers::{spawn_app, TestApp};
+use super::helpers::{spawn_app, tempdir, TestApp};
 
 const DATASETS: [&str; 8] = [
     "assignments",
@@ -225,10 +225,4 @@ fn m2_an_edited_event_is_named_by_audit_verify_and_by_verify_export_offline() {
             "{format}: {report}"
         );
     }
-}
-
-pub(crate) fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rmdesk-export-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

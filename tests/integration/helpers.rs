@@ -180,7 +180,26 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("dashboard dir");
         std::fs::write(path, content).expect("dashboard file");
     }
-    let (database, pg_cleanup) = match std::env::var("TEST_DATABASE_URL")
+    let (database, pg_cleanup) = empty_database(&data_dir);
+    let (port, server, thread) = start(&database, &data_dir, test_now(), None);
+    let base = format!("http://127.0.0.1:{port}");
+    let mut app = TestApp {
+        base,
+        admin_token: String::new(),
+        data_dir,
+        database,
+        server,
+        thread: Some(thread),
+        pg_cleanup,
+    };
+    app.admin_token = app.login("admin", ADMIN_PASSWORD);
+    app
+}
+
+/// A database with nothing in it for a test: a new PostgreSQL database when TEST_DATABASE_URL
+/// names a server (dropped with the app), else a SQLite file in `data_dir` not made yet.
+pub fn empty_database(data_dir: &std::path::Path) -> (DbTarget, Option<(String, String)>) {
+    match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
     {
@@ -211,11 +230,18 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
             },
             None,
         ),
-    };
+    }
+}
+
+/// A server on a database someone else filled (a restored backup), signed in as the admin.
+pub fn serve_existing(
+    database: DbTarget,
+    data_dir: PathBuf,
+    pg_cleanup: Option<(String, String)>,
+) -> TestApp {
     let (port, server, thread) = start(&database, &data_dir, test_now(), None);
-    let base = format!("http://127.0.0.1:{port}");
     let mut app = TestApp {
-        base,
+        base: format!("http://127.0.0.1:{port}"),
         admin_token: String::new(),
         data_dir,
         database,
@@ -558,4 +584,11 @@ impl TestApp {
         assert_eq!(r.status, 201, "{}", r.body);
         self.login(username, password)
     }
+}
+
+/// A new directory under the system's temporary one.
+pub fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rmdesk-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod assignments;
 mod audit;
 mod auth;
+mod backup;
 mod bulk;
 mod bypass;
 mod downloads;

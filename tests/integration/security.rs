@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::exports::{digest, fetch, split, tempdir};
-use crate::helpers::{spawn_app, TestApp};
+use crate::exports::{digest, fetch, split};
+use crate::helpers::{spawn_app, tempdir, TestApp};
 
 const NATIONAL_ID: &str = "110101199001014518";
 
