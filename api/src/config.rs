@@ -22,6 +22,8 @@ pub struct Config {
     /// From `RMDESK_SEARCH_KEY`: the key of the national-ID search hashes; `None` means the key
     /// kept in the data directory.
     pub search_key: Option<String>,
+    /// From `RMDESK_METRICS_TOKEN`: the bearer token of `GET /metrics`; `None` keeps it closed.
+    pub metrics_token: Option<String>,
     pub token_ttl_seconds: i64,
     pub cors_origins: Vec<String>,
     pub db_pool_size: u32,
@@ -73,6 +75,7 @@ impl Config {
             checkpoint_seconds: number("RMDESK_CHECKPOINT_SECONDS", 300)?.clamp(1, 86_400) as u64,
             jwt_secret: var("RMDESK_JWT_SECRET"),
             search_key: var("RMDESK_SEARCH_KEY"),
+            metrics_token: var("RMDESK_METRICS_TOKEN"),
             frontend_dir: var("RMDESK_FRONTEND_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(default_frontend_dir),

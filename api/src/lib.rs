@@ -18,6 +18,7 @@ pub mod http;
 pub mod imports;
 pub mod jobs;
 pub mod known_params;
+pub mod metrics;
 pub mod national_ids;
 pub mod problems;
 pub mod routes;

@@ -53,6 +53,9 @@ pub struct AppState {
     pub stream: crate::stream::Stream,
     /// The key of the national-ID search hashes (M-3).
     pub search_key: crate::national_ids::SearchKey,
+    /// This server's request figures for `GET /metrics`, and the token that opens it.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    pub metrics_token: Option<String>,
 }
 
 /// The id of the request, in the request's extensions.
@@ -120,6 +123,8 @@ impl Application {
             deliveries,
             stream,
             search_key,
+            metrics: Default::default(),
+            metrics_token: config.metrics_token.clone(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
@@ -501,9 +506,8 @@ async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let hsts = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.hsts);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let hsts = state.as_ref().is_some_and(|s| s.hsts);
     let id = req
         .headers()
         .get("x-request-id")
@@ -527,6 +531,15 @@ async fn request_context(
     }
     security_headers(res.headers_mut(), &path, hsts);
     let status = res.status().as_u16();
+    if let Some(state) = &state {
+        let route = res.request().match_pattern();
+        state.metrics.observe(
+            route.as_deref().unwrap_or("unmatched"),
+            &method,
+            status,
+            started.elapsed().as_secs_f64(),
+        );
+    }
     tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
     Ok(res)
 }

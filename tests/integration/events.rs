@@ -174,7 +174,7 @@ fn subscribe(app: &TestApp, body: Value) -> Value {
 }
 
 /// Raises an `anomaly` flag on a new customer of `unit` as a risk officer; returns the customer.
-fn raise_flag(app: &TestApp, risk: &str, unit: &str) -> String {
+pub(crate) fn raise_flag(app: &TestApp, risk: &str, unit: &str) -> String {
     let customer = app.customer_of(unit, "corporate", false, &[]);
     let r = app.post(
         "/flags",

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const SECURITY_ADMIN_PASSWORD: &str = "security-admin-password-for-tests";
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 pub const ALLOWED_ORIGIN: &str = "https://frontend.example";
 /// The instant every test server starts at (`RMDESK_NOW`): tests never depend on the day they run.
 /// Noon in Shanghai on a month end, so that settlement-day and month-end dates of the same month
@@ -134,6 +135,7 @@ fn start(
         checkpoint_seconds: 300,
         jwt_secret: None,
         search_key: None,
+        metrics_token: Some(METRICS_TOKEN.into()),
         token_ttl_seconds: 3600,
         cors_origins: vec![ALLOWED_ORIGIN.into()],
         db_pool_size: 4,
@@ -275,6 +277,7 @@ impl TestApp {
         if path.starts_with('/')
             && !path.starts_with("/api")
             && !path.starts_with("/health")
+            && !path.starts_with("/metrics")
             && !path.starts_with("/problems")
             && !path.starts_with("/ready")
             && !path.starts_with("/docs")

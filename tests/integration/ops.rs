@@ -1,4 +1,6 @@
-use crate::helpers::{spawn_app, spawn_app_with_dashboard, ALLOWED_ORIGIN};
+use serde_json::json;
+
+use crate::helpers::{spawn_app, spawn_app_with_dashboard, ALLOWED_ORIGIN, METRICS_TOKEN};
 
 #[test]
 fn health_ready_and_dashboard_answer() {
@@ -96,4 +98,61 @@ fn cors_allows_only_listed_origins() {
         r.header("access-control-allow-origin"),
         Some(ALLOWED_ORIGIN)
     );
+}
+
+/// Issue 23: `GET /metrics` answers the scraper holding the token, in the Prometheus text format:
+/// requests by route pattern (never by id), latency, pools and each webhook's lag behind the outbox.
+#[test]
+fn metrics_answer_the_token_holder_with_routes_pools_and_webhook_lag() {
+    let app = spawn_app();
+    let root = app.root_id();
+    for (token, status) in [(None, 401), (Some("wrong"), 401)] {
+        let headers: Vec<(&str, String)> = token
+            .map(|t| vec![("Authorization", format!("Bearer {t}"))])
+            .unwrap_or_default();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let r = app.request("GET", "/metrics", None, &headers, None);
+        assert_eq!(r.status, status, "{}", r.body);
+    }
+    // A receiver that is not listening: the event waits in the outbox.
+    let hook = app.post(
+        "/webhooks",
+        &app.admin_token,
+        &json!({"url": "http://127.0.0.1:9/closed"}),
+    );
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    let risk = app.user_token("risk.metered", &["risk_officer"], &root);
+    let customer = crate::events::raise_flag(&app, &risk, &root);
+    let r = app.get(&format!("/customers/{customer}"), &app.admin_token);
+    assert_eq!(r.status, 200);
+
+    let bearer = format!("Bearer {METRICS_TOKEN}");
+    let r = app.request("GET", "/metrics", None, &[("Authorization", &bearer)], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.content_type.starts_with("text/plain; version=0.0.4"));
+    let text = r.body.as_str().expect("text");
+    assert!(
+        text.contains(
+            r#"rmdesk_http_requests_total{method="GET",route="/api/v1/customers/{id}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(&customer), "ids never become label values");
+    assert!(
+        text.contains(
+            r#"rmdesk_http_request_seconds_bucket{method="POST",route="/api/v1/customers""#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"rmdesk_db_pool_connections{pool="read",state="idle"}"#),
+        "{text}"
+    );
+    let id = hook.body["id"].as_str().unwrap();
+    let lag = text
+        .lines()
+        .find(|l| l.starts_with(&format!(r#"rmdesk_outbox_lag_events{{webhook="{id}"}}"#)))
+        .unwrap_or_else(|| panic!("the webhook's lag: {text}"));
+    let events: i64 = lag.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(events >= 1, "{lag}");
 }

@@ -351,6 +351,25 @@ impl Db {
     }
 
     /// `/ready`: the database answers and no migration is pending.
+    /// Each pool's open and idle connections and its most: `(name, open, idle, max)`.
+    pub fn pool_states(&self) -> [(&'static str, u32, u32, u32); 2] {
+        let (read, write) = (self.read.state(), self.write.state());
+        [
+            (
+                "read",
+                read.connections,
+                read.idle_connections,
+                self.read.max_size(),
+            ),
+            (
+                "write",
+                write.connections,
+                write.idle_connections,
+                self.write.max_size(),
+            ),
+        ]
+    }
+
     pub fn is_ready(&self) -> bool {
         let Ok(mut conn) = self.read.get() else {
             return false;

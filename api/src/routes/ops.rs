@@ -48,8 +48,42 @@ async fn problem_page(code: web::Path<String>) -> Result<HttpResponse, AppError>
         .body(crate::problems::page(doc)))
 }
 
+/// `GET /metrics`: the Prometheus text format, for the scraper holding `RMDESK_METRICS_TOKEN`
+/// (a 404 when none is set: not public by default).
+async fn metrics(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let Some(token) = &state.metrics_token else {
+        return Err(AppError::NotFound("resource"));
+    };
+    let sent = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compared as digests: the time taken says nothing about how much of the token matched.
+    use sha2::{Digest, Sha256};
+    if Sha256::digest(sent.as_bytes()) != Sha256::digest(token.as_bytes()) {
+        return Err(AppError::Unauthorized(
+            "the metrics token is missing or wrong",
+        ));
+    }
+    let now = state.clock.now();
+    let bank = state
+        .db
+        .read(move |conn| crate::metrics::bank(conn, now))
+        .await?;
+    let text = state.metrics.render(&state.db.pool_states(), &bank)?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(text))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
+        .route("/metrics", web::get().to(metrics))
         .route("/ready", web::get().to(ready))
         .route("/problems", web::get().to(problem_index))
         .route("/problems/{code}", web::get().to(problem_page));
