@@ -188,6 +188,9 @@ fn dump_database(target: &DbTarget, dump: &Path) -> Result<(), String> {
         Backend::Sqlite => {
             let mut conn = diesel::SqliteConnection::establish(&target.location)
                 .map_err(|e| format!("cannot open {}: {e}", target.location))?;
+            diesel::sql_query("PRAGMA busy_timeout = 10000")
+                .execute(&mut conn)
+                .map_err(|e| format!("cannot open {}: {e}", target.location))?;
             // One read transaction: the copy is the database as of its start, while writers go on
             // in the write-ahead log.
             diesel::sql_query(format!("VACUUM INTO '{}'", quoted(dump)?))

@@ -25,23 +25,19 @@ pub struct Metrics {
     latency: HistogramVec,
 }
 
-fn made<T>(result: prometheus::Result<T>) -> T {
-    // The names and labels below are constants: a failure is a programming error caught by the
-    // first test that builds a server.
-    result.unwrap_or_else(|e| panic!("metric definition: {e}"))
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    pub fn new() -> Result<Self, String> {
+        let made = |e: prometheus::Error| format!("metrics: {e}");
         let registry = Registry::new();
-        let requests = made(IntCounterVec::new(
+        let requests = IntCounterVec::new(
             Opts::new(
                 "rmdesk_http_requests_total",
                 "HTTP requests answered, by route pattern, method and status.",
             ),
             &["route", "method", "status"],
-        ));
-        let latency = made(HistogramVec::new(
+        )
+        .map_err(made)?;
+        let latency = HistogramVec::new(
             HistogramOpts::new(
                 "rmdesk_http_request_seconds",
                 "Time to answer an HTTP request, by route pattern and method.",
@@ -50,21 +46,27 @@ impl Default for Metrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
             ]),
             &["route", "method"],
-        ));
-        made(registry.register(Box::new(requests.clone())));
-        made(registry.register(Box::new(latency.clone())));
-        Self {
+        )
+        .map_err(made)?;
+        registry
+            .register(Box::new(requests.clone()))
+            .map_err(made)?;
+        registry.register(Box::new(latency.clone())).map_err(made)?;
+        Ok(Self {
             registry,
             requests,
             latency,
-        }
+        })
     }
-}
 
-impl Metrics {
     /// Counts one answered request. `route` is the pattern that matched (`/api/v1/customers/{id}`),
     /// never the path, so that ids do not become label values.
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        // A client may send any method name; only the standard ones become label values.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         self.requests
             .with_label_values(&[route, method, &status.to_string()])
             .inc();

@@ -123,7 +123,7 @@ impl Application {
             deliveries,
             stream,
             search_key,
-            metrics: Default::default(),
+            metrics: std::sync::Arc::new(crate::metrics::Metrics::new()?),
             metrics_token: config.metrics_token.clone(),
         });
         let listener = TcpListener::bind(&config.bind)

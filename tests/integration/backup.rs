@@ -91,7 +91,7 @@ fn backup_taken_during_writes_restores_a_consistent_bank_whose_chain_verifies() 
     let (database, cleanup) = empty_database(&data_dir);
     let (ok, out) = rmdesk(&database, &data_dir, &["restore", backup.to_str().unwrap()]);
     assert!(ok, "{out}");
-    let restored = serve_existing(database.clone(), data_dir.clone(), cleanup);
+    let restored = serve_on(database.clone(), data_dir.clone(), cleanup);
 
     // One state of the bank: some of the writes, each customer with its audit event.
     let customers = count(&restored, "SELECT count(*) AS n FROM customers");

@@ -183,19 +183,7 @@ pub fn spawn_app_with_dashboard(files: &[(&str, &str)]) -> TestApp {
         std::fs::write(path, content).expect("dashboard file");
     }
     let (database, pg_cleanup) = empty_database(&data_dir);
-    let (port, server, thread) = start(&database, &data_dir, test_now(), None);
-    let base = format!("http://127.0.0.1:{port}");
-    let mut app = TestApp {
-        base,
-        admin_token: String::new(),
-        data_dir,
-        database,
-        server,
-        thread: Some(thread),
-        pg_cleanup,
-    };
-    app.admin_token = app.login("admin", ADMIN_PASSWORD);
-    app
+    serve_on(database, data_dir, pg_cleanup)
 }
 
 /// A database with nothing in it for a test: a new PostgreSQL database when TEST_DATABASE_URL
@@ -235,8 +223,9 @@ pub fn empty_database(data_dir: &std::path::Path) -> (DbTarget, Option<(String, 
     }
 }
 
-/// A server on a database someone else filled (a restored backup), signed in as the admin.
-pub fn serve_existing(
+/// A server on `database` (made by the server when empty, or filled elsewhere: a restored backup),
+/// signed in as the admin.
+pub fn serve_on(
     database: DbTarget,
     data_dir: PathBuf,
     pg_cleanup: Option<(String, String)>,

@@ -350,7 +350,6 @@ impl Db {
         Ok(self.write.get()?)
     }
 
-    /// `/ready`: the database answers and no migration is pending.
     /// Each pool's open and idle connections and its most: `(name, open, idle, max)`.
     pub fn pool_states(&self) -> [(&'static str, u32, u32, u32); 2] {
         let (read, write) = (self.read.state(), self.write.state());
@@ -370,6 +369,7 @@ impl Db {
         ]
     }
 
+    /// `/ready`: the database answers and no migration is pending.
     pub fn is_ready(&self) -> bool {
         let Ok(mut conn) = self.read.get() else {
             return false;
