@@ -42,7 +42,8 @@ fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 #[test]
-fn backup_taken_during_writes_restores_a_consistent_bank_whose_chain_verifies() {
+fn m2_m3_a_backup_taken_during_writes_restores_a_consistent_bank_whose_chain_verifies_and_ids_are_found(
+) {
     let app = spawn_app();
     let root = app.root_id();
     let r = app.post(

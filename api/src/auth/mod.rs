@@ -238,11 +238,8 @@ impl SessionCache {
     }
 }
 
-fn claims_of(req: &HttpRequest) -> Result<(web::Data<AppState>, Claims, String), AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+/// The token of the request's `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -259,7 +256,15 @@ fn claims_of(req: &HttpRequest) -> Result<(web::Data<AppState>, Claims, String),
         .ok_or(AppError::Unauthorized(
             "the Authorization header must be 'Bearer <token>'",
         ))?;
-    let claims = state.jwt.verify(token.trim())?;
+    Ok(token.trim())
+}
+
+fn claims_of(req: &HttpRequest) -> Result<(web::Data<AppState>, Claims, String), AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let claims = state.jwt.verify(bearer_token(req)?)?;
     let request_id = req
         .extensions()
         .get::<RequestId>()

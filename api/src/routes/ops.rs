@@ -57,12 +57,7 @@ async fn metrics(
     let Some(token) = &state.metrics_token else {
         return Err(AppError::NotFound("resource"));
     };
-    let sent = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let sent = crate::auth::bearer_token(&req)?;
     // Compared as digests: the time taken says nothing about how much of the token matched.
     use sha2::{Digest, Sha256};
     if Sha256::digest(sent.as_bytes()) != Sha256::digest(token.as_bytes()) {
