@@ -8,6 +8,9 @@ use crate::db::DbTarget;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DbTarget,
+    /// `DATABASE_READ_URL`: a streaming replica of `database` that serves reads, skipped when it
+    /// lags by more than `RMDESK_READ_MAX_LAG_MS` (default 1000).
+    pub read_replica: Option<(DbTarget, std::time::Duration)>,
     pub bind: String,
     pub data_dir: PathBuf,
     pub admin_password: Option<String>,
@@ -44,13 +47,6 @@ impl Config {
     pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir = PathBuf::from(var("RMDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database = match var("DATABASE_URL") {
-            Some(url) => DbTarget::parse(&url)?,
-            None => DbTarget::parse(&format!(
-                "sqlite://{}",
-                data_dir.join("rmdesk.sqlite3").display()
-            ))?,
-        };
         let number = |name: &str, default: i64| -> Result<i64, String> {
             match var(name) {
                 None => Ok(default),
@@ -58,6 +54,37 @@ impl Config {
                     .parse()
                     .map_err(|_| format!("{name} must be a whole number (got {v:?})")),
             }
+        };
+        let behind_pooler = match var("DATABASE_POOLER").as_deref() {
+            None | Some("none") => false,
+            Some("transaction") => true,
+            Some(other) => {
+                return Err(format!(
+                    "DATABASE_POOLER must be transaction or none (got {other:?})"
+                ))
+            }
+        };
+        let database = DbTarget {
+            behind_pooler,
+            ..match var("DATABASE_URL") {
+                Some(url) => DbTarget::parse(&url)?,
+                None => DbTarget::parse(&format!(
+                    "sqlite://{}",
+                    data_dir.join("rmdesk.sqlite3").display()
+                ))?,
+            }
+        };
+        let read_replica = match var("DATABASE_READ_URL") {
+            None => None,
+            Some(url) => Some((
+                DbTarget {
+                    behind_pooler,
+                    ..DbTarget::parse(&url)?
+                },
+                std::time::Duration::from_millis(
+                    number("RMDESK_READ_MAX_LAG_MS", 1000)?.clamp(0, 3_600_000) as u64,
+                ),
+            )),
         };
         let workers = number(
             "RMDESK_WORKERS",
@@ -67,6 +94,7 @@ impl Config {
         )?;
         Ok(Config {
             database,
+            read_replica,
             bind: var("RMDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
             admin_password: var("RMDESK_ADMIN_PASSWORD"),

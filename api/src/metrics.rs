@@ -10,7 +10,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::db::{schema, DbConn};
@@ -76,7 +76,12 @@ impl Metrics {
     }
 
     /// The text of a scrape: this server's figures, its pools, then the bank's.
-    pub fn render(&self, pools: &[(&str, u32, u32, u32)], bank: &Bank) -> AppResult<String> {
+    pub fn render(
+        &self,
+        pools: &[(&str, u32, u32, u32)],
+        replica: Option<&crate::db::reads::Replica>,
+        bank: &Bank,
+    ) -> AppResult<String> {
         let scrape = Registry::new();
         let gauge = |name: &str, help: &str, labels: &[&str]| -> AppResult<IntGaugeVec> {
             let g = IntGaugeVec::new(Opts::new(name, help), labels).map_err(internal)?;
@@ -101,6 +106,39 @@ impl Metrics {
                 .with_label_values(&[pool, "in_use"])
                 .set(i64::from(open - idle));
             max.with_label_values(&[pool]).set(i64::from(*most));
+        }
+        if let Some(replica) = replica {
+            let reads = IntCounterVec::new(
+                Opts::new(
+                    "rmdesk_db_reads_total",
+                    "Reads of this server sent to the primary and to the replica.",
+                ),
+                &["target"],
+            )
+            .map_err(internal)?;
+            scrape.register(Box::new(reads.clone())).map_err(internal)?;
+            for (target, n) in replica.read_counts() {
+                reads.with_label_values(&[target.as_str()]).inc_by(n);
+            }
+            let state = replica.state();
+            let up = gauge(
+                "rmdesk_db_replica_up",
+                "1 while the replica answers as a replica and its lag is known.",
+                &[],
+            )?;
+            up.with_label_values::<&str>(&[]).set(i64::from(state.is_some()));
+            if let Some(state) = state {
+                let lag = GaugeVec::new(
+                    Opts::new(
+                        "rmdesk_db_replica_lag_seconds",
+                        "How far the replica is behind the primary, at most.",
+                    ),
+                    &[],
+                )
+                .map_err(internal)?;
+                scrape.register(Box::new(lag.clone())).map_err(internal)?;
+                lag.with_label_values::<&str>(&[]).set(state.lag.as_secs_f64());
+            }
         }
         let runs = gauge(
             "rmdesk_job_runs",

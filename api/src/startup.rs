@@ -71,7 +71,10 @@ impl Application {
     /// Connects, migrates, bootstraps and binds; `RMDESK_BIND` may use port 0 (tests).
     pub fn build(config: &Config) -> Result<Self, String> {
         private_dir(&config.data_dir)?;
-        let db = Db::connect(&config.database, config.db_pool_size)?;
+        let mut db = Db::connect(&config.database, config.db_pool_size)?;
+        if let Some((replica, max_lag)) = &config.read_replica {
+            db = db.with_replica(&config.database, replica, config.db_pool_size, *max_lag)?;
+        }
         if config.database.backend == db::Backend::Sqlite {
             for suffix in ["", "-wal", "-shm"] {
                 private_file(Path::new(&format!("{}{suffix}", config.database.location)))?;
@@ -524,7 +527,8 @@ async fn request_context(
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
+    let serving = crate::db::reads::READS_OF.scope(Default::default(), next.call(req));
+    let mut res = REQUEST_ID.scope(id.clone(), serving).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);

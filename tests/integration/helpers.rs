@@ -127,6 +127,7 @@ fn start(
 ) -> Started {
     let config = Config {
         database: database.clone(),
+        read_replica: None,
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.to_path_buf(),
         admin_password: Some(ADMIN_PASSWORD.into()),
@@ -209,6 +210,10 @@ pub fn empty_database(data_dir: &std::path::Path) -> (DbTarget, Option<(String, 
                 DbTarget {
                     backend: Backend::Postgres,
                     location: url,
+                    // TEST_DATABASE_POOLER=transaction: TEST_DATABASE_URL is a PgBouncer in
+                    // transaction mode (CI runs the suite through one once).
+                    behind_pooler: std::env::var("TEST_DATABASE_POOLER")
+                        .is_ok_and(|v| v == "transaction"),
                 },
                 Some((admin_url, name)),
             )
@@ -217,6 +222,7 @@ pub fn empty_database(data_dir: &std::path::Path) -> (DbTarget, Option<(String, 
             DbTarget {
                 backend: Backend::Sqlite,
                 location: data_dir.join("rmdesk.sqlite3").display().to_string(),
+                behind_pooler: false,
             },
             None,
         ),

@@ -169,7 +169,9 @@ impl FromRequest for Caller {
                     (claims.sub.clone(), claims.stamp.clone(), claims.jti.clone());
                 let session = state
                     .db
-                    .read(move |conn| crate::db::sessions::check(conn, &user_id, &stamp, &jti))
+                    .read_primary(move |conn| {
+                        crate::db::sessions::check(conn, &user_id, &stamp, &jti)
+                    })
                     .await?;
                 if let Session::Valid = session {
                     state.sessions.remember(key);
@@ -177,7 +179,7 @@ impl FromRequest for Caller {
                 session
             };
             match session {
-                Session::Valid => {}
+                Session::Valid => crate::db::reads::serving(&claims.sub),
                 Session::Deactivated => {
                     return Err(AppError::Unauthorized("this user has been deactivated"))
                 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{Date, Integer, Text};
 
 use super::schema::{job_calendar, job_runs, required_check_notices, required_checks};
 use super::DbConn;
@@ -201,31 +201,74 @@ pub fn set_calendar_start(conn: &mut DbConn, day: NaiveDate) -> AppResult<()> {
 }
 
 #[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
+struct Holder {
+    #[diesel(sql_type = Text)]
+    holder: String,
 }
 
-/// PostgreSQL: tries the session lock of a job and date; held until [`unlock`] or until the
-/// connection ends (a server that dies lets go of it). SQLite has one server and always answers
-/// true.
-pub fn try_lock(conn: &mut DbConn, key: i64) -> AppResult<bool> {
+/// PostgreSQL: takes the lease of a job and date for `seconds` unless another server holds it and
+/// it has not lapsed; true when `holder` has it now. A lease, not a session lock, so that it holds
+/// behind a transaction pooler and lapses with a dead server. SQLite has one server and always
+/// answers true.
+pub fn take_lease(
+    conn: &mut DbConn,
+    job: &str,
+    date: NaiveDate,
+    holder: &str,
+    seconds: i32,
+) -> AppResult<bool> {
     match conn {
         DbConn::Sqlite(_) => Ok(true),
-        DbConn::Pg(c) => {
-            let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                .bind::<BigInt, _>(key)
-                .get_result(c)?;
-            Ok(row.locked)
-        }
+        DbConn::Pg(c) => Ok(diesel::sql_query(
+            "INSERT INTO job_leases (job, business_date, holder, until) \
+             VALUES ($1, $2, $3, now() + make_interval(secs => $4)) \
+             ON CONFLICT (job, business_date) DO UPDATE \
+             SET holder = EXCLUDED.holder, until = EXCLUDED.until \
+             WHERE job_leases.until < now() OR job_leases.holder = EXCLUDED.holder \
+             RETURNING holder",
+        )
+        .bind::<Text, _>(job)
+        .bind::<Date, _>(date)
+        .bind::<Text, _>(holder)
+        .bind::<Integer, _>(seconds)
+        .get_result::<Holder>(c)
+        .optional()?
+        .is_some_and(|h| h.holder == holder)),
     }
 }
 
-pub fn unlock(conn: &mut DbConn, key: i64) -> AppResult<()> {
+/// Extends `holder`'s lease by `seconds` from now; false when it has lost it.
+pub fn renew_lease(
+    conn: &mut DbConn,
+    job: &str,
+    date: NaiveDate,
+    holder: &str,
+    seconds: i32,
+) -> AppResult<bool> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(true),
+        DbConn::Pg(c) => Ok(diesel::sql_query(
+            "UPDATE job_leases SET until = now() + make_interval(secs => $4) \
+             WHERE job = $1 AND business_date = $2 AND holder = $3",
+        )
+        .bind::<Text, _>(job)
+        .bind::<Date, _>(date)
+        .bind::<Text, _>(holder)
+        .bind::<Integer, _>(seconds)
+        .execute(c)?
+            == 1),
+    }
+}
+
+pub fn release_lease(conn: &mut DbConn, job: &str, date: NaiveDate, holder: &str) -> AppResult<()> {
     if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SELECT pg_advisory_unlock($1)")
-            .bind::<BigInt, _>(key)
-            .execute(c)?;
+        diesel::sql_query(
+            "DELETE FROM job_leases WHERE job = $1 AND business_date = $2 AND holder = $3",
+        )
+        .bind::<Text, _>(job)
+        .bind::<Date, _>(date)
+        .bind::<Text, _>(holder)
+        .execute(c)?;
     }
     Ok(())
 }

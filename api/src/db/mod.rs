@@ -2,7 +2,8 @@
 //!
 //! `DbConn` is a `MultiConnection` enum chosen from the URL scheme. SQLite gets one writer
 //! connection (writes queue in process instead of failing with "database is locked") and a pool of
-//! readers; PostgreSQL gets one pool for both.
+//! readers; PostgreSQL gets one pool for both, and optionally a replica's pool for reads
+//! ([`reads`]).
 
 /// Multi-row insert in chunks, on the inner connection (batch inserts do not go through the
 /// `MultiConnection` enum).
@@ -101,6 +102,7 @@ pub mod outbox;
 pub mod overview;
 pub mod performance;
 pub mod policy;
+pub mod reads;
 pub mod rms;
 pub mod schema;
 pub mod sessions;
@@ -179,6 +181,9 @@ pub struct DbTarget {
     pub backend: Backend,
     /// A libpq URL, or the SQLite file path.
     pub location: String,
+    /// PostgreSQL behind a transaction pooler (`DATABASE_POOLER=transaction`): a connection may be
+    /// another server session at each transaction, so no statement is prepared to be used again.
+    pub behind_pooler: bool,
 }
 
 impl DbTarget {
@@ -187,11 +192,13 @@ impl DbTarget {
             Ok(Self {
                 backend: Backend::Postgres,
                 location: url.to_string(),
+                behind_pooler: false,
             })
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             Ok(Self {
                 backend: Backend::Sqlite,
                 location: path.to_string(),
+                behind_pooler: false,
             })
         } else {
             Err(format!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {url:?})"))
@@ -214,9 +221,16 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
         match self.target.backend {
-            Backend::Postgres => PgConnection::establish(&self.target.location)
-                .map(DbConn::Pg)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.target.location)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                if self.target.behind_pooler {
+                    // Each statement is then sent with its parameters in one message (unnamed),
+                    // which any server session behind the pooler can run.
+                    conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+                }
+                Ok(DbConn::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target.location)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
@@ -257,6 +271,8 @@ pub struct Db {
     pub backend: Backend,
     read: Pool,
     write: Pool,
+    /// PostgreSQL: the streaming replica that serves reads, when `DATABASE_READ_URL` is set.
+    replica: Option<std::sync::Arc<reads::Replica>>,
     /// SQLite: keeps the [`Checkpointer`] running.
     _checkpointer: Option<std::sync::Arc<()>>,
 }
@@ -306,12 +322,59 @@ impl Db {
             backend: target.backend,
             read,
             write,
+            replica: None,
             _checkpointer: checkpointer,
         })
     }
 
-    /// Runs `f` on a reader connection in the blocking pool.
+    /// Sends reads to the streaming replica at `replica` while it lags `primary` by at most
+    /// `max_lag` (see [`reads`]).
+    pub fn with_replica(
+        mut self,
+        primary: &DbTarget,
+        replica: &DbTarget,
+        max_connections: u32,
+        max_lag: Duration,
+    ) -> Result<Self, String> {
+        if primary.backend != Backend::Postgres || replica.backend != Backend::Postgres {
+            return Err("DATABASE_READ_URL needs DATABASE_URL and itself on PostgreSQL".into());
+        }
+        // Lazily: a replica that is down at start is skipped, not a reason not to start.
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(2))
+            .build_unchecked(Manager {
+                target: replica.clone(),
+                pragmas: "",
+            });
+        self.replica = Some(reads::Replica::start(primary, replica, pool, max_lag)?);
+        Ok(self)
+    }
+
+    /// The replica serving reads, if any.
+    pub fn replica(&self) -> Option<&reads::Replica> {
+        self.replica.as_deref()
+    }
+
+    /// Runs `f` on a reader connection in the blocking pool: on the replica when there is one that
+    /// is fresh enough and has the caller's own writes ([`reads`]), else on the primary.
     pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        let user = reads::current_user();
+        actix_web::web::block(move || {
+            let mut conn = db.reader_for(user.as_deref())?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// [`Db::read`] on the primary whatever the replica's state: what must be current (sessions).
+    pub async fn read_primary<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
@@ -324,6 +387,22 @@ impl Db {
         .await?
     }
 
+    /// A reader connection for `user`'s reads (blocking): the replica's when [`reads::choose`]
+    /// allows it, else the primary's.
+    pub fn reader_for(&self, user: Option<&str>) -> AppResult<r2d2::PooledConnection<Manager>> {
+        let mut primary = self.read.get()?;
+        let Some(replica) = &self.replica else {
+            return Ok(primary);
+        };
+        if replica.route(&mut primary, user)? == reads::Target::Replica {
+            match replica.pool.get() {
+                Ok(conn) => return Ok(conn),
+                Err(e) => tracing::warn!(error = %e, "the replica is unreachable; reading the primary"),
+            }
+        }
+        Ok(primary)
+    }
+
     /// Runs `f` in one transaction on a writer connection: every multi-row change, with its audit
     /// event, commits together or not at all.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
@@ -332,15 +411,26 @@ impl Db {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
         let pool = self.write.clone();
+        let marks = self.replica.is_some();
+        let user = reads::current_user();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
             let conn: &mut DbConn = &mut conn;
-            conn.transaction(f)
+            let done = conn.transaction(f)?;
+            if let (true, Some(user)) = (marks, user) {
+                // The write stands either way; without its mark the user's next reads may reach
+                // the replica before it has replayed the write, so the failure is loud.
+                if let Err(e) = reads::mark_write(conn, &user) {
+                    tracing::error!(error = %e, %user, "could not keep a write's position for read-your-writes");
+                }
+            }
+            Ok(done)
         })
         .await?
     }
 
-    /// A reader connection held for a long read (streamed exports), outside the async workers.
+    /// A reader connection on the primary, outside the async workers (the scheduler, webhook
+    /// deliveries: they must see every commit).
     pub fn reader(&self) -> AppResult<r2d2::PooledConnection<Manager>> {
         Ok(self.read.get()?)
     }

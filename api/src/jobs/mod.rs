@@ -5,8 +5,9 @@
 //! `interrupted` any earlier run of the same job and date whose server died), the second does the
 //! job's work and marks it `succeeded` together, so a run killed midway leaves nothing but its
 //! `running` row and is retried; the third marks a failure. With several servers on one
-//! PostgreSQL a session advisory lock per job and date lets one of them run it (the lock goes with
-//! a dead server's connection), and a unique index admits one success per job and date whatever
+//! PostgreSQL a lease per job and date (`job_leases`, renewed while the run lasts, lapsing
+//! [`LEASE_SECONDS`] after a dead server's last renewal) lets one of them run it, behind a
+//! transaction pooler too, and a unique index admits one success per job and date whatever
 //! happens.
 
 mod work;
@@ -16,7 +17,6 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::Connection;
-use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::commands::Ctx;
@@ -25,6 +25,9 @@ use crate::db::jobs::{self as store, JobRunRow};
 use crate::db::{self, Db, DbConn};
 use crate::domain::calendar::Job;
 use crate::error::{AppError, AppResult};
+
+/// How long a job's lease holds without renewal: a dead server's job is taken over after this.
+pub const LEASE_SECONDS: i32 = 30;
 
 /// How far back a scheduler looks for missed dates, at most.
 const LOOKBACK_DAYS: u64 = 400;
@@ -177,17 +180,20 @@ impl Scheduler {
             // taken only for each transaction, so requests write between them.
             return self.run_locked(job, date, run_by);
         }
-        // PostgreSQL: a session lock on a connection of its own, held for the whole run and let go
-        // of with the connection if this server dies.
-        let mut holder = self.db.writer()?;
-        let lock: &mut DbConn = &mut holder;
-        let key = lock_key(job, date);
-        if !store::try_lock(lock, key)? {
+        // PostgreSQL: a lease, renewed on a thread of its own while the run lasts.
+        let name = job.as_str();
+        let taken = self.transaction(|conn| {
+            store::take_lease(conn, name, date, &self.server, LEASE_SECONDS)
+        })?;
+        if !taken {
             return Ok(Outcome::Busy);
         }
+        let renewal = Renewal::start(self.db.clone(), job, date, self.server.clone())?;
         let outcome = self.run_locked(job, date, run_by);
-        if let Err(e) = store::unlock(lock, key) {
-            tracing::error!(error = %e, job = %job, %date, "could not release a job lock");
+        drop(renewal);
+        if let Err(e) = self.transaction(|conn| store::release_lease(conn, name, date, &self.server))
+        {
+            tracing::error!(error = %e, job = %job, %date, "could not release a job lease");
         }
         outcome
     }
@@ -328,10 +334,49 @@ fn first_of_month(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
 }
 
-/// A stable 64-bit key of a job and date for PostgreSQL's advisory locks.
-fn lock_key(job: Job, date: NaiveDate) -> i64 {
-    let digest = Sha256::digest(format!("rmdesk.job:{job}:{date}").as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(bytes)
+/// Renews a job's lease every third of [`LEASE_SECONDS`] until dropped.
+struct Renewal {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Renewal {
+    fn start(db: Db, job: Job, date: NaiveDate, holder: String) -> AppResult<Self> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let every = Duration::from_secs(LEASE_SECONDS as u64 / 3);
+        let thread = std::thread::Builder::new()
+            .name("job-lease".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(every)
+                {
+                    let renewed = db.writer().map_err(AppError::from).and_then(|mut conn| {
+                        store::renew_lease(&mut conn, job.as_str(), date, &holder, LEASE_SECONDS)
+                    });
+                    match renewed {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::error!(job = %job, %date, "this server lost its job lease")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, job = %job, %date, "could not renew a job lease")
+                        }
+                    }
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start the lease thread: {e}")))?;
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

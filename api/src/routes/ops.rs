@@ -70,7 +70,9 @@ async fn metrics(
         .db
         .read(move |conn| crate::metrics::bank(conn, now))
         .await?;
-    let text = state.metrics.render(&state.db.pool_states(), &bank)?;
+    let text = state
+        .metrics
+        .render(&state.db.pool_states(), state.db.replica(), &bank)?;
     Ok(HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)
         .body(text))

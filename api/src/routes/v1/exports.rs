@@ -303,7 +303,7 @@ fn produce(
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
     manifest: &mut Manifest,
 ) -> AppResult<()> {
-    let mut conn = db.reader()?;
+    let mut conn = db.reader_for(Some(&job.caller.user_id))?;
     let conn: &mut DbConn = &mut conn;
     let mut digest = Sha256::new();
     let send = |bytes: Vec<u8>| -> bool { tx.blocking_send(Ok(Bytes::from(bytes))).is_ok() };

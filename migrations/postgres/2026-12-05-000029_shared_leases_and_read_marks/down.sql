@@ -1,0 +1,2 @@
+DROP TABLE read_marks;
+DROP TABLE job_leases;
