@@ -64,6 +64,7 @@ fn backend_name(backend: Backend) -> &'static str {
 
 /// Writes the backup of the configured database and data directory to `file` (a new file).
 pub fn backup(config: &Config, file: &Path) -> Result<Manifest, String> {
+    directly(config)?;
     if file.exists() {
         return Err(format!(
             "{} exists: a backup is written to a new file",
@@ -103,6 +104,7 @@ pub fn backup(config: &Config, file: &Path) -> Result<Manifest, String> {
 
 /// Restores `file` into the configured database and data directory, both empty.
 pub fn restore(config: &Config, file: &Path) -> Result<Manifest, String> {
+    directly(config)?;
     let mut archive = zip::ZipArchive::new(
         File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?,
     )
@@ -345,4 +347,15 @@ fn copy_hashing(input: &mut impl Read, path: &Path) -> Result<String, String> {
     let mut file =
         File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(copy_digest(input, &mut file)?.0)
+}
+
+/// `pg_dump` and `pg_restore` hold one session for the whole copy, which a transaction pooler does
+/// not give: they talk to the PostgreSQL server itself.
+fn directly(config: &Config) -> Result<(), String> {
+    if config.database.behind_pooler {
+        return Err("a backup or restore needs the PostgreSQL server itself: set DATABASE_URL to \
+             the primary, not the transaction pooler, and unset DATABASE_POOLER"
+            .into());
+    }
+    Ok(())
 }

@@ -11,10 +11,12 @@ use crate::helpers::*;
 
 const NATIONAL_ID: &str = "91330100MA2B3C4D5E";
 
+/// Runs the rmdesk binary on `database`, straight to the PostgreSQL server when the suite runs
+/// behind a transaction pooler (backups refuse the pooler).
 fn rmdesk(database: &DbTarget, data_dir: &Path, args: &[&str]) -> (bool, String) {
     let url = match database.backend {
         Backend::Sqlite => format!("sqlite://{}", database.location),
-        Backend::Postgres => database.location.clone(),
+        Backend::Postgres => direct_url(database),
     };
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmdesk"))
         .args(args)

@@ -229,6 +229,19 @@ pub fn empty_database(data_dir: &std::path::Path) -> (DbTarget, Option<(String, 
     }
 }
 
+/// The URL of a test database on the PostgreSQL server itself: behind the pooler, the same
+/// database through TEST_DATABASE_DIRECT_URL's server.
+pub fn direct_url(database: &DbTarget) -> String {
+    match std::env::var("TEST_DATABASE_DIRECT_URL") {
+        Ok(direct) if database.behind_pooler => {
+            let name = &database.location[database.location.rfind('/').expect("a path") + 1..];
+            let base = direct.split('?').next().unwrap_or(&direct);
+            format!("{}/{name}", &base[..base.rfind('/').expect("a path")])
+        }
+        _ => database.location.clone(),
+    }
+}
+
 /// A server on `database` (made by the server when empty, or filled elsewhere: a restored backup),
 /// signed in as the admin.
 pub fn serve_on(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with PgBouncer in transaction mode in front of the PostgreSQL at 127.0.0.1:$PG_PORT
 # (default 5432), every database passed through (`* =`), and TEST_DATABASE_URL /
-# TEST_DATABASE_POOLER set for the integration suite. Stops the pooler afterwards.
+# TEST_DATABASE_POOLER set for the integration suite (TEST_DATABASE_DIRECT_URL for what must bypass
+# the pooler: backups). Stops the pooler afterwards.
 #   tests/pooler/run.sh cargo test -p rmdesk --test integration
 set -euo pipefail
 pg_port="${PG_PORT:-5432}"
@@ -39,4 +40,5 @@ stop() {
 }
 trap stop EXIT
 for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.1; done
-TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" TEST_DATABASE_POOLER=transaction "$@"
+TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" TEST_DATABASE_POOLER=transaction \
+  TEST_DATABASE_DIRECT_URL="postgres://postgres@127.0.0.1:$pg_port/postgres" "$@"
