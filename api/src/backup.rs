@@ -353,9 +353,11 @@ fn copy_hashing(input: &mut impl Read, path: &Path) -> Result<String, String> {
 /// not give: they talk to the PostgreSQL server itself.
 fn directly(config: &Config) -> Result<(), String> {
     if config.database.behind_pooler {
-        return Err("a backup or restore needs the PostgreSQL server itself: set DATABASE_URL to \
+        return Err(
+            "a backup or restore needs the PostgreSQL server itself: set DATABASE_URL to \
              the primary, not the transaction pooler, and unset DATABASE_POOLER"
-            .into());
+                .into(),
+        );
     }
     Ok(())
 }

@@ -10,7 +10,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::{schema, DbConn};
@@ -126,7 +127,8 @@ impl Metrics {
                 "1 while the replica answers as a replica and its lag is known.",
                 &[],
             )?;
-            up.with_label_values::<&str>(&[]).set(i64::from(state.is_some()));
+            up.with_label_values::<&str>(&[])
+                .set(i64::from(state.is_some()));
             if let Some(state) = state {
                 let lag = GaugeVec::new(
                     Opts::new(
@@ -137,7 +139,8 @@ impl Metrics {
                 )
                 .map_err(internal)?;
                 scrape.register(Box::new(lag.clone())).map_err(internal)?;
-                lag.with_label_values::<&str>(&[]).set(state.lag.as_secs_f64());
+                lag.with_label_values::<&str>(&[])
+                    .set(state.lag.as_secs_f64());
             }
         }
         let runs = gauge(

@@ -78,9 +78,7 @@ def start_postgres(work):
         conf.write(
             f"listen_addresses = '127.0.0.1'\nport = {PRIMARY}\nunix_socket_directories = '{work}'\n"
             "wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nhot_standby_feedback = on\n"
-            # Synchronous: a commit is answered once the replica has the WAL, so a failover loses
-            # no answered write.
-            "synchronous_standby_names = '*'\nsynchronous_commit = on\nmax_connections = 200\n"
+            "max_connections = 200\n"
         )
     with open(primary / "pg_hba.conf", "a") as hba:
         hba.write("host replication postgres 127.0.0.1/32 trust\n")
@@ -90,10 +88,14 @@ def start_postgres(work):
     sh(PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", PRIMARY, "-U", "postgres", "-D", replica, "-R", "-X", "stream", postgres=True)
     with open(replica / "postgresql.conf", "a") as conf:
         conf.write(f"port = {REPLICA}\n")
-        # The promoted replica has no standby of its own: it must not wait for one.
+    with open(replica / "postgresql.auto.conf", "a") as conf:
         conf.write("synchronous_standby_names = ''\n")
     pg_start("replica", replica)
     wait_for("the replica", lambda: pg_ready(REPLICA))
+    # Synchronous from now on: a commit is answered once the replica has its WAL, so a failover
+    # loses no answered write.
+    psql(PRIMARY, "ALTER SYSTEM SET synchronous_standby_names = '*'", db="postgres")
+    psql(PRIMARY, "SELECT pg_reload_conf()", db="postgres")
     wait_for("synchronous streaming", lambda: psql(PRIMARY, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'", db="postgres") == "1")
     return primary, replica
 
@@ -118,6 +120,8 @@ def write_pooler_config(work, target_port):
         f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {POOLER}\nunix_socket_dir =\n"
         f"auth_type = trust\nauth_file = {work}/users.txt\npool_mode = transaction\n"
         "max_client_conn = 500\ndefault_pool_size = 40\nserver_reset_query =\n"
+        # After a failed login to a stopped primary, try the (new) server again within a second.
+        "server_login_retry = 1\n"
         "ignore_startup_parameters = extra_float_digits\nadmin_users = postgres\n"
         f"logfile = {work}/pgbouncer.log\npidfile = {work}/pgbouncer.pid\n"
     )
@@ -205,7 +209,7 @@ def start_balancer(work, count):
     )
     cfg.write_text(
         "global\n    maxconn 2000\n"
-        "defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n"
+        "defaults\n    mode http\n    timeout connect 1s\n    timeout check 2s\n    timeout client 60s\n    timeout server 60s\n"
         "    retries 3\n    option redispatch 1\n    retry-on conn-failure empty-response\n"
         f"frontend rmdesk\n    bind 127.0.0.1:{BALANCER}\n    default_backend servers\n"
         "backend servers\n    balance roundrobin\n    option httpchk GET /ready\n" + backends

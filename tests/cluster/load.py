@@ -42,7 +42,8 @@ class Client:
         if res.getheader("Connection", "").lower() == "close":
             self.conn.close()
             self.conn = None
-        return res.status, (json.loads(payload) if payload else None)
+        is_json = "json" in (res.getheader("Content-Type") or "")
+        return res.status, (json.loads(payload) if payload and is_json else None)
 
 
 class Stats:

@@ -314,3 +314,28 @@ fn m4_a_manager_cannot_reset_the_password_of_an_account_it_could_not_grant() {
     assert_eq!(r.body["rule"], "M-4");
     app.login("committee.one", "user-password-123");
 }
+
+#[test]
+fn m4_parallel_sign_ins_of_one_user_on_a_new_throttle_row_all_succeed() {
+    // Several servers sign one user in at once: the throttle row is made once, never refused as a
+    // duplicate. `security.admin` has never signed in here, so its row does not exist yet. Four at
+    // once: a fifth attempt in flight would be held back by the throttle itself (see above).
+    let app = std::sync::Arc::new(spawn_app());
+    let body =
+        json!({"username": "security.admin", "password": SECURITY_ADMIN_PASSWORD}).to_string();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (app, body, barrier) = (app.clone(), body.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let r = app.request("POST", "/auth/token", None, &[], Some(&body));
+                (r.status, r.body.to_string())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (status, body) = h.join().expect("thread");
+        assert_eq!(status, 200, "{body}");
+    }
+}

@@ -397,7 +397,9 @@ impl Db {
         if replica.route(&mut primary, user)? == reads::Target::Replica {
             match replica.pool.get() {
                 Ok(conn) => return Ok(conn),
-                Err(e) => tracing::warn!(error = %e, "the replica is unreachable; reading the primary"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the replica is unreachable; reading the primary")
+                }
             }
         }
         Ok(primary)

@@ -37,7 +37,10 @@ pub fn serving(user_id: &str) {
 
 /// The authenticated user of the request being served, if any.
 pub fn current_user() -> Option<String> {
-    READS_OF.try_with(|slot| slot.borrow().clone()).ok().flatten()
+    READS_OF
+        .try_with(|slot| slot.borrow().clone())
+        .ok()
+        .flatten()
 }
 
 /// Where a read goes.
@@ -320,7 +323,10 @@ mod tests {
             replica: Some((t0, 20)),
             ..samples
         };
-        assert_eq!(caught_up.state(now).map(|s| s.lag), Some(Duration::from_millis(200)));
+        assert_eq!(
+            caught_up.state(now).map(|s| s.lag),
+            Some(Duration::from_millis(200))
+        );
         let behind_every_sample = Samples {
             primary: [(t0, 10)].into(),
             replica: Some((t0, 5)),

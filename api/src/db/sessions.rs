@@ -55,40 +55,36 @@ pub fn revoke(
 ) -> AppResult<()> {
     diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
         .execute(conn)?;
-    let existing = revoked_tokens::table
-        .find(jti)
-        .count()
-        .get_result::<i64>(conn)?;
-    if existing == 0 {
-        diesel::insert_into(revoked_tokens::table)
-            .values((
-                revoked_tokens::jti.eq(jti),
-                revoked_tokens::user_id.eq(user_id),
-                revoked_tokens::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
-    }
+    // Two sign-outs of one token at once (two servers) both stand.
+    on_inner!(conn, c => diesel::insert_into(revoked_tokens::table)
+        .values((
+            revoked_tokens::jti.eq(jti),
+            revoked_tokens::user_id.eq(user_id),
+            revoked_tokens::expires_at.eq(expires_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 
 /// The state of `key`, locked for this transaction (PostgreSQL takes the row lock with the
 /// first update; SQLite has one writer).
 fn lock(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> AppResult<Throttle> {
-    let touched = diesel::update(login_throttle::table.find(key))
+    // Sign-ins of one user at once on several servers: the first makes the row, the others find
+    // it (a plain insert would refuse them with a duplicate key).
+    let fresh = Throttle::new(now);
+    on_inner!(conn, c => diesel::insert_into(login_throttle::table)
+        .values((
+            login_throttle::throttle_key.eq(key),
+            login_throttle::failures.eq(fresh.failures),
+            login_throttle::last_at.eq(fresh.last_at),
+            login_throttle::blocked_until.eq(fresh.blocked_until),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    diesel::update(login_throttle::table.find(key))
         .set(login_throttle::throttle_key.eq(key))
         .execute(conn)?;
-    if touched == 0 {
-        let fresh = Throttle::new(now);
-        diesel::insert_into(login_throttle::table)
-            .values((
-                login_throttle::throttle_key.eq(key),
-                login_throttle::failures.eq(fresh.failures),
-                login_throttle::last_at.eq(fresh.last_at),
-                login_throttle::blocked_until.eq(fresh.blocked_until),
-            ))
-            .execute(conn)?;
-        return Ok(fresh);
-    }
     let (failures, last_at, blocked_until) = login_throttle::table
         .find(key)
         .select((

@@ -182,16 +182,16 @@ impl Scheduler {
         }
         // PostgreSQL: a lease, renewed on a thread of its own while the run lasts.
         let name = job.as_str();
-        let taken = self.transaction(|conn| {
-            store::take_lease(conn, name, date, &self.server, LEASE_SECONDS)
-        })?;
+        let taken = self
+            .transaction(|conn| store::take_lease(conn, name, date, &self.server, LEASE_SECONDS))?;
         if !taken {
             return Ok(Outcome::Busy);
         }
         let renewal = Renewal::start(self.db.clone(), job, date, self.server.clone())?;
         let outcome = self.run_locked(job, date, run_by);
         drop(renewal);
-        if let Err(e) = self.transaction(|conn| store::release_lease(conn, name, date, &self.server))
+        if let Err(e) =
+            self.transaction(|conn| store::release_lease(conn, name, date, &self.server))
         {
             tracing::error!(error = %e, job = %job, %date, "could not release a job lease");
         }
