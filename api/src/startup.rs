@@ -558,6 +558,7 @@ pub fn bootstrap(db: &Db, config: &Config) -> AppResult<()> {
     let mut conn = db.writer()?;
     let actor = Actor::system("bootstrap", config.clock);
     diesel::Connection::transaction(&mut *conn, |conn| -> AppResult<()> {
+        db::partitions::create_ahead(conn, config.clock.today())?;
         let root = match db::org_units::root(conn)? {
             Some(root) => root,
             None => {

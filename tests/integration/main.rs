@@ -24,6 +24,7 @@ mod jobs;
 mod openapi;
 mod ops;
 mod overview;
+mod partitions;
 mod registry;
 mod search;
 mod security;

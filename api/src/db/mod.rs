@@ -100,6 +100,7 @@ pub mod loans;
 pub mod org_units;
 pub mod outbox;
 pub mod overview;
+pub mod partitions;
 pub mod performance;
 pub mod policy;
 pub mod reads;

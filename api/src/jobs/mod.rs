@@ -97,6 +97,7 @@ impl Scheduler {
     /// Runs every due job date not yet done, oldest first; returns the runs made. Blocking.
     /// `run_by` is `schedule` (or `demo` for the demo bank's year).
     pub fn catch_up(&self, run_by: &str) -> AppResult<Vec<JobRunRow>> {
+        self.partitions_ahead()?;
         let mut made = Vec::new();
         for (job, date) in self.due()? {
             if let Outcome::Ran(run) = self.run(job, date, run_by)? {
@@ -196,6 +197,16 @@ impl Scheduler {
             tracing::error!(error = %e, job = %job, %date, "could not release a job lease");
         }
         outcome
+    }
+
+    /// PostgreSQL: the monthly partitions of this business month and the next ones, made before
+    /// their rows arrive.
+    pub fn partitions_ahead(&self) -> AppResult<()> {
+        let today = self.clock.today();
+        for (table, month) in self.transaction(|conn| db::partitions::create_ahead(conn, today))? {
+            tracing::info!(table, %month, "made a monthly partition");
+        }
+        Ok(())
     }
 
     /// Runs one transaction on a writer connection held only for it.
