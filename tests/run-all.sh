@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and the integration suite on embedded SQLite, then the same
 # integration suite on PostgreSQL (a fresh database per test) when a server answers at
-# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), then the OpenAPI contract
+# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) and once more through
+# PgBouncer in transaction mode, then the cluster (tests/cluster: a primary and a synchronous
+# replica, PgBouncer, three servers behind HAProxy, a server killed and a failover under load, with
+# short phases), then the OpenAPI contract
 # checked by a generated client and schemathesis against a running server (tests/contract/run.sh,
 # on SQLite, then on PostgreSQL when it answers), then the dashboard:
 # its build (type-checked against openapi/openapi.json), its unit tests (Vitest) and its
@@ -18,6 +21,9 @@ pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if pg_isready -q -d "$pg_url" 2>/dev/null; then
   echo "== integration suite on PostgreSQL ($pg_url)"
   TEST_DATABASE_URL="$pg_url" cargo test --locked -p rmdesk --test integration
+  echo "== integration suite on PostgreSQL through PgBouncer (transaction mode)"
+  pg_port="$(echo "$pg_url" | sed -E 's#.*:([0-9]+)/.*#\1#')"
+  PG_PORT="$pg_port" bash tests/pooler/run.sh cargo test --locked -p rmdesk --test integration
 elif [ "${RMDESK_REQUIRE_PG:-0}" = "1" ]; then
   echo "PostgreSQL is not reachable at $pg_url" >&2
   exit 1
@@ -35,8 +41,11 @@ if pg_isready -q -d "$pg_url" 2>/dev/null; then
   psql -q "$pg_url" -c "DROP DATABASE IF EXISTS rmdesk_contract WITH (FORCE)"
 fi
 
-echo "== dashboard: build, unit tests, end-to-end in Chromium"
 cargo build --locked -p rmdesk
+echo "== the cluster: replica, pooler, three servers, a server killed and a failover under load"
+RMDESK_BIN=target/debug/rmdesk CLUSTER_SECONDS="${CLUSTER_SECONDS:-6}" python3 tests/cluster/cluster.py
+
+echo "== dashboard: build, unit tests, end-to-end in Chromium"
 cd frontend
 npm ci --no-audit --no-fund
 npm run build

@@ -325,6 +325,7 @@ def main():
         verify = json.loads(http_text(BALANCER, "/api/v1/audit/verify", token))
         if verify.get("status") != "ok":
             failures.append(f"/audit/verify: {verify}")
+        peaks = [peak_memory(servers[i].pid) for i in (0, 1)]
         replica_reads = 0
         for i in (0, 1):
             for line in http_text(SERVERS[i], "/metrics", "cluster-metrics").splitlines():
@@ -336,7 +337,8 @@ def main():
             f"\n**Afterwards**: {len(all_acked)} answered writes, {len(all_acked) - len(missing)} in the "
             f"promoted database, {len(doubled)} applied twice; {len(names)} `Cluster` customers in all; "
             f"`/audit/verify`: {verify.get('status')} ({verify.get('events_checked')} events); "
-            f"reads served by the replica before the failover: {replica_reads}."
+            f"reads served by the replica before the failover: {replica_reads}; "
+            f"peak memory of the surviving servers: {', '.join(peaks)}."
         )
     finally:
         for name, stop in reversed(started):
@@ -354,6 +356,14 @@ def main():
         print("\nFAILED:\n- " + "\n- ".join(failures))
         sys.exit(1)
     print("\nall checks passed")
+
+
+def peak_memory(pid):
+    """The peak resident memory of a process (VmHWM), as Linux reports it."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return f"{int(line.split()[1]) / 1024:.0f} MiB"
+    return "unknown"
 
 
 def check(stats, phase_name, failures):
