@@ -391,11 +391,15 @@ impl Db {
     /// A reader connection for `user`'s reads (blocking): the replica's when [`reads::choose`]
     /// allows it, else the primary's.
     pub fn reader_for(&self, user: Option<&str>) -> AppResult<r2d2::PooledConnection<Manager>> {
-        let mut primary = self.read.get()?;
         let Some(replica) = &self.replica else {
-            return Ok(primary);
+            return Ok(self.read.get()?);
         };
-        if replica.route(&mut primary, user)? == reads::Target::Replica {
+        // The caller's last write matters only while the replica could serve at all.
+        let mark = match (replica.state(), user) {
+            (Some(_), Some(user)) => reads::last_write(&mut *self.read.get()?, user)?,
+            _ => None,
+        };
+        if replica.route(mark) == reads::Target::Replica {
             match replica.pool.get() {
                 Ok(conn) => return Ok(conn),
                 Err(e) => {
@@ -403,7 +407,7 @@ impl Db {
                 }
             }
         }
-        Ok(primary)
+        Ok(self.read.get()?)
     }
 
     /// Runs `f` in one transaction on a writer connection: every multi-row change, with its audit
@@ -413,23 +417,30 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.write.clone();
-        let marks = self.replica.is_some();
+        let db = self.clone();
         let user = reads::current_user();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = db.write.get()?;
             let conn: &mut DbConn = &mut conn;
             let done = conn.transaction(f)?;
-            if let (true, Some(user)) = (marks, user) {
-                // The write stands either way; without its mark the user's next reads may reach
-                // the replica before it has replayed the write, so the failure is loud.
-                if let Err(e) = reads::mark_write(conn, &user) {
-                    tracing::error!(error = %e, %user, "could not keep a write's position for read-your-writes");
-                }
+            if let Some(user) = user {
+                db.written_by(conn, &user);
             }
             Ok(done)
         })
         .await?
+    }
+
+    /// After `user`'s write committed on `conn` (the primary): with a replica, keeps the primary's
+    /// position for read-your-writes ([`reads`]). Blocking. The write stands either way; without
+    /// its mark the user's next reads may reach the replica before it has replayed the write, so a
+    /// failure is logged as an error.
+    pub fn written_by(&self, conn: &mut DbConn, user: &str) {
+        if self.replica.is_some() {
+            if let Err(e) = reads::mark_write(conn, user) {
+                tracing::error!(error = %e, %user, "could not keep a write's position for read-your-writes");
+            }
+        }
     }
 
     /// A reader connection on the primary, outside the async workers (the scheduler, webhook

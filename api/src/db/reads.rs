@@ -108,16 +108,11 @@ impl Replica {
         self.monitor.state()
     }
 
-    /// Where a read of `user` goes; asks the primary (`conn`) for the user's last write.
-    pub fn route(&self, primary: &mut DbConn, user: Option<&str>) -> AppResult<Target> {
-        let state = self.state();
-        let target = match (state, user) {
-            (None, _) => Target::Primary,
-            (Some(_), None) => choose(state, self.max_lag, None),
-            (Some(_), Some(user)) => choose(state, self.max_lag, last_write(primary, user)?),
-        };
+    /// Where a read goes, for a caller whose last write is at `mark` (see [`last_write`]).
+    pub fn route(&self, mark: Option<i64>) -> Target {
+        let target = choose(self.state(), self.max_lag, mark);
         self.reads[target as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(target)
+        target
     }
 
     /// Reads sent to the primary and to the replica since start.
@@ -169,7 +164,7 @@ pub fn mark_write(primary: &mut DbConn, user: &str) -> AppResult<()> {
 }
 
 /// The primary's position after `user`'s last write, if they wrote.
-fn last_write(primary: &mut DbConn, user: &str) -> AppResult<Option<i64>> {
+pub fn last_write(primary: &mut DbConn, user: &str) -> AppResult<Option<i64>> {
     Ok(
         diesel::sql_query("SELECT lsn FROM read_marks WHERE user_id = $1")
             .bind::<Text, _>(user)

@@ -515,5 +515,6 @@ pub fn execute(
     row.finished_at = Some(caller.now());
     let mut conn = db.writer()?;
     diesel::Connection::transaction(&mut *conn, |conn| crate::db::imports::finish(conn, &row))?;
+    db.written_by(&mut conn, &caller.user_id);
     Ok(row)
 }

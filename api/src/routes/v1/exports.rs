@@ -524,7 +524,9 @@ pub async fn export(
                     &manifest,
                     &job.signer,
                 )
-            })
+            })?;
+            db.written_by(writer, &job.caller.user_id);
+            Ok(())
         };
         if let Err(e) = record() {
             tracing::error!(error = %e, "could not record the export in the audit log");
