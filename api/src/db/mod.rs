@@ -365,13 +365,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let db = self.clone();
-        let user = reads::current_user();
-        actix_web::web::block(move || {
-            let mut conn = db.reader_for(user.as_deref())?;
-            f(&mut conn)
-        })
-        .await?
+        self.read_on(true, f).await
     }
 
     /// [`Db::read`] on the primary whatever the replica's state: what must be current (sessions).
@@ -380,9 +374,22 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.read.clone();
+        self.read_on(false, f).await
+    }
+
+    async fn read_on<T, F>(&self, replica_allowed: bool, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        let user = reads::current_user();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = if replica_allowed {
+                db.reader_for(user.as_deref())?
+            } else {
+                db.reader()?
+            };
             f(&mut conn)
         })
         .await?
