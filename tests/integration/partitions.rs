@@ -1,6 +1,7 @@
 //! Issue 23: on PostgreSQL, audit events and loan snapshots are partitioned by month, the months
 //! ahead made before their rows arrive, and the earlier issues' reads still use their indexes.
 
+use chrono::Datelike;
 use diesel::RunQueryDsl;
 use rmdesk::db::Backend;
 use serde_json::json;
@@ -31,14 +32,33 @@ fn m2_audit_events_and_loan_snapshots_live_in_monthly_partitions_made_ahead() {
         // SQLite has no partitions; the rest of the suite covers both tables there.
         return;
     }
-    // Made at start: this business month (2026-11) and the next two, for both tables.
+    // Every date here is derived from the test servers' business clock (test_today()).
+    let today = test_today();
+    let month_of = |d: chrono::NaiveDate| d.format("%Y_%m").to_string();
+    let this_month = month_of(today);
+    let ahead = |n: u32| month_of(today.checked_add_months(chrono::Months::new(n)).unwrap());
+    // A month five back, which no start made: its last day is the snapshot's as-of date.
+    let past_first = today
+        .with_day(1)
+        .unwrap()
+        .checked_sub_months(chrono::Months::new(5))
+        .unwrap();
+    let as_of = past_first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        - chrono::Days::new(1);
+    let originated = past_first
+        .checked_sub_months(chrono::Months::new(3))
+        .unwrap();
+    let past = month_of(past_first);
+    // Made at start: this business month and the next two, for both tables.
     let made = texts(
         &app,
         "SELECT c.relname AS t FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
          JOIN pg_class p ON p.oid = i.inhparent \
          WHERE p.relname IN ('audit_events', 'loan_snapshots') ORDER BY 1",
     );
-    for month in ["2026_11", "2026_12", "2027_01"] {
+    for month in [this_month.clone(), ahead(1), ahead(2)] {
         for table in ["audit_events", "loan_snapshots"] {
             let name = format!("{table}_{month}");
             assert!(made.contains(&name), "{name} in {made:?}");
@@ -57,14 +77,14 @@ fn m2_audit_events_and_loan_snapshots_live_in_monthly_partitions_made_ahead() {
              WHERE entity_id = '{customer}'"
         ),
     );
-    assert_eq!(homes, vec!["audit_events_2026_11".to_string()]);
+    assert_eq!(homes, vec![format!("audit_events_{this_month}")]);
 
     // A snapshot of a month without a partition is kept (default partition); making that month's
     // partition later moves it there, and the loan's kept state is unchanged.
     let loan = json!({"loan_no": "P-1", "customer_id": customer, "rm_id": rm,
-                      "balance": "500000.00", "originated_on": "2026-03-01",
+                      "balance": "500000.00", "originated_on": originated.to_string(),
                       "classification": "normal", "interest_due": "10.00",
-                      "interest_paid": "10.00", "as_of": "2026-06-30"});
+                      "interest_paid": "10.00", "as_of": as_of.to_string()});
     let r = app.post("/loans", &app.admin_token, &loan);
     assert_eq!(r.status, 201, "{}", r.body);
     let home = "SELECT tableoid::regclass::text AS t FROM loan_snapshots WHERE loan_no = 'P-1'";
@@ -74,16 +94,13 @@ fn m2_audit_events_and_loan_snapshots_live_in_monthly_partitions_made_ahead() {
     );
     let made = texts(
         &app,
-        "SELECT rmdesk_month_partition('loan_snapshots', '2026-06-15')::text AS t",
+        &format!("SELECT rmdesk_month_partition('loan_snapshots', '{as_of}')::text AS t"),
     );
     assert_eq!(made, vec!["true".to_string()]);
-    assert_eq!(
-        texts(&app, home),
-        vec!["loan_snapshots_2026_06".to_string()]
-    );
+    assert_eq!(texts(&app, home), vec![format!("loan_snapshots_{past}")]);
     let again = texts(
         &app,
-        "SELECT rmdesk_month_partition('loan_snapshots', '2026-06-01')::text AS t",
+        &format!("SELECT rmdesk_month_partition('loan_snapshots', '{past_first}')::text AS t"),
     );
     assert_eq!(again, vec!["false".to_string()]);
     let borrowers = texts(
@@ -119,9 +136,14 @@ fn m2_audit_events_and_loan_snapshots_live_in_monthly_partitions_made_ahead() {
         scoped.contains("Index") && !scoped.contains("Seq Scan"),
         "{scoped}"
     );
-    let one = plan("SELECT * FROM loan_snapshots WHERE loan_no = 'P-1' AND as_of = '2026-06-30'");
-    assert!(one.contains("loan_snapshots_2026_06"), "{one}");
-    assert!(!one.contains("loan_snapshots_2026_11"), "pruned: {one}");
+    let one = plan(&format!(
+        "SELECT * FROM loan_snapshots WHERE loan_no = 'P-1' AND as_of = '{as_of}'"
+    ));
+    assert!(one.contains(&format!("loan_snapshots_{past}")), "{one}");
+    assert!(
+        !one.contains(&format!("loan_snapshots_{this_month}")),
+        "pruned: {one}"
+    );
     let by_customer = plan(&format!(
         "SELECT * FROM loan_snapshots WHERE customer_id = '{customer}'"
     ));
